@@ -1,0 +1,1 @@
+//! strata-lint: judging SQL (rules arrive with the lint issue).

@@ -1,0 +1,1 @@
+//! strata-pg: talking to PostgreSQL (arrives with the apply-engine issue).
