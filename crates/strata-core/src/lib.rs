@@ -1,1 +1,27 @@
-//! strata-core
+//! strata-core: the pure model of a strata project.
+//!
+//! Migration files and their layouts, versions, sections, directives,
+//! checksums and the `strata.toml` configuration. This crate does no I/O
+//! against a database or the network, reads files only through
+//! [`MigrationSource`], and never panics on user input.
+
+pub mod checksum;
+pub mod config;
+pub mod directive;
+mod file;
+pub mod migration;
+pub mod name;
+pub mod new;
+pub mod problem;
+pub mod source;
+pub mod version;
+
+pub use checksum::Checksum;
+pub use config::Config;
+pub use directive::{Allow, Directives, MarkerStyle};
+pub use file::is_blank_sql;
+pub use migration::{Layout, Migration, MigrationSet, Section, load};
+pub use name::{NamingScheme, PairStyle};
+pub use problem::{Problem, ProblemCode, Severity};
+pub use source::{FsSource, MemorySource, MigrationSource, SourceEntry};
+pub use version::Version;

@@ -1,0 +1,553 @@
+//! Reading one migration file's text into up and down sections.
+//!
+//! Layouts inside one file:
+//! - sections marked by `-- strata:up`/`-- strata:down`, dbmate's
+//!   `-- migrate:up`/`-- migrate:down` or goose's `-- +goose Up`/`-- +goose Down`;
+//! - SQL followed by a `-- ROLLBACK:` block whose commented lines are the down;
+//! - plain SQL: up only.
+//!
+//! Directives before the first marker apply to the whole file; directives
+//! inside a section apply to that section only.
+
+use crate::directive::{CommentLine, Directive, Directives, MarkerStyle, classify};
+use crate::problem::ProblemCode;
+
+/// How the sections of a file are marked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FileStyle {
+    Sections(MarkerStyle),
+    Rollback,
+    Plain,
+}
+
+/// A section's text before it becomes a [`crate::Section`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RawSection {
+    pub text: String,
+    /// The file line of the first line of `text`.
+    pub first_line: u32,
+    /// Per line of `text`, how many characters were removed from its start
+    /// (uncommented `-- ROLLBACK:` blocks); empty when none were.
+    pub col_shift: Vec<u32>,
+    pub directives: Directives,
+}
+
+/// A problem found while reading the text: code, line, column, message, help.
+pub(crate) type TextProblem = (ProblemCode, u32, Option<u32>, String, Option<String>);
+
+#[derive(Debug)]
+pub(crate) struct ParsedText {
+    pub style: FileStyle,
+    pub file_directives: Directives,
+    pub up: RawSection,
+    pub down: Option<RawSection>,
+    pub problems: Vec<TextProblem>,
+}
+
+struct Line<'a> {
+    number: u32,
+    start: usize,
+    text: &'a str,
+}
+
+fn lines(text: &str) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, chunk) in text.split_inclusive('\n').enumerate() {
+        out.push(Line {
+            number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            start,
+            text: chunk.strip_suffix('\n').unwrap_or(chunk),
+        });
+        start += chunk.len();
+    }
+    out
+}
+
+/// Whether `sql` holds nothing but whitespace and comments.
+pub fn is_blank_sql(sql: &str) -> bool {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            c if c.is_ascii_whitespace() => i += 1,
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                // Block comments nest in PostgreSQL.
+                let mut depth = 0usize;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Splits normalised file text into sections, collecting every problem.
+pub(crate) fn parse_text(text: &str) -> ParsedText {
+    let lines = lines(text);
+    let mut problems = Vec::new();
+    let mut marks: Vec<(usize, CommentLine<'_>)> = Vec::new();
+    for (idx, line) in lines.iter().enumerate() {
+        match classify(line.text, line.number) {
+            CommentLine::Other => {}
+            CommentLine::Invalid {
+                unknown,
+                message,
+                help,
+            } => {
+                let code = if unknown {
+                    ProblemCode::UnknownDirective
+                } else {
+                    ProblemCode::InvalidDirective
+                };
+                problems.push((code, line.number, None, message, help));
+            }
+            other => marks.push((idx, other)),
+        }
+    }
+
+    let section_marks: Vec<(usize, bool, MarkerStyle, bool)> = marks
+        .iter()
+        .filter_map(|(idx, mark)| match mark {
+            CommentLine::Up {
+                style,
+                no_transaction,
+            } => Some((*idx, true, *style, *no_transaction)),
+            CommentLine::Down {
+                style,
+                no_transaction,
+            } => Some((*idx, false, *style, *no_transaction)),
+            _ => None,
+        })
+        .collect();
+
+    let mut parsed = if let Some(&(_, _, first_style, _)) = section_marks.first() {
+        if let Some(&(idx, _, other, _)) = section_marks.iter().find(|m| m.2 != first_style) {
+            problems.push((
+                ProblemCode::ConflictingMarkers,
+                lines[idx].number,
+                None,
+                format!("{other} section marker in a file that uses {first_style} markers"),
+                Some(format!(
+                    "use one style per file: `{}` and `{}`",
+                    first_style.markers().0,
+                    first_style.markers().1
+                )),
+            ));
+        }
+        sections(text, &lines, &section_marks, first_style, &mut problems)
+    } else if let Some((idx, CommentLine::Rollback { inline })) = marks
+        .iter()
+        .find(|(_, m)| matches!(m, CommentLine::Rollback { .. }))
+    {
+        rollback_block(text, &lines, *idx, inline, &mut problems)
+    } else {
+        ParsedText {
+            style: FileStyle::Plain,
+            file_directives: Directives::default(),
+            up: RawSection {
+                text: text.to_owned(),
+                first_line: 1,
+                ..RawSection::default()
+            },
+            down: None,
+            problems: Vec::new(),
+        }
+    };
+
+    // Directives: file-wide before the first section, else the section's own.
+    let first_section_line = match parsed.style {
+        FileStyle::Sections(_) => section_marks.first().map(|m| m.0),
+        FileStyle::Rollback | FileStyle::Plain => None,
+    };
+    let down_mark = section_marks.iter().find(|m| !m.1).map(|m| m.0);
+    let up_mark = section_marks.iter().find(|m| m.1).map(|m| m.0);
+    let rollback_mark = match parsed.style {
+        FileStyle::Rollback => marks
+            .iter()
+            .find(|(_, m)| matches!(m, CommentLine::Rollback { .. }))
+            .map(|m| m.0),
+        _ => None,
+    };
+    let mut seen: Vec<(&'static str, usize)> = Vec::new();
+    for (idx, mark) in &marks {
+        let CommentLine::Directive(directive) = mark else {
+            continue;
+        };
+        let in_down = match (rollback_mark, down_mark, up_mark) {
+            (Some(r), _, _) => *idx > r,
+            (None, Some(d), Some(u)) => *idx > d && (d > u || *idx < u),
+            (None, Some(d), None) => *idx > d,
+            _ => false,
+        };
+        let in_header = match parsed.style {
+            FileStyle::Sections(_) => first_section_line.is_some_and(|first| *idx < first),
+            FileStyle::Rollback => rollback_mark.is_some_and(|r| *idx < r),
+            FileStyle::Plain => true,
+        };
+        let target = if in_header {
+            &mut parsed.file_directives
+        } else if in_down {
+            match parsed.down.as_mut() {
+                Some(down) => &mut down.directives,
+                None => continue,
+            }
+        } else {
+            &mut parsed.up.directives
+        };
+        let scope = if in_header {
+            0
+        } else if in_down {
+            2
+        } else {
+            1
+        };
+        let line = lines[*idx].number;
+        let twice = |name: &'static str, seen: &mut Vec<(&'static str, usize)>| {
+            let again = seen.contains(&(name, scope));
+            seen.push((name, scope));
+            again
+        };
+        let duplicate = match directive {
+            Directive::NoTransaction => {
+                target.no_transaction = true;
+                false
+            }
+            Directive::LockTimeout(d) => {
+                target.lock_timeout = Some(*d);
+                twice("lock-timeout", &mut seen)
+            }
+            Directive::StatementTimeout(d) => {
+                target.statement_timeout = Some(*d);
+                twice("statement-timeout", &mut seen)
+            }
+            Directive::Allow(allow) => {
+                target.allows.push(allow.clone());
+                false
+            }
+        };
+        if duplicate {
+            problems.push((
+                ProblemCode::InvalidDirective,
+                line,
+                None,
+                "directive given twice for the same section; the last one wins".to_owned(),
+                Some("remove one of them".to_owned()),
+            ));
+        }
+    }
+
+    check_statement_blocks(&lines, &marks, &section_marks, &mut problems);
+    problems.append(&mut parsed.problems);
+    problems.sort_by_key(|p| (p.1, p.2));
+    parsed.problems = problems;
+    parsed
+}
+
+fn sections(
+    text: &str,
+    lines: &[Line<'_>],
+    marks: &[(usize, bool, MarkerStyle, bool)],
+    style: MarkerStyle,
+    problems: &mut Vec<TextProblem>,
+) -> ParsedText {
+    let (up_marker, down_marker) = style.markers();
+    let mut up: Option<RawSection> = None;
+    let mut down: Option<RawSection> = None;
+    for (k, &(idx, is_up, _, no_transaction)) in marks.iter().enumerate() {
+        let start = lines.get(idx + 1).map_or(text.len(), |l| l.start);
+        let end = marks
+            .get(k + 1)
+            .map_or(text.len(), |next| lines[next.0].start);
+        let section = RawSection {
+            text: text[start..end].to_owned(),
+            first_line: lines[idx].number + 1,
+            col_shift: Vec::new(),
+            directives: Directives {
+                no_transaction,
+                ..Directives::default()
+            },
+        };
+        let (slot, marker) = if is_up {
+            (&mut up, up_marker)
+        } else {
+            (&mut down, down_marker)
+        };
+        if slot.is_some() {
+            problems.push((
+                ProblemCode::DuplicateSectionMarker,
+                lines[idx].number,
+                None,
+                format!("`{marker}` appears a second time"),
+                Some(format!("a file has one `{up_marker}` and at most one `{down_marker}`")),
+            ));
+        } else {
+            *slot = Some(section);
+        }
+    }
+
+    let first = marks[0].0;
+    let header = &text[..lines[first].start];
+    let header_is_up = up.is_none();
+    if !is_blank_sql(header) && !header_is_up {
+        let line = lines[..first]
+            .iter()
+            .find(|l| !is_blank_sql(l.text))
+            .map_or(1, |l| l.number);
+        problems.push((
+            ProblemCode::SqlOutsideSection,
+            line,
+            None,
+            format!("SQL before the first section marker `{}`", lines[first].text.trim()),
+            Some(format!("move it below `{up_marker}`")),
+        ));
+    }
+    let up = up.unwrap_or_else(|| RawSection {
+        // Only a down marker: what precedes it is the up.
+        text: header.to_owned(),
+        first_line: 1,
+        ..RawSection::default()
+    });
+    ParsedText {
+        style: FileStyle::Sections(style),
+        file_directives: Directives::default(),
+        up,
+        down,
+        problems: Vec::new(),
+    }
+}
+
+fn rollback_block(
+    text: &str,
+    lines: &[Line<'_>],
+    marker: usize,
+    inline: &str,
+    problems: &mut Vec<TextProblem>,
+) -> ParsedText {
+    let up = RawSection {
+        text: text[..lines[marker].start].to_owned(),
+        first_line: 1,
+        ..RawSection::default()
+    };
+    let mut down = RawSection {
+        first_line: lines[marker].number,
+        ..RawSection::default()
+    };
+    // The marker line itself may carry SQL after the colon.
+    let marker_text = lines[marker].text;
+    let shift = marker_text.len() - inline.len();
+    down.text.push_str(inline);
+    down.text.push('\n');
+    down.col_shift
+        .push(u32::try_from(marker_text[..shift].chars().count()).unwrap_or(u32::MAX));
+    for line in &lines[marker + 1..] {
+        let trimmed = line.text.trim_start();
+        if let Some(body) = trimmed.strip_prefix("--") {
+            if matches!(classify(line.text, line.number), CommentLine::Other) {
+                let body = body.strip_prefix(' ').unwrap_or(body);
+                let removed = line.text.len() - body.len();
+                down.text.push_str(body);
+                down.col_shift.push(
+                    u32::try_from(line.text[..removed].chars().count()).unwrap_or(u32::MAX),
+                );
+            } else {
+                // A directive line inside the block: keep the line count.
+                down.col_shift.push(0);
+            }
+        } else {
+            if !trimmed.is_empty() {
+                problems.push((
+                    ProblemCode::SqlOutsideSection,
+                    line.number,
+                    None,
+                    "SQL after the `-- ROLLBACK:` block is not commented".to_owned(),
+                    Some(
+                        "comment out every line of the rollback block, or use `-- strata:up` and `-- strata:down` sections"
+                            .to_owned(),
+                    ),
+                ));
+            }
+            down.col_shift.push(0);
+        }
+        down.text.push('\n');
+    }
+    ParsedText {
+        style: FileStyle::Rollback,
+        file_directives: Directives::default(),
+        up,
+        down: Some(down),
+        problems: Vec::new(),
+    }
+}
+
+fn check_statement_blocks(
+    lines: &[Line<'_>],
+    marks: &[(usize, CommentLine<'_>)],
+    section_marks: &[(usize, bool, MarkerStyle, bool)],
+    problems: &mut Vec<TextProblem>,
+) {
+    let mut open: Option<usize> = None;
+    let mut boundaries = section_marks.iter().map(|m| m.0).peekable();
+    let unclosed = |idx: usize, problems: &mut Vec<TextProblem>| {
+        problems.push((
+            ProblemCode::UnbalancedStatementBlock,
+            lines[idx].number,
+            None,
+            "`-- +goose StatementBegin` is never closed".to_owned(),
+            Some("add `-- +goose StatementEnd` after the statement".to_owned()),
+        ));
+    };
+    for (idx, mark) in marks {
+        while boundaries.next_if(|b| b < idx).is_some() {
+            if let Some(o) = open.take() {
+                unclosed(o, problems);
+            }
+        }
+        match mark {
+            CommentLine::StatementBegin => {
+                if let Some(o) = open.replace(*idx) {
+                    unclosed(o, problems);
+                }
+            }
+            CommentLine::StatementEnd => {
+                if open.take().is_none() {
+                    problems.push((
+                        ProblemCode::UnbalancedStatementBlock,
+                        lines[*idx].number,
+                        None,
+                        "`-- +goose StatementEnd` without a `StatementBegin`".to_owned(),
+                        None,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(o) = open {
+        unclosed(o, problems);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_sql() {
+        assert!(is_blank_sql(""));
+        assert!(is_blank_sql("  -- hi\n/* a /* nested */ comment */\n"));
+        assert!(!is_blank_sql("-- hi\nselect 1"));
+        assert!(!is_blank_sql("/* x */ select 1"));
+    }
+
+    #[test]
+    fn strata_sections_and_scoped_directives() {
+        let text = "-- header\n-- strata:lock-timeout 1s\n-- strata:up\ncreate table t ();\n-- strata:down\n-- strata:no-transaction\ndrop table t;\n";
+        let p = parse_text(text);
+        assert_eq!(p.style, FileStyle::Sections(MarkerStyle::Strata));
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.up.text, "create table t ();\n");
+        assert_eq!(p.up.first_line, 4);
+        let down = p.down.unwrap_or_default();
+        assert_eq!(down.text, "-- strata:no-transaction\ndrop table t;\n");
+        assert_eq!(down.first_line, 6);
+        assert!(down.directives.no_transaction);
+        assert!(!p.up.directives.no_transaction);
+        assert_eq!(
+            p.file_directives.lock_timeout,
+            Some(std::time::Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn rollback_block_is_uncommented() {
+        let text = "create table t ();\n-- ROLLBACK:\n-- drop table t;\n--   -- a comment\n";
+        let p = parse_text(text);
+        assert_eq!(p.style, FileStyle::Rollback);
+        assert_eq!(p.up.text, "create table t ();\n");
+        let down = p.down.unwrap_or_default();
+        assert_eq!(down.text, "\ndrop table t;\n  -- a comment\n");
+        assert_eq!(down.first_line, 2);
+        assert_eq!(down.col_shift, vec![12, 3, 3]);
+    }
+
+    #[test]
+    fn sql_after_rollback_block() {
+        let p = parse_text("select 1;\n-- ROLLBACK:\n-- select 2;\nselect 3;\n");
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].0, ProblemCode::SqlOutsideSection);
+        assert_eq!(p.problems[0].1, 4);
+    }
+
+    #[test]
+    fn sql_before_the_first_marker() {
+        let p = parse_text("select 0;\n-- strata:up\nselect 1;\n");
+        assert_eq!(p.problems[0].0, ProblemCode::SqlOutsideSection);
+        assert_eq!(p.problems[0].1, 1);
+    }
+
+    #[test]
+    fn only_a_down_marker_makes_the_text_above_it_the_up() {
+        let p = parse_text("select 1;\n-- migrate:down\nselect 2;\n");
+        assert!(p.problems.is_empty());
+        assert_eq!(p.up.text, "select 1;\n");
+        assert_eq!(p.down.map(|d| d.text), Some("select 2;\n".to_owned()));
+    }
+
+    #[test]
+    fn duplicate_and_conflicting_markers() {
+        let p = parse_text("-- strata:up\nselect 1;\n-- strata:up\nselect 2;\n");
+        assert_eq!(p.problems[0].0, ProblemCode::DuplicateSectionMarker);
+        assert_eq!(p.problems[0].1, 3);
+        let p = parse_text("-- strata:up\nselect 1;\n-- migrate:down\nselect 2;\n");
+        assert_eq!(p.problems[0].0, ProblemCode::ConflictingMarkers);
+    }
+
+    #[test]
+    fn goose_blocks_must_balance() {
+        let ok = "-- +goose Up\n-- +goose StatementBegin\ncreate function f() returns int as $$ select 1; $$ language sql;\n-- +goose StatementEnd\n-- +goose Down\ndrop function f;\n";
+        assert!(parse_text(ok).problems.is_empty());
+        let open = "-- +goose Up\n-- +goose StatementBegin\nselect 1;\n-- +goose Down\nselect 2;\n";
+        let p = parse_text(open);
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].0, ProblemCode::UnbalancedStatementBlock);
+        assert_eq!(p.problems[0].1, 2);
+        let stray = "-- +goose Up\nselect 1;\n-- +goose StatementEnd\n";
+        assert_eq!(
+            parse_text(stray).problems[0].0,
+            ProblemCode::UnbalancedStatementBlock
+        );
+    }
+
+    #[test]
+    fn dbmate_transaction_option_is_per_section() {
+        let p = parse_text("-- migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;\n");
+        assert!(p.up.directives.no_transaction);
+        assert!(!p.down.unwrap_or_default().directives.no_transaction);
+    }
+
+    #[test]
+    fn directive_twice_in_one_scope() {
+        let p = parse_text("-- strata:lock-timeout 1s\n-- strata:lock-timeout 2s\nselect 1;\n");
+        assert_eq!(p.problems[0].0, ProblemCode::InvalidDirective);
+        assert_eq!(p.problems[0].1, 2);
+    }
+}

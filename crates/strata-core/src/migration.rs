@@ -1,0 +1,591 @@
+//! The migration directory model: files grouped into migrations, with problems.
+//!
+//! [`load`] reads a directory through a [`MigrationSource`], recognises every
+//! layout of DESIGN.md, and returns the migrations it could build together
+//! with every problem it found. It never stops at the first problem.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::checksum::{Checksum, normalize};
+use crate::directive::{Directives, MarkerStyle};
+use crate::file::{FileStyle, RawSection, is_blank_sql, parse_text};
+use crate::name::{
+    ACCEPTED_NAMES, NameError, NameRole, NamingScheme, PairStyle, ParsedName, parse_file_name,
+    parse_file_name_whole,
+};
+use crate::problem::{Problem, ProblemCode};
+use crate::source::MigrationSource;
+use crate::version::Version;
+
+/// How a migration's up and down are laid out on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "style")]
+#[non_exhaustive]
+pub enum Layout {
+    /// One file with up and down section markers.
+    Sections(MarkerStyle),
+    /// One file, SQL then a commented `-- ROLLBACK:` block.
+    RollbackBlock,
+    /// One file with no sections: up only.
+    Plain,
+    /// Two files, up and down.
+    Pair(PairStyle),
+    /// `up/NAME.sql` and `down/NAME.sql`.
+    Directories,
+}
+
+impl Layout {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Sections(_) | Self::RollbackBlock | Self::Plain => "a single file",
+            Self::Pair(_) => "an up/down file pair",
+            Self::Directories => "up/ and down/ directories",
+        }
+    }
+}
+
+/// The up or the down of a migration.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Section {
+    /// The file it was read from (the migrations directory joined with the file).
+    pub file: PathBuf,
+    /// The SQL, normalised (no BOM, LF line ends).
+    pub text: String,
+    /// The file line on which `text` starts.
+    pub first_line: u32,
+    /// Characters removed from the start of each line (uncommented blocks).
+    #[serde(skip)]
+    col_shift: Vec<u32>,
+    /// Directives in force: the file's, then the section's own.
+    pub directives: Directives,
+    /// SHA-256 of `text`.
+    pub checksum: Checksum,
+}
+
+impl Section {
+    fn new(file: PathBuf, raw: RawSection, file_directives: &Directives) -> Self {
+        Self {
+            file,
+            checksum: Checksum::of(&raw.text),
+            directives: Directives::merged(file_directives, &raw.directives),
+            text: raw.text,
+            first_line: raw.first_line,
+            col_shift: raw.col_shift,
+        }
+    }
+
+    /// The 1-based file line and column (in characters) of a byte offset in `text`.
+    pub fn position(&self, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
+        let line_index = before.bytes().filter(|&b| b == b'\n').count();
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count();
+        let shift = self.col_shift.get(line_index).copied().unwrap_or(0);
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (
+            self.first_line.saturating_add(to_u32(line_index)),
+            to_u32(column).saturating_add(shift).saturating_add(1),
+        )
+    }
+
+    /// Whether the section holds no SQL (only whitespace and comments).
+    pub fn is_blank(&self) -> bool {
+        is_blank_sql(&self.text)
+    }
+
+    /// Whether the section must run outside a transaction.
+    pub fn no_transaction(&self) -> bool {
+        self.directives.no_transaction
+    }
+}
+
+/// One migration: a version, a name, an up and maybe a down.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Migration {
+    /// The version from the file name.
+    pub version: Version,
+    /// The descriptive name from the file name.
+    pub name: String,
+    /// The naming scheme of its file name.
+    pub scheme: NamingScheme,
+    /// How up and down are laid out.
+    pub layout: Layout,
+    /// The up section.
+    pub up: Section,
+    /// The down section, when one exists and holds SQL.
+    pub down: Option<Section>,
+}
+
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A loaded migrations directory.
+#[derive(Clone, Debug, Default)]
+pub struct MigrationSet {
+    /// The directory, as given (used as the prefix of every file path).
+    pub dir: PathBuf,
+    /// Migrations in version order. A version with conflicting files is left out.
+    pub migrations: Vec<Migration>,
+    /// Every problem found, in file order.
+    pub problems: Vec<Problem>,
+}
+
+impl MigrationSet {
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(Problem::is_error)
+    }
+
+    /// The migration with this version.
+    pub fn get(&self, version: &Version) -> Option<&Migration> {
+        self.migrations
+            .binary_search_by(|m| m.version.cmp(version))
+            .ok()
+            .map(|i| &self.migrations[i])
+    }
+
+    /// The highest version, if any.
+    pub fn newest(&self) -> Option<&Migration> {
+        self.migrations.last()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Origin {
+    Top,
+    UpDir,
+    DownDir,
+}
+
+/// A file that named itself a migration, read and split.
+struct Candidate {
+    path: PathBuf,
+    name: ParsedName,
+    origin: Origin,
+    style: FileStyle,
+    file_directives: Directives,
+    up: RawSection,
+    down: Option<RawSection>,
+}
+
+/// Reads every migration in `source`; `dir` is the directory's display path.
+pub fn load(source: &dyn MigrationSource, dir: &Path) -> MigrationSet {
+    let mut problems = Vec::new();
+    let mut candidates = Vec::new();
+    let root = match source.list(Path::new("")) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(
+                Problem::error(
+                    ProblemCode::Io,
+                    dir,
+                    format!("cannot read the migrations directory: {e}"),
+                )
+                .help("create it with `strata init`, or point at another one with --dir"),
+            );
+            return MigrationSet {
+                dir: dir.to_owned(),
+                migrations: Vec::new(),
+                problems,
+            };
+        }
+    };
+    let mut files: Vec<(PathBuf, Origin)> = Vec::new();
+    for entry in root {
+        let Some(name) = entry.name.to_str() else {
+            if !entry.is_dir && entry.name.as_encoded_bytes().ends_with(b".sql") {
+                problems.push(Problem::error(
+                    ProblemCode::UnparseableName,
+                    dir.join(&entry.name),
+                    "the file name is not valid UTF-8",
+                ));
+            }
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        if entry.is_dir {
+            let origin = match name {
+                "up" => Some(Origin::UpDir),
+                "down" => Some(Origin::DownDir),
+                _ => None,
+            };
+            list_subdirectory(source, dir, name, origin, &mut files, &mut problems);
+        } else {
+            files.push((PathBuf::from(name), Origin::Top));
+        }
+    }
+    files.sort();
+
+    for (rel, origin) in files {
+        if let Some(candidate) = read_candidate(source, dir, &rel, origin, &mut problems) {
+            candidates.push(candidate);
+        }
+    }
+
+    let mut by_version: BTreeMap<Version, Vec<Candidate>> = BTreeMap::new();
+    for c in candidates {
+        by_version.entry(c.name.version.clone()).or_default().push(c);
+    }
+    let mut migrations = Vec::with_capacity(by_version.len());
+    for (_, group) in by_version {
+        if let Some(m) = assemble(group, &mut problems) {
+            if m.up.is_blank() {
+                let (line, _) = m.up.position(0);
+                problems.push(
+                    Problem::error(
+                        ProblemCode::EmptyUp,
+                        &m.up.file,
+                        "the up section holds no SQL",
+                    )
+                    .at(line, None)
+                    .help("write the migration's SQL, or delete the file if it is not needed"),
+                );
+            }
+            migrations.push(m);
+        }
+    }
+    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    MigrationSet {
+        dir: dir.to_owned(),
+        migrations,
+        problems,
+    }
+}
+
+fn list_subdirectory(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    name: &str,
+    origin: Option<Origin>,
+    files: &mut Vec<(PathBuf, Origin)>,
+    problems: &mut Vec<Problem>,
+) {
+    let entries = match source.list(Path::new(name)) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(Problem::error(
+                ProblemCode::Io,
+                dir.join(name),
+                format!("cannot read directory: {e}"),
+            ));
+            return;
+        }
+    };
+    let mut ignored = 0;
+    for entry in entries {
+        let is_sql = entry.name.as_encoded_bytes().ends_with(b".sql");
+        if entry.is_dir || !is_sql || entry.name.as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        match origin {
+            Some(origin) => files.push((Path::new(name).join(&entry.name), origin)),
+            None => ignored += 1,
+        }
+    }
+    if ignored > 0 {
+        problems.push(
+            Problem::warning(
+                ProblemCode::IgnoredFile,
+                dir.join(name),
+                format!("{ignored} .sql file(s) in this sub-directory are not read"),
+            )
+            .help("strata reads the migrations directory itself and its up/ and down/ sub-directories; move migrations there"),
+        );
+    }
+}
+
+fn read_candidate(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    rel: &Path,
+    origin: Origin,
+    problems: &mut Vec<Problem>,
+) -> Option<Candidate> {
+    let path = dir.join(rel);
+    let file_name = rel.file_name()?.to_str()?;
+    let name = match parse_file_name(file_name) {
+        Ok(name) => name,
+        Err(NameError::NotSql) => return None,
+        Err(NameError::Repeatable) => {
+            problems.push(
+                Problem::error(
+                    ProblemCode::UnsupportedRepeatable,
+                    &path,
+                    "repeatable migrations (R__) are not supported",
+                )
+                .help("turn it into a versioned migration (e.g. `CREATE OR REPLACE VIEW` in a new file each time it changes)"),
+            );
+            return None;
+        }
+        Err(e @ (NameError::Unrecognized | NameError::Version(_))) => {
+            problems.push(
+                Problem::error(
+                    ProblemCode::UnparseableName,
+                    &path,
+                    format!("cannot read a version from the file name: {e}"),
+                )
+                .help(format!("name migrations like {ACCEPTED_NAMES}")),
+            );
+            return None;
+        }
+    };
+    let bytes = match source.read(rel) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            problems.push(Problem::error(
+                ProblemCode::Io,
+                &path,
+                format!("cannot read file: {e}"),
+            ));
+            return None;
+        }
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            problems.push(
+                Problem::error(ProblemCode::NotUtf8, &path, "the file is not valid UTF-8")
+                    .at(
+                        u32::try_from(line).unwrap_or(u32::MAX),
+                        u32::try_from(column).ok(),
+                    )
+                    .help("save the file as UTF-8 (PostgreSQL migrations are read as UTF-8)"),
+            );
+            return None;
+        }
+    };
+    let text = normalize(text);
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        problems.push(
+            Problem::error(ProblemCode::NulByte, &path, "the file contains a NUL byte")
+                .at(u32::try_from(line).unwrap_or(u32::MAX), None),
+        );
+        return None;
+    }
+    let parsed = parse_text(&text);
+    for (code, line, column, message, help) in parsed.problems {
+        let mut p = Problem::error(code, &path, message).at(line, column);
+        p.help = help;
+        problems.push(p);
+    }
+    let mut name = name;
+    if let (FileStyle::Sections(_), NameRole::Up(PairStyle::Underscore), Origin::Top) =
+        (parsed.style, name.role, origin)
+    {
+        // `0001_sign_up.sql` with sections inside is a whole migration.
+        if let Ok(whole) = parse_file_name_whole(file_name) {
+            name = whole;
+        }
+    }
+    Some(Candidate {
+        path,
+        name,
+        origin,
+        style: parsed.style,
+        file_directives: parsed.file_directives,
+        up: parsed.up,
+        down: parsed.down,
+    })
+}
+
+/// What part a candidate plays in its version's group.
+fn part(c: &Candidate) -> (Layout, bool) {
+    match (c.origin, c.name.role) {
+        (Origin::UpDir, _) => (Layout::Directories, true),
+        (Origin::DownDir, _) => (Layout::Directories, false),
+        (Origin::Top, NameRole::Up(style)) => (Layout::Pair(style), true),
+        (Origin::Top, NameRole::Down(style)) => (Layout::Pair(style), false),
+        (Origin::Top, NameRole::Single) => (
+            match c.style {
+                FileStyle::Sections(style) => Layout::Sections(style),
+                FileStyle::Rollback => Layout::RollbackBlock,
+                FileStyle::Plain => Layout::Plain,
+            },
+            true,
+        ),
+    }
+}
+
+fn file_list(files: &[&Candidate]) -> String {
+    files
+        .iter()
+        .map(|c| c.path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Builds one migration from the files that share a version.
+fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migration> {
+    let version = group.first()?.name.version.clone();
+    let mut ups: Vec<&Candidate> = Vec::new();
+    let mut downs: Vec<&Candidate> = Vec::new();
+    for c in &group {
+        if part(c).1 {
+            ups.push(c);
+        } else {
+            downs.push(c);
+        }
+    }
+    let mut layouts: Vec<Layout> = group.iter().map(|c| part(c).0).collect();
+    // A Flyway undo file pairs with a plain `V<n>__` file.
+    let flyway_pair = downs
+        .iter()
+        .all(|d| d.name.role == NameRole::Down(PairStyle::FlywayUndo))
+        && !downs.is_empty()
+        && ups
+            .iter()
+            .all(|u| u.name.scheme == NamingScheme::Flyway && u.origin == Origin::Top);
+    if flyway_pair {
+        layouts.retain(|l| *l != Layout::Pair(PairStyle::FlywayUndo));
+    }
+    let kinds: Vec<&str> = {
+        let mut k: Vec<&str> = layouts.iter().map(|l| l.describe()).collect();
+        k.dedup();
+        k.sort_unstable();
+        k.dedup();
+        k
+    };
+    if kinds.len() > 1 {
+        let all: Vec<&Candidate> = group.iter().collect();
+        problems.push(
+            Problem::error(
+                ProblemCode::MixedLayouts,
+                &group[0].path,
+                format!(
+                    "version {version} is laid out as {} at once: {}",
+                    kinds.join(" and "),
+                    file_list(&all)
+                ),
+            )
+            .help("keep one layout per migration: a single file with sections, an up/down pair, or up/ and down/ directories"),
+        );
+        return None;
+    }
+    if ups.len() > 1 || downs.len() > 1 {
+        let (first, rest) = if ups.len() > 1 {
+            (ups[0], &ups[1..])
+        } else {
+            (downs[0], &downs[1..])
+        };
+        for other in rest {
+            problems.push(
+                Problem::error(
+                    ProblemCode::DuplicateVersion,
+                    &other.path,
+                    format!(
+                        "version {version} is also used by {}",
+                        first.path.display()
+                    ),
+                )
+                .help("give each migration its own version; `strata new` picks a free one"),
+            );
+        }
+        return None;
+    }
+    let Some(up) = ups.first() else {
+        for down in &downs {
+            problems.push(
+                Problem::error(
+                    ProblemCode::DownWithoutUp,
+                    &down.path,
+                    format!("a down file for version {version} with no up file"),
+                )
+                .help("add the matching up file, or delete this one"),
+            );
+        }
+        return None;
+    };
+    let down_file = downs.first();
+    if let Some(down) = down_file {
+        if up.down.as_ref().is_some_and(|d| !is_blank_sql(&d.text)) {
+            problems.push(
+                Problem::error(
+                    ProblemCode::MixedLayouts,
+                    &up.path,
+                    format!(
+                        "version {version} has a down section here and a down file {}",
+                        down.path.display()
+                    ),
+                )
+                .help("keep one of the two downs"),
+            );
+            return None;
+        }
+        if down.down.is_some() {
+            problems.push(
+                Problem::error(
+                    ProblemCode::MixedLayouts,
+                    &down.path,
+                    "a down file has section markers with a down section of its own",
+                )
+                .help("a down file holds only the down SQL; remove the section markers"),
+            );
+            return None;
+        }
+        if down.name.name != up.name.name && down.name.role != NameRole::Down(PairStyle::FlywayUndo)
+        {
+            problems.push(
+                Problem::error(
+                    ProblemCode::PairNameMismatch,
+                    &down.path,
+                    format!(
+                        "the down file's name `{}` differs from the up file's `{}`",
+                        down.name.name, up.name.name
+                    ),
+                )
+                .help("rename one so both halves of the pair share a name"),
+            );
+        }
+    } else if up.down.is_some() && matches!(part(up).0, Layout::Pair(_) | Layout::Directories) {
+        problems.push(
+            Problem::error(
+                ProblemCode::MixedLayouts,
+                &up.path,
+                "an up file of a pair has a down section of its own",
+            )
+            .help("move the down SQL into the down file"),
+        );
+        return None;
+    }
+
+    let up_section = Section::new(up.path.clone(), up.up.clone(), &up.file_directives);
+    let down_section = match down_file {
+        Some(d) => Some(Section::new(d.path.clone(), d.up.clone(), &d.file_directives)),
+        None => up
+            .down
+            .clone()
+            .map(|raw| Section::new(up.path.clone(), raw, &up.file_directives)),
+    }
+    .filter(|s| !s.is_blank());
+    Some(Migration {
+        version,
+        name: up.name.name.clone(),
+        scheme: up.name.scheme,
+        layout: part(up).0.pair_with(down_file.map(|d| d.name.role)),
+        up: up_section,
+        down: down_section,
+    })
+}
+
+impl Layout {
+    fn pair_with(self, down_role: Option<NameRole>) -> Self {
+        match down_role {
+            Some(NameRole::Down(PairStyle::FlywayUndo)) => Self::Pair(PairStyle::FlywayUndo),
+            _ => self,
+        }
+    }
+}

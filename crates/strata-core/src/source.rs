@@ -1,0 +1,112 @@
+//! Where migration files come from: the one door through which strata-core reads.
+//!
+//! [`FsSource`] reads a directory on disk; [`MemorySource`] holds files in
+//! memory (tests, fuzzing, and callers that already have the bytes).
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// One entry of a listed directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceEntry {
+    /// The entry's file name (not necessarily UTF-8).
+    pub name: OsString,
+    /// Whether it is a directory.
+    pub is_dir: bool,
+}
+
+/// Read access to a migrations directory. Paths are relative to its root.
+pub trait MigrationSource {
+    /// Lists the entries of `dir` (`""` is the root), in any order.
+    fn list(&self, dir: &Path) -> io::Result<Vec<SourceEntry>>;
+    /// Reads a whole file.
+    fn read(&self, file: &Path) -> io::Result<Vec<u8>>;
+}
+
+/// A migrations directory on disk.
+#[derive(Clone, Debug)]
+pub struct FsSource {
+    root: PathBuf,
+}
+
+impl FsSource {
+    /// A source rooted at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+}
+
+impl MigrationSource for FsSource {
+    fn list(&self, dir: &Path) -> io::Result<Vec<SourceEntry>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.root.join(dir))? {
+            let entry = entry?;
+            // Follow symlinks: a linked migration is still a migration.
+            let is_dir = std::fs::metadata(entry.path())
+                .map(|m| m.is_dir())
+                .unwrap_or(false);
+            out.push(SourceEntry {
+                name: entry.file_name(),
+                is_dir,
+            });
+        }
+        Ok(out)
+    }
+
+    fn read(&self, file: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(self.root.join(file))
+    }
+}
+
+/// Files held in memory, keyed by relative path (`up/0001_x.sql`).
+#[derive(Clone, Debug, Default)]
+pub struct MemorySource {
+    files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemorySource {
+    /// An empty source.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a file.
+    #[must_use]
+    pub fn with(mut self, path: impl Into<PathBuf>, content: impl Into<Vec<u8>>) -> Self {
+        self.files.insert(path.into(), content.into());
+        self
+    }
+}
+
+impl MigrationSource for MemorySource {
+    fn list(&self, dir: &Path) -> io::Result<Vec<SourceEntry>> {
+        let mut out: Vec<SourceEntry> = Vec::new();
+        for path in self.files.keys() {
+            let Ok(rest) = path.strip_prefix(dir) else {
+                continue;
+            };
+            let mut parts = rest.components();
+            let Some(first) = parts.next() else { continue };
+            let entry = SourceEntry {
+                name: first.as_os_str().to_owned(),
+                is_dir: parts.next().is_some(),
+            };
+            if !out.contains(&entry) {
+                out.push(entry);
+            }
+        }
+        if out.is_empty() && !dir.as_os_str().is_empty() {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no such directory"));
+        }
+        Ok(out)
+    }
+
+    fn read(&self, file: &Path) -> io::Result<Vec<u8>> {
+        self.files
+            .get(file)
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+}
