@@ -1,0 +1,4 @@
+-- strata:up
+create table a (id int);
+-- migrate:down
+drop table a;

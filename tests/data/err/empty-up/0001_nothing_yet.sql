@@ -1,0 +1,5 @@
+-- Migration: nothing yet
+-- strata:up
+
+-- strata:down
+

@@ -1,0 +1,3 @@
+-- strata:lock-timeout soon
+-- strata:allow some-rule
+create table a (id int);

@@ -1,0 +1,2 @@
+-- strata:lock-timout 5s
+create table a (id int);

@@ -1,0 +1,1 @@
+create table fine (id int);

@@ -1,0 +1,4 @@
+-- strata:up
+create table a (id int);
+-- strata:down
+drop table a;

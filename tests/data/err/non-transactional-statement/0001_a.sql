@@ -1,0 +1,2 @@
+create table a (id int);
+create index concurrently a_id_idx on a (id);

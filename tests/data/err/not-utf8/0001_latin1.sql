@@ -1,0 +1,2 @@
+-- café
+create table cafe (id int);

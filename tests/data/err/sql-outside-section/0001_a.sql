@@ -1,0 +1,3 @@
+create table early (id int);
+-- strata:up
+create table a (id int);

@@ -1,0 +1,4 @@
+create table b (id int);
+-- ROLLBACK:
+-- drop table b;
+drop table oops;

@@ -1,0 +1,5 @@
+-- strata:up
+create table a (id int);
+selec 1;
+-- strata:down
+drop table a;

@@ -1,0 +1,3 @@
+create table c (id int);
+-- ROLLBACK:
+-- drop tabel c;

@@ -1,0 +1,2 @@
+-- strata:no-transacion
+create table a (id int);

@@ -1,0 +1,3 @@
+create table notes (id bigint primary key, body text);
+-- ROLLBACK:
+-- drop table notes;

@@ -1,0 +1,1 @@
+insert into tags (id, label) values (1, 'first');

@@ -1,0 +1,4 @@
+﻿-- strata:up
+create table windows (id int);
+-- strata:down
+drop table windows;

@@ -1,0 +1,3 @@
+begin;
+create table wrapped (id int);
+commit;

@@ -1,0 +1,1 @@
+create table audit (id bigint primary key, at timestamptz not null default now());

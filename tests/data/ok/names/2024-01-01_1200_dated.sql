@@ -1,0 +1,1 @@
+create table five (id int);

@@ -1,0 +1,1 @@
+create table six (id int);

@@ -1,0 +1,1 @@
+create table four (id int);
