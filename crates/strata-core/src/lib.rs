@@ -12,6 +12,7 @@ mod file;
 pub mod migration;
 pub mod name;
 pub mod new;
+pub mod plan;
 pub mod problem;
 pub mod source;
 pub mod version;

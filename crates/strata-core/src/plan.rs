@@ -1,0 +1,402 @@
+//! The plan: migration files against recorded history, as states and actions.
+//!
+//! Pure: the caller reads history from the database and passes it in as
+//! [`AppliedRecord`]s. [`status`] tells the state of every migration;
+//! [`plan_migrate`] says what `strata migrate` would apply and what stops it.
+
+use crate::checksum::Checksum;
+use crate::migration::{Migration, MigrationSet};
+use crate::version::Version;
+
+/// One row of recorded history.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedRecord {
+    /// The version.
+    pub version: Version,
+    /// The name recorded at apply time.
+    pub name: String,
+    /// The up checksum recorded at apply time.
+    pub checksum: Checksum,
+    /// The down checksum recorded at apply time.
+    pub down_checksum: Option<Checksum>,
+    /// Applied, or failed part-way (no-transaction migrations only).
+    pub status: RecordStatus,
+    /// When, as RFC 3339 UTC text.
+    pub applied_at: String,
+    /// The database role that applied it.
+    pub applied_by: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: i64,
+}
+
+/// Whether a recorded migration completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum RecordStatus {
+    /// Completed.
+    Applied,
+    /// A no-transaction migration that stopped after this many statements.
+    Failed {
+        /// Statements that completed before the failure.
+        statements_done: i32,
+    },
+}
+
+/// The state of one migration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Applied, file unchanged.
+    Applied,
+    /// Not applied yet.
+    Pending,
+    /// Not applied, and older than the newest applied migration.
+    OutOfOrder,
+    /// Applied, but the up section changed since.
+    Modified,
+    /// Applied, but its file is gone.
+    MissingFile,
+    /// Recorded as failed part-way; needs `strata repair`.
+    Failed,
+}
+
+impl State {
+    /// Whether this state makes `strata status` exit 1.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            Self::Modified | Self::MissingFile | Self::Failed | Self::OutOfOrder
+        )
+    }
+}
+
+/// A migration's state, with its file and record where they exist.
+#[derive(Clone, Debug)]
+pub struct StatusRow<'a> {
+    /// The version.
+    pub version: &'a Version,
+    /// The name (from the file, else from history).
+    pub name: &'a str,
+    /// Its state.
+    pub state: State,
+    /// The file, when it exists.
+    pub migration: Option<&'a Migration>,
+    /// The history row, when there is one.
+    pub record: Option<&'a AppliedRecord>,
+    /// Applied with a down section that has changed since (allowed, reported).
+    pub down_changed: bool,
+}
+
+/// Every migration, from files and history, in version order.
+pub fn status<'a>(set: &'a MigrationSet, records: &'a [AppliedRecord]) -> Vec<StatusRow<'a>> {
+    let newest_applied = records
+        .iter()
+        .filter(|r| r.status == RecordStatus::Applied)
+        .map(|r| &r.version)
+        .max();
+    let mut rows: Vec<StatusRow<'a>> = Vec::with_capacity(set.migrations.len().max(records.len()));
+    let mut files = set.migrations.iter().peekable();
+    let mut sorted: Vec<&AppliedRecord> = records.iter().collect();
+    sorted.sort_by(|a, b| a.version.cmp(&b.version));
+    let mut recs = sorted.into_iter().peekable();
+    loop {
+        let next = match (files.peek(), recs.peek()) {
+            (None, None) => break,
+            (Some(m), Some(r)) => m.version.cmp(&r.version),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+        };
+        let (migration, record) = match next {
+            std::cmp::Ordering::Less => (files.next(), None),
+            std::cmp::Ordering::Greater => (None, recs.next()),
+            std::cmp::Ordering::Equal => (files.next(), recs.next()),
+        };
+        let state = match (migration, record) {
+            (Some(m), None) => {
+                if newest_applied.is_some_and(|newest| *newest > m.version) {
+                    State::OutOfOrder
+                } else {
+                    State::Pending
+                }
+            }
+            (_, Some(r)) if matches!(r.status, RecordStatus::Failed { .. }) => State::Failed,
+            (None, Some(_)) => State::MissingFile,
+            (Some(m), Some(r)) if m.up.checksum != r.checksum => State::Modified,
+            _ => State::Applied,
+        };
+        let down_changed = match (migration, record) {
+            (Some(m), Some(r)) => {
+                r.status == RecordStatus::Applied
+                    && m.down.as_ref().map(|d| d.checksum) != r.down_checksum
+            }
+            _ => false,
+        };
+        let (version, name) = match (migration, record) {
+            (Some(m), _) => (&m.version, m.name.as_str()),
+            (None, Some(r)) => (&r.version, r.name.as_str()),
+            (None, None) => break,
+        };
+        rows.push(StatusRow {
+            version,
+            name,
+            state,
+            migration,
+            record,
+            down_changed,
+        });
+    }
+    rows
+}
+
+/// Something that stops `strata migrate` before it applies anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Blocker {
+    /// An applied migration's up section changed.
+    Modified {
+        /// The version.
+        version: Version,
+        /// The file.
+        file: std::path::PathBuf,
+        /// Recorded checksum.
+        recorded: Checksum,
+        /// Checksum now.
+        current: Checksum,
+    },
+    /// A migration failed part-way and was not repaired.
+    Failed {
+        /// The version.
+        version: Version,
+        /// The name.
+        name: String,
+        /// Statements that ran before the failure.
+        statements_done: i32,
+    },
+    /// A pending migration older than the newest applied one.
+    OutOfOrder {
+        /// The version.
+        version: Version,
+        /// The file.
+        file: std::path::PathBuf,
+        /// The newest applied version.
+        newest_applied: Version,
+    },
+    /// An applied migration whose file is gone.
+    MissingFile {
+        /// The version.
+        version: Version,
+        /// The name recorded.
+        name: String,
+    },
+}
+
+impl std::fmt::Display for Blocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Modified { version, file, recorded, current } => write!(
+                f,
+                "{}: migration {version} was applied with checksum {recorded} but the file now has {current}; applied migrations must not change",
+                file.display()
+            ),
+            Self::Failed { version, name, statements_done } => write!(
+                f,
+                "migration {version} ({name}) failed part-way after {statements_done} statement(s) and must be repaired before anything else runs"
+            ),
+            Self::OutOfOrder { version, file, newest_applied } => write!(
+                f,
+                "{}: migration {version} is pending but older than the newest applied migration {newest_applied}",
+                file.display()
+            ),
+            Self::MissingFile { version, name } => write!(
+                f,
+                "migration {version} ({name}) is applied but its file is missing"
+            ),
+        }
+    }
+}
+
+impl Blocker {
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        match self {
+            Self::Modified { version, .. } => format!(
+                "restore the file as it was applied (git checkout), and make the change in a new migration; if the edit is cosmetic, `strata repair --accept-checksum {version}`"
+            ),
+            Self::Failed { version, .. } => format!(
+                "look at what the statements that ran did, then either finish by hand and run `strata repair --mark-applied {version}`, or undo them and run `strata repair --clear-failed {version}` to run it again"
+            ),
+            Self::OutOfOrder { .. } => "rename the file to a version above the newest applied one, or run with --allow-out-of-order if applying it late is safe".to_owned(),
+            Self::MissingFile { version, .. } => format!(
+                "restore the file, or if the migration was rolled back by hand, `strata repair --mark-rolled-back {version}`"
+            ),
+        }
+    }
+}
+
+/// What `strata migrate` will do.
+#[derive(Clone, Debug, Default)]
+pub struct MigratePlan<'a> {
+    /// Migrations to apply, in order.
+    pub apply: Vec<&'a Migration>,
+    /// What stops the run; when non-empty nothing may be applied.
+    pub blockers: Vec<Blocker>,
+}
+
+/// Plans `strata migrate [--to VERSION] [--allow-out-of-order]`.
+pub fn plan_migrate<'a>(
+    set: &'a MigrationSet,
+    records: &'a [AppliedRecord],
+    to: Option<&Version>,
+    allow_out_of_order: bool,
+) -> MigratePlan<'a> {
+    let mut plan = MigratePlan::default();
+    let newest_applied = records
+        .iter()
+        .filter(|r| r.status == RecordStatus::Applied)
+        .map(|r| r.version.clone())
+        .max();
+    for row in status(set, records) {
+        match row.state {
+            State::Applied => {}
+            State::Pending => {
+                if let Some(m) = row.migration.filter(|m| to.is_none_or(|to| m.version <= *to)) {
+                    plan.apply.push(m);
+                }
+            }
+            State::OutOfOrder => {
+                let Some(m) = row.migration else { continue };
+                if to.is_some_and(|to| m.version > *to) {
+                    continue;
+                }
+                if allow_out_of_order {
+                    plan.apply.push(m);
+                } else if let Some(newest) = &newest_applied {
+                    plan.blockers.push(Blocker::OutOfOrder {
+                        version: m.version.clone(),
+                        file: m.up.file.clone(),
+                        newest_applied: newest.clone(),
+                    });
+                }
+            }
+            State::Modified => {
+                if let (Some(m), Some(r)) = (row.migration, row.record) {
+                    plan.blockers.push(Blocker::Modified {
+                        version: m.version.clone(),
+                        file: m.up.file.clone(),
+                        recorded: r.checksum,
+                        current: m.up.checksum,
+                    });
+                }
+            }
+            State::MissingFile => plan.blockers.push(Blocker::MissingFile {
+                version: row.version.clone(),
+                name: row.name.to_owned(),
+            }),
+            State::Failed => {
+                if let Some(RecordStatus::Failed { statements_done }) = row.record.map(|r| r.status) {
+                    plan.blockers.push(Blocker::Failed {
+                        version: row.version.clone(),
+                        name: row.name.to_owned(),
+                        statements_done,
+                    });
+                }
+            }
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemorySource;
+    use std::path::Path;
+
+    fn set() -> MigrationSet {
+        let source = MemorySource::new()
+            .with("001_a.sql", "create table a ();\n-- ROLLBACK:\n-- drop table a;\n")
+            .with("002_b.sql", "create table b ();\n")
+            .with("003_c.sql", "create table c ();\n");
+        crate::load(&source, Path::new("m"))
+    }
+
+    fn record(set: &MigrationSet, version: &str) -> AppliedRecord {
+        let v = Version::parse(version).unwrap_or_else(|e| panic!("{e}"));
+        let m = set.get(&v);
+        AppliedRecord {
+            version: v,
+            name: m.map_or("gone".to_owned(), |m| m.name.clone()),
+            checksum: m.map_or(Checksum::of("x"), |m| m.up.checksum),
+            down_checksum: m.and_then(|m| m.down.as_ref().map(|d| d.checksum)),
+            status: RecordStatus::Applied,
+            applied_at: "2026-01-01T00:00:00Z".to_owned(),
+            applied_by: "postgres".to_owned(),
+            duration_ms: 1,
+        }
+    }
+
+    fn states(set: &MigrationSet, records: &[AppliedRecord]) -> Vec<(String, State)> {
+        status(set, records)
+            .iter()
+            .map(|r| (r.version.to_string(), r.state))
+            .collect()
+    }
+
+    #[test]
+    fn fresh_database_has_everything_pending() {
+        let s = set();
+        let plan = plan_migrate(&s, &[], None, false);
+        assert_eq!(plan.apply.len(), 3);
+        assert!(plan.blockers.is_empty());
+        let to = Version::parse("2").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan_migrate(&s, &[], Some(&to), false).apply.len(), 2);
+    }
+
+    #[test]
+    fn every_state() {
+        let s = set();
+        let mut modified = record(&s, "1");
+        modified.checksum = Checksum::of("something else");
+        let mut failed = record(&s, "3");
+        failed.status = RecordStatus::Failed { statements_done: 1 };
+        let gone = record(&s, "4");
+        assert_eq!(
+            states(&s, &[modified, failed, gone]),
+            [
+                ("001".into(), State::Modified),
+                ("002".into(), State::OutOfOrder),
+                ("003".into(), State::Failed),
+                ("4".into(), State::MissingFile),
+            ]
+        );
+    }
+
+    #[test]
+    fn blockers_stop_the_run() {
+        let s = set();
+        let mut modified = record(&s, "1");
+        modified.checksum = Checksum::of("edited");
+        let records = [modified];
+        let plan = plan_migrate(&s, &records, None, false);
+        assert!(matches!(plan.blockers[..], [Blocker::Modified { .. }]));
+
+        let records = [record(&s, "1"), record(&s, "3")];
+        let plan = plan_migrate(&s, &records, None, false);
+        assert!(matches!(plan.blockers[..], [Blocker::OutOfOrder { .. }]));
+        let plan = plan_migrate(&s, &records, None, true);
+        assert!(plan.blockers.is_empty());
+        assert_eq!(plan.apply.len(), 1);
+    }
+
+    #[test]
+    fn an_edited_down_is_reported_not_blocking() {
+        let s = set();
+        let mut r = record(&s, "1");
+        r.down_checksum = Some(Checksum::of("old down"));
+        let rows = status(&s, std::slice::from_ref(&r));
+        assert_eq!(rows[0].state, State::Applied);
+        assert!(rows[0].down_changed);
+        let records = [r];
+        assert!(plan_migrate(&s, &records, None, false).blockers.is_empty());
+    }
+}
