@@ -134,7 +134,9 @@ pub struct Environment {
 impl Environment {
     /// The lock timeout, parsed.
     pub fn lock_timeout(&self) -> Option<Duration> {
-        self.lock_timeout.as_deref().and_then(|t| parse_duration(t).ok())
+        self.lock_timeout
+            .as_deref()
+            .and_then(|t| parse_duration(t).ok())
     }
 
     /// The statement timeout, parsed.
@@ -279,8 +281,14 @@ pooler = "transaction"
     fn mistakes_are_reported_with_the_file() {
         for (text, needle) in [
             ("[migrations]\ndri = \"x\"\n", "unknown field `dri`"),
-            ("[environments.prod]\nrequires = [\"staging\"]\n", "`staging`, which is not an environment"),
-            ("[environments.prod]\nlock_timeout = \"soon\"\n", "environments.prod.lock_timeout"),
+            (
+                "[environments.prod]\nrequires = [\"staging\"]\n",
+                "`staging`, which is not an environment",
+            ),
+            (
+                "[environments.prod]\nlock_timeout = \"soon\"\n",
+                "environments.prod.lock_timeout",
+            ),
             ("[history]\nschema = \"Bad Name\"\n", "plain identifier"),
             ("compat = \"firebase\"\n", "unknown variant"),
             ("[migrations\n", "strata.toml"),

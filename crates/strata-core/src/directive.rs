@@ -64,7 +64,11 @@ pub struct Allow {
 /// Formats a duration the way PostgreSQL settings accept it (`5000ms`, `0`).
 pub fn pg_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms == 0 { "0".to_owned() } else { format!("{ms}ms") }
+    if ms == 0 {
+        "0".to_owned()
+    } else {
+        format!("{ms}ms")
+    }
 }
 
 mod opt_pg_duration {
@@ -161,9 +165,15 @@ pub(crate) enum Directive {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum CommentLine<'a> {
     /// Start of the up section; `transaction: false` from dbmate's option.
-    Up { style: MarkerStyle, no_transaction: bool },
+    Up {
+        style: MarkerStyle,
+        no_transaction: bool,
+    },
     /// Start of the down section.
-    Down { style: MarkerStyle, no_transaction: bool },
+    Down {
+        style: MarkerStyle,
+        no_transaction: bool,
+    },
     /// goose's `StatementBegin`.
     StatementBegin,
     /// goose's `StatementEnd`.
@@ -200,8 +210,7 @@ pub(crate) fn classify(line_text: &str, line: u32) -> CommentLine<'_> {
     if body == "no-transaction" {
         return CommentLine::Directive(Directive::NoTransaction);
     }
-    if body.len() >= 9 && body.is_char_boundary(9) && body[..9].eq_ignore_ascii_case("rollback:")
-    {
+    if body.len() >= 9 && body.is_char_boundary(9) && body[..9].eq_ignore_ascii_case("rollback:") {
         return CommentLine::Rollback {
             inline: body[9..].trim(),
         };
@@ -458,7 +467,10 @@ mod tests {
             classify("-- +goose NO TRANSACTION", 1),
             CommentLine::Directive(Directive::NoTransaction)
         );
-        assert_eq!(classify("-- +goose StatementBegin", 1), CommentLine::StatementBegin);
+        assert_eq!(
+            classify("-- +goose StatementBegin", 1),
+            CommentLine::StatementBegin
+        );
         assert_eq!(
             classify("-- ROLLBACK: drop table t;", 1),
             CommentLine::Rollback {
@@ -474,7 +486,10 @@ mod tests {
             panic!("expected an invalid directive");
         };
         assert!(unknown);
-        assert_eq!(help.as_deref(), Some("did you mean `-- strata:no-transaction`?"));
+        assert_eq!(
+            help.as_deref(),
+            Some("did you mean `-- strata:no-transaction`?")
+        );
         for bad in [
             "-- strata:lock-timeout",
             "-- strata:lock-timeout fast",
@@ -487,7 +502,10 @@ mod tests {
             "-- migrate:up transaction:maybe",
         ] {
             assert!(
-                matches!(classify(bad, 1), CommentLine::Invalid { unknown: false, .. }),
+                matches!(
+                    classify(bad, 1),
+                    CommentLine::Invalid { unknown: false, .. }
+                ),
                 "{bad}"
             );
         }

@@ -297,7 +297,9 @@ fn sections(
                 lines[idx].number,
                 None,
                 format!("`{marker}` appears a second time"),
-                Some(format!("a file has one `{up_marker}` and at most one `{down_marker}`")),
+                Some(format!(
+                    "a file has one `{up_marker}` and at most one `{down_marker}`"
+                )),
             ));
         } else {
             *slot = Some(section);
@@ -316,7 +318,10 @@ fn sections(
             ProblemCode::SqlOutsideSection,
             line,
             None,
-            format!("SQL before the first section marker `{}`", lines[first].text.trim()),
+            format!(
+                "SQL before the first section marker `{}`",
+                lines[first].text.trim()
+            ),
             Some(format!("move it below `{up_marker}`")),
         ));
     }
@@ -365,9 +370,8 @@ fn rollback_block(
                 let body = body.strip_prefix(' ').unwrap_or(body);
                 let removed = line.text.len() - body.len();
                 down.text.push_str(body);
-                down.col_shift.push(
-                    u32::try_from(line.text[..removed].chars().count()).unwrap_or(u32::MAX),
-                );
+                down.col_shift
+                    .push(u32::try_from(line.text[..removed].chars().count()).unwrap_or(u32::MAX));
             } else {
                 // A directive line inside the block: keep the line count.
                 down.col_shift.push(0);
@@ -427,16 +431,14 @@ fn check_statement_blocks(
                     unclosed(o, problems);
                 }
             }
-            CommentLine::StatementEnd => {
-                if open.take().is_none() {
-                    problems.push((
-                        ProblemCode::UnbalancedStatementBlock,
-                        lines[*idx].number,
-                        None,
-                        "`-- +goose StatementEnd` without a `StatementBegin`".to_owned(),
-                        None,
-                    ));
-                }
+            CommentLine::StatementEnd if open.take().is_none() => {
+                problems.push((
+                    ProblemCode::UnbalancedStatementBlock,
+                    lines[*idx].number,
+                    None,
+                    "`-- +goose StatementEnd` without a `StatementBegin`".to_owned(),
+                    None,
+                ));
             }
             _ => {}
         }
@@ -539,7 +541,8 @@ mod tests {
 
     #[test]
     fn dbmate_transaction_option_is_per_section() {
-        let p = parse_text("-- migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;\n");
+        let p =
+            parse_text("-- migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;\n");
         assert!(p.up.directives.no_transaction);
         assert!(!p.down.unwrap_or_default().directives.no_transaction);
     }

@@ -75,6 +75,22 @@ impl Section {
         }
     }
 
+    /// A section that comes from elsewhere than a file (e.g. a down section
+    /// stored in history when the file is gone); `origin` names it in messages.
+    pub fn detached(origin: impl Into<PathBuf>, text: String, no_transaction: bool) -> Self {
+        Self {
+            file: origin.into(),
+            checksum: Checksum::of(&text),
+            directives: Directives {
+                no_transaction,
+                ..Directives::default()
+            },
+            text,
+            first_line: 1,
+            col_shift: Vec::new(),
+        }
+    }
+
     /// The 1-based file line and column (in characters) of a byte offset in `text`.
     pub fn position(&self, offset: usize) -> (u32, u32) {
         let mut offset = offset.min(self.text.len());
@@ -234,7 +250,10 @@ pub fn load(source: &dyn MigrationSource, dir: &Path) -> MigrationSet {
 
     let mut by_version: BTreeMap<Version, Vec<Candidate>> = BTreeMap::new();
     for c in candidates {
-        by_version.entry(c.name.version.clone()).or_default().push(c);
+        by_version
+            .entry(c.name.version.clone())
+            .or_default()
+            .push(c);
     }
     let mut migrations = Vec::with_capacity(by_version.len());
     for (_, group) in by_version {
@@ -383,10 +402,14 @@ fn read_candidate(
         problems.push(p);
     }
     let mut name = name;
-    if let (FileStyle::Sections(_), NameRole::Up(PairStyle::Underscore), Origin::Top) =
-        (parsed.style, name.role, origin)
+    if let (
+        FileStyle::Sections(_),
+        NameRole::Up(PairStyle::Underscore) | NameRole::Down(PairStyle::Underscore),
+        Origin::Top,
+    ) = (parsed.style, name.role, origin)
     {
-        // `0001_sign_up.sql` with sections inside is a whole migration.
+        // `0001_sign_up.sql` or `0002_tear_down.sql` with sections inside is a
+        // whole migration whose name happens to end in `_up`/`_down`.
         if let Ok(whole) = parse_file_name_whole(file_name) {
             name = whole;
         }
@@ -486,10 +509,7 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
                 Problem::error(
                     ProblemCode::DuplicateVersion,
                     &other.path,
-                    format!(
-                        "version {version} is also used by {}",
-                        first.path.display()
-                    ),
+                    format!("version {version} is also used by {}", first.path.display()),
                 )
                 .help("give each migration its own version; `strata new` picks a free one"),
             );
@@ -564,7 +584,11 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
 
     let up_section = Section::new(up.path.clone(), up.up.clone(), &up.file_directives);
     let down_section = match down_file {
-        Some(d) => Some(Section::new(d.path.clone(), d.up.clone(), &d.file_directives)),
+        Some(d) => Some(Section::new(
+            d.path.clone(),
+            d.up.clone(),
+            &d.file_directives,
+        )),
         None => up
             .down
             .clone()

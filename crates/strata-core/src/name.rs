@@ -247,9 +247,24 @@ mod tests {
         use NameRole::Single;
         use NamingScheme::*;
         let cases = [
-            ("20240101120000_create_users.sql", "20240101120000", "create_users", Timestamp),
-            ("2024-01-01_1200_create_users.sql", "202401011200", "create_users", DatePrefix),
-            ("2024-01-01-120030_users.sql", "20240101120030", "users", DatePrefix),
+            (
+                "20240101120000_create_users.sql",
+                "20240101120000",
+                "create_users",
+                Timestamp,
+            ),
+            (
+                "2024-01-01_1200_create_users.sql",
+                "202401011200",
+                "create_users",
+                DatePrefix,
+            ),
+            (
+                "2024-01-01-120030_users.sql",
+                "20240101120030",
+                "users",
+                DatePrefix,
+            ),
             ("2024-01-01_users.sql", "20240101", "users", DatePrefix),
             ("0007_create_users.sql", "0007", "create_users", Sequential),
             ("7.sql", "7", "", Sequential),
@@ -269,10 +284,7 @@ mod tests {
 
     #[test]
     fn pair_suffixes() {
-        assert_eq!(
-            parsed("0001_users.up.sql").3,
-            NameRole::Up(PairStyle::Dot)
-        );
+        assert_eq!(parsed("0001_users.up.sql").3, NameRole::Up(PairStyle::Dot));
         assert_eq!(
             parsed("0001_users.down.sql").3,
             NameRole::Down(PairStyle::Dot)

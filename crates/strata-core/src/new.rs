@@ -119,11 +119,9 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
     if request.timestamp.len() != 14 || !request.timestamp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(NewError::BadTimestamp(request.timestamp.to_owned()));
     }
-    if let Some(existing) = set
-        .migrations
-        .iter()
-        .find(|m| m.name.eq_ignore_ascii_case(&slug) || m.name.eq_ignore_ascii_case(&camel_case(&slug)))
-    {
+    if let Some(existing) = set.migrations.iter().find(|m| {
+        m.name.eq_ignore_ascii_case(&slug) || m.name.eq_ignore_ascii_case(&camel_case(&slug))
+    }) {
         return Err(NewError::NameTaken {
             name: slug,
             existing: existing.up.file.clone(),
@@ -149,7 +147,13 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
         NamingScheme::Timestamp => (ts.to_owned(), format!("{ts}_{slug}")),
         NamingScheme::DatePrefix => (
             ts[..12].to_owned(),
-            format!("{}-{}-{}_{}_{slug}", &ts[..4], &ts[4..6], &ts[6..8], &ts[8..12]),
+            format!(
+                "{}-{}-{}_{}_{slug}",
+                &ts[..4],
+                &ts[4..6],
+                &ts[6..8],
+                &ts[8..12]
+            ),
         ),
         NamingScheme::Flyway => {
             let mut parts: Vec<u64> = newest.map_or(vec![0], |m| m.version.parts().to_vec());
@@ -176,7 +180,8 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
             (v.clone(), format!("{v}_{slug}"))
         }
     };
-    let parsed_version = crate::Version::parse(&version).map_err(|_| NewError::BadTimestamp(ts.to_owned()))?;
+    let parsed_version =
+        crate::Version::parse(&version).map_err(|_| NewError::BadTimestamp(ts.to_owned()))?;
     if let Some(existing) = set.get(&parsed_version) {
         return Err(NewError::VersionTaken {
             version,
@@ -285,12 +290,18 @@ mod tests {
     }
 
     fn paths(m: &NewMigration) -> Vec<String> {
-        m.files.iter().map(|f| f.path.display().to_string()).collect()
+        m.files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect()
     }
 
     #[test]
     fn slugs() {
-        assert_eq!(slugify("Create users-table").as_deref(), Ok("create_users_table"));
+        assert_eq!(
+            slugify("Create users-table").as_deref(),
+            Ok("create_users_table")
+        );
         assert_eq!(slugify("  add  index  ").as_deref(), Ok("add_index"));
         assert!(slugify("").is_err());
         assert!(slugify("../etc/passwd").is_err());
@@ -311,14 +322,21 @@ mod tests {
 
     #[test]
     fn follows_the_project_style() {
-        let cases: &[(&[(&str, &str)], &[&str])] = &[
+        type Files<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Files<'_>, &[&str])] = &[
             (&[("0009_a.sql", "select 1;")], &["0010_next.sql"]),
             (
-                &[("001_a.up.sql", "select 1;"), ("001_a.down.sql", "select 1;")],
+                &[
+                    ("001_a.up.sql", "select 1;"),
+                    ("001_a.down.sql", "select 1;"),
+                ],
                 &["002_next.up.sql", "002_next.down.sql"],
             ),
             (
-                &[("up/0003_a.sql", "select 1;"), ("down/0003_a.sql", "select 1;")],
+                &[
+                    ("up/0003_a.sql", "select 1;"),
+                    ("down/0003_a.sql", "select 1;"),
+                ],
                 &["up/0004_next.sql", "down/0004_next.sql"],
             ),
             (&[("V1_2__a.sql", "select 1;")], &["V1.3__next.sql"]),
@@ -335,7 +353,10 @@ mod tests {
             let m = plan_new(&set(existing), &request("next")).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(paths(&m), *expected, "{existing:?}");
         }
-        let dbmate = set(&[("20240101000000_a.sql", "-- migrate:up\nselect 1;\n-- migrate:down\n")]);
+        let dbmate = set(&[(
+            "20240101000000_a.sql",
+            "-- migrate:up\nselect 1;\n-- migrate:down\n",
+        )]);
         let m = plan_new(&dbmate, &request("next")).unwrap_or_else(|e| panic!("{e}"));
         assert!(m.files[0].content.contains("-- migrate:up"));
     }

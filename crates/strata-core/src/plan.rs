@@ -193,16 +193,29 @@ pub enum Blocker {
 impl std::fmt::Display for Blocker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Modified { version, file, recorded, current } => write!(
+            Self::Modified {
+                version,
+                file,
+                recorded,
+                current,
+            } => write!(
                 f,
                 "{}: migration {version} was applied with checksum {recorded} but the file now has {current}; applied migrations must not change",
                 file.display()
             ),
-            Self::Failed { version, name, statements_done } => write!(
+            Self::Failed {
+                version,
+                name,
+                statements_done,
+            } => write!(
                 f,
                 "migration {version} ({name}) failed part-way after {statements_done} statement(s) and must be repaired before anything else runs"
             ),
-            Self::OutOfOrder { version, file, newest_applied } => write!(
+            Self::OutOfOrder {
+                version,
+                file,
+                newest_applied,
+            } => write!(
                 f,
                 "{}: migration {version} is pending but older than the newest applied migration {newest_applied}",
                 file.display()
@@ -245,7 +258,7 @@ pub struct MigratePlan<'a> {
 /// Plans `strata migrate [--to VERSION] [--allow-out-of-order]`.
 pub fn plan_migrate<'a>(
     set: &'a MigrationSet,
-    records: &'a [AppliedRecord],
+    records: &[AppliedRecord],
     to: Option<&Version>,
     allow_out_of_order: bool,
 ) -> MigratePlan<'a> {
@@ -256,15 +269,17 @@ pub fn plan_migrate<'a>(
         .map(|r| r.version.clone())
         .max();
     for row in status(set, records) {
+        // Borrow the migration from `set` itself, so the plan outlives `records`.
+        let file: Option<&'a Migration> = row.migration.and_then(|m| set.get(&m.version));
         match row.state {
             State::Applied => {}
             State::Pending => {
-                if let Some(m) = row.migration.filter(|m| to.is_none_or(|to| m.version <= *to)) {
+                if let Some(m) = file.filter(|m| to.is_none_or(|to| m.version <= *to)) {
                     plan.apply.push(m);
                 }
             }
             State::OutOfOrder => {
-                let Some(m) = row.migration else { continue };
+                let Some(m) = file else { continue };
                 if to.is_some_and(|to| m.version > *to) {
                     continue;
                 }
@@ -293,7 +308,8 @@ pub fn plan_migrate<'a>(
                 name: row.name.to_owned(),
             }),
             State::Failed => {
-                if let Some(RecordStatus::Failed { statements_done }) = row.record.map(|r| r.status) {
+                if let Some(RecordStatus::Failed { statements_done }) = row.record.map(|r| r.status)
+                {
                     plan.blockers.push(Blocker::Failed {
                         version: row.version.clone(),
                         name: row.name.to_owned(),
@@ -314,7 +330,10 @@ mod tests {
 
     fn set() -> MigrationSet {
         let source = MemorySource::new()
-            .with("001_a.sql", "create table a ();\n-- ROLLBACK:\n-- drop table a;\n")
+            .with(
+                "001_a.sql",
+                "create table a ();\n-- ROLLBACK:\n-- drop table a;\n",
+            )
             .with("002_b.sql", "create table b ();\n")
             .with("003_c.sql", "create table c ();\n");
         crate::load(&source, Path::new("m"))

@@ -161,7 +161,10 @@ mod tests {
     #[test]
     fn rejects_bad_versions() {
         assert!(matches!(Version::parse(""), Err(VersionError::Empty(_))));
-        assert!(matches!(Version::parse("1..2"), Err(VersionError::Empty(_))));
+        assert!(matches!(
+            Version::parse("1..2"),
+            Err(VersionError::Empty(_))
+        ));
         assert!(matches!(
             Version::parse("1a"),
             Err(VersionError::NotNumeric(_))

@@ -47,10 +47,19 @@ fn every_layout_in_one_directory() {
     assert_eq!(set.problems, vec![], "{:#?}", set.problems);
     insta::assert_snapshot!(summary(&set));
     let directives = &set.migrations[11].up.directives;
-    assert_eq!(directives.lock_timeout, Some(std::time::Duration::from_secs(2)));
-    assert_eq!(directives.statement_timeout, Some(std::time::Duration::from_secs(60)));
+    assert_eq!(
+        directives.lock_timeout,
+        Some(std::time::Duration::from_secs(2))
+    );
+    assert_eq!(
+        directives.statement_timeout,
+        Some(std::time::Duration::from_secs(60))
+    );
     assert_eq!(directives.allows[0].rules, ["adding-not-null-column"]);
-    assert_eq!(directives.allows[0].reason, "the table is empty at this point");
+    assert_eq!(
+        directives.allows[0].reason,
+        "the table is empty at this point"
+    );
 }
 
 #[test]
@@ -126,5 +135,11 @@ fn a_missing_directory_is_one_clear_problem() {
     let set = load_fixture("does/not/exist");
     assert_eq!(set.problems.len(), 1);
     assert_eq!(set.problems[0].code, ProblemCode::Io);
-    assert!(set.problems[0].help.as_deref().unwrap_or("").contains("strata init"));
+    assert!(
+        set.problems[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("strata init")
+    );
 }

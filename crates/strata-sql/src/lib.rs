@@ -1,1 +1,44 @@
-//! strata-sql
+//! Understanding the SQL of PostgreSQL migrations, with PostgreSQL's own
+//! parser (libpg_query, through the `pg_query` crate).
+//!
+//! [`split`] turns a migration body into its top-level [`Statement`]s: each
+//! with a byte span into the input, a command tag for messages, the construct
+//! that stops it from running inside a transaction block
+//! ([`NonTransactional`]), and whether it is a transaction control statement
+//! ([`TransactionControl`]). SQL the parser rejects is a [`SyntaxError`] with
+//! the byte offset PostgreSQL points at; [`LineIndex`] and [`line_col`] turn
+//! offsets into lines and columns.
+//!
+//! ```
+//! let sql = "-- strata:up\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n";
+//! let statements = strata_sql::split(sql)?;
+//! assert_eq!(statements.len(), 1);
+//! let index = &statements[0];
+//! assert_eq!(index.text(sql), "CREATE INDEX CONCURRENTLY users_email ON users (email)");
+//! assert_eq!(index.tag, "CREATE INDEX");
+//! assert_eq!(
+//!     index.no_transaction_reason(),
+//!     Some(strata_sql::NonTransactional::CreateIndexConcurrently),
+//! );
+//! assert_eq!(strata_sql::line_col(sql, index.span.start).to_string(), "2:1");
+//! # Ok::<(), strata_sql::SyntaxError>(())
+//! ```
+//!
+//! Everything here is pure: no I/O, no database, and no panic on any input.
+//! The splitter knows nothing about migration files; [`check`] maps its spans
+//! onto the files of a loaded `strata_core::MigrationSet` for `strata validate`.
+
+pub mod check;
+mod classify;
+mod error;
+mod ffi;
+mod lines;
+mod split;
+mod statement;
+mod tag;
+mod token;
+
+pub use error::SyntaxError;
+pub use lines::{LineCol, LineIndex, line_col};
+pub use split::split;
+pub use statement::{NonTransactional, Statement, TransactionControl};

@@ -1,0 +1,163 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Safe plain-SQL migrations for PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The configuration file (default: strata.toml in this or a parent directory).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The migrations directory (overrides the configuration).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The environment from strata.toml to work on.
+    #[arg(long, global = true, value_name = "NAME", conflicts_with = "url")]
+    pub env: Option<String>,
+    /// A database URL (postgres://...); wins over DATABASE_URL and the configuration.
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Answer yes to confirmations (required when not on a terminal).
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create strata.toml and the migrations directory.
+    Init(InitArgs),
+    /// Write a new migration file with up and down sections.
+    New(NewArgs),
+    /// Check every migration file without touching a database.
+    Validate,
+    /// Apply pending migrations, each atomically with its history row.
+    Migrate(MigrateArgs),
+    /// Show every migration's state (exit 1 when any is modified, missing, failed or out of order).
+    Status(StatusArgs),
+    /// Undo applied migrations with their down sections, newest first.
+    Rollback(RollbackArgs),
+    /// Fix the history by hand: every action is recorded as an event.
+    Repair(RepairArgs),
+    /// Adopt an existing database: record migrations as applied without running them.
+    Baseline(BaselineArgs),
+    /// Show the history of applies, rollbacks, repairs and baselines.
+    Log(LogArgs),
+}
+
+/// How long to wait for another migrator.
+#[derive(Debug, Args, Default)]
+pub struct LockArgs {
+    /// Give up waiting for another migrator's lock after this long (default 60s).
+    #[arg(long, value_name = "DURATION")]
+    pub lock_wait: Option<String>,
+}
+
+/// `strata migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Apply up to and including this version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Show what would be applied, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply pending migrations older than the newest applied one.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+    /// Lock options.
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `strata status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
+
+/// `strata rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Undo the newest N applied migrations (default 1).
+    #[arg(long, value_name = "N", conflicts_with = "to")]
+    pub steps: Option<usize>,
+    /// Undo every migration applied above this version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Show what would be undone, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Lock options.
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `strata repair`: exactly one action.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct RepairArgs {
+    /// Record VERSION as applied without running it (also completes a failed one).
+    #[arg(long, value_name = "VERSION")]
+    pub mark_applied: Option<String>,
+    /// Remove VERSION from the history without running its down.
+    #[arg(long, value_name = "VERSION")]
+    pub mark_rolled_back: Option<String>,
+    /// Record the current checksum of VERSION's file (after a harmless edit).
+    #[arg(long, value_name = "VERSION")]
+    pub accept_checksum: Option<String>,
+    /// Forget a failed VERSION so the next migrate runs it again.
+    #[arg(long, value_name = "VERSION")]
+    pub clear_failed: Option<String>,
+}
+
+/// `strata baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Record migrations up to and including this version (default: all).
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+}
+
+/// `strata log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// How many events to show, newest first.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+/// `strata init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {}
+
+/// `strata new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the migration does, e.g. "create users" (becomes create_users).
+    pub name: String,
+    /// Number the file one above the highest version (0001_name.sql).
+    #[arg(long, conflicts_with = "timestamp")]
+    pub sequential: bool,
+    /// Name the file with the current UTC time (YYYYMMDDHHMMSS_name.sql).
+    #[arg(long)]
+    pub timestamp: bool,
+    /// Why the change is needed, written into the header.
+    #[arg(long, short = 'm', value_name = "TEXT")]
+    pub purpose: Option<String>,
+}

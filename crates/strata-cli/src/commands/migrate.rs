@@ -1,0 +1,243 @@
+//! `strata migrate`: apply pending migrations.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::time::Duration;
+
+use serde::Serialize;
+use strata_core::{Migration, Version};
+use strata_pg::{Direction, Done, LockHolder, MigrateOptions, Progress};
+
+use crate::Outcome;
+use crate::args::{Global, MigrateArgs};
+use crate::db;
+use crate::project::{Project, usage};
+use crate::render;
+
+/// Prints a line per migration as it finishes (stdout) and lock waits (stderr).
+pub struct Lines {
+    /// Print nothing (JSON output).
+    pub quiet: bool,
+    /// How many migrations the run has, for the counter.
+    pub total: usize,
+    /// How many finished.
+    pub count: usize,
+}
+
+impl Progress for Lines {
+    fn lock_waiting(&mut self, holder: Option<&LockHolder>) {
+        let mut err = anstream::stderr().lock();
+        let _ = match holder {
+            Some(h) => writeln!(err, "waiting for the migration lock, held by {h}"),
+            None => writeln!(err, "waiting for the migration lock"),
+        };
+    }
+
+    fn started(&mut self, migration: &Migration, direction: Direction) {
+        // On a terminal, show what is running now; the finished line replaces it.
+        if !self.quiet && std::io::stdout().is_terminal() {
+            let verb = match direction {
+                Direction::Up => "applying",
+                Direction::Down => "rolling back",
+            };
+            print!(
+                "[{}/{}] {verb} {} {} ...\r",
+                self.count + 1,
+                self.total,
+                migration.version,
+                migration.name
+            );
+            let _ = std::io::stdout().flush();
+        }
+    }
+
+    fn finished(&mut self, migration: &Migration, direction: Direction, took: Duration) {
+        self.count += 1;
+        if self.quiet {
+            return;
+        }
+        let verb = match direction {
+            Direction::Up => "applied",
+            Direction::Down => "rolled back",
+        };
+        let clear = if std::io::stdout().is_terminal() {
+            "\x1b[2K"
+        } else {
+            ""
+        };
+        let mut out = anstream::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{clear}{verb} {} {} ({})",
+            migration.version,
+            migration.name,
+            human_duration(took)
+        );
+    }
+}
+
+/// `12 ms`, `1.3 s`.
+pub fn human_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    ok: bool,
+    dry_run: bool,
+    applied: &'a [Done],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pending: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<serde_json::Value>,
+}
+
+/// Turns a PgError into JSON for `--json` reports, redacted.
+pub fn error_json(
+    error: &strata_pg::PgError,
+    redact: &dyn Fn(&str) -> String,
+) -> serde_json::Value {
+    use strata_pg::PgError;
+    match error {
+        PgError::Migration(failure) => {
+            let mut value = serde_json::to_value(failure.as_ref()).unwrap_or_default();
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("kind".into(), "migration-failed".into());
+                if let Some(e) = obj.get_mut("error").and_then(|e| e.as_object_mut()) {
+                    for key in ["message", "detail", "hint"] {
+                        if let Some(serde_json::Value::String(s)) = e.get_mut(key) {
+                            *s = redact(s);
+                        }
+                    }
+                }
+            }
+            value
+        }
+        PgError::Blocked(blockers) => serde_json::json!({
+            "kind": "blocked",
+            "blockers": blockers.iter().map(|b| serde_json::json!({
+                "message": redact(&b.to_string()),
+                "help": b.help(),
+            })).collect::<Vec<_>>(),
+        }),
+        other => serde_json::json!({ "kind": "error", "message": redact(&other.to_string()) }),
+    }
+}
+
+/// Parses a `--to VERSION` argument.
+pub fn version_arg(flag: &str, text: &str) -> anyhow::Result<Version> {
+    Version::parse(text).map_err(|e| usage(format!("{flag}: {e}")))
+}
+
+/// Runs `strata migrate`.
+pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
+    let project = Project::discover(global)?;
+    let set = db::load_valid(&project)?;
+    let options = MigrateOptions {
+        to: args
+            .to
+            .as_deref()
+            .map(|t| version_arg("--to", t))
+            .transpose()?,
+        allow_out_of_order: args.allow_out_of_order,
+    };
+    db::runtime()?.block_on(async {
+        let mut db = db::open(&project, global, &args.lock).await?;
+        let redact = db.redactor();
+        if args.dry_run {
+            let pending = match db.migrator.plan(&set, &options).await {
+                Ok(pending) => pending,
+                Err(e) => {
+                    if global.json {
+                        render::json(&Report {
+                            ok: false,
+                            dry_run: true,
+                            applied: &[],
+                            pending: Vec::new(),
+                            error: Some(error_json(&e, &redact)),
+                        })?;
+                    } else {
+                        render::pg_error(&e, &redact);
+                    }
+                    return Ok(Outcome::Failed);
+                }
+            };
+            if global.json {
+                render::json(&Report {
+                    ok: true,
+                    dry_run: true,
+                    applied: &[],
+                    pending: pending.iter().map(|m| m.version.to_string()).collect(),
+                    error: None,
+                })?;
+            } else if pending.is_empty() {
+                println!("nothing to apply: the database is up to date");
+            } else {
+                println!(
+                    "would apply {}:",
+                    render::plural(pending.len(), "migration")
+                );
+                for m in &pending {
+                    let mode = if m.up.no_transaction() {
+                        " (no transaction)"
+                    } else {
+                        ""
+                    };
+                    println!("  {} {}{mode}", m.version, m.name);
+                }
+            }
+            return Ok(Outcome::Success);
+        }
+        let total = db
+            .migrator
+            .plan(&set, &options)
+            .await
+            .map(|p| p.len())
+            .unwrap_or(0);
+        let mut lines = Lines {
+            quiet: global.json,
+            total,
+            count: 0,
+        };
+        let report = db.migrator.migrate(&set, &options, &mut lines).await;
+        let applied = report.done.iter().filter(|d| !d.skipped).count();
+        if global.json {
+            render::json(&Report {
+                ok: report.error.is_none(),
+                dry_run: false,
+                applied: &report.done,
+                pending: Vec::new(),
+                error: report.error.as_ref().map(|e| error_json(e, &redact)),
+            })?;
+        } else {
+            if let Some(error) = &report.error {
+                render::pg_error(error, &redact);
+                if applied > 0 {
+                    eprintln!(
+                        "{} applied before the failure stay applied",
+                        render::plural(applied, "migration")
+                    );
+                }
+            } else if applied == 0 {
+                println!("nothing to apply: the database is up to date");
+            } else {
+                let total_ms: u128 = report.done.iter().map(|d| d.duration_ms).sum();
+                render::success(&format!(
+                    "applied {} in {}",
+                    render::plural(applied, "migration"),
+                    human_duration(Duration::from_millis(
+                        u64::try_from(total_ms).unwrap_or(u64::MAX)
+                    ))
+                ));
+            }
+        }
+        Ok(if report.error.is_some() {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        })
+    })
+}

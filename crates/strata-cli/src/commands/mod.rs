@@ -1,0 +1,11 @@
+//! One module per command: gather input, call the libraries, render.
+
+pub mod baseline;
+pub mod init;
+pub mod log;
+pub mod migrate;
+pub mod new;
+pub mod repair;
+pub mod rollback;
+pub mod status;
+pub mod validate;

@@ -1,0 +1,116 @@
+//! `strata rollback`: undo applied migrations, newest first.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use strata_pg::RollbackTarget;
+
+use crate::Outcome;
+use crate::args::{Global, RollbackArgs};
+use crate::commands::migrate::{Lines, error_json, human_duration, version_arg};
+use crate::db;
+use crate::project::{Project, usage};
+use crate::render;
+
+/// Runs `strata rollback`.
+pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
+    let project = Project::discover(global)?;
+    let set = db::load_valid(&project)?;
+    let target = match (&args.to, args.steps) {
+        (Some(to), _) => RollbackTarget::To(version_arg("--to", to)?),
+        (None, Some(0)) => return Err(usage("--steps must be at least 1")),
+        (None, steps) => RollbackTarget::Steps(steps.unwrap_or(1)),
+    };
+    db::runtime()?.block_on(async {
+        let mut db = db::open(&project, global, &args.lock).await?;
+        let redact = db.redactor();
+        let plan = match db.migrator.rollback_plan(&set, &target).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                if global.json {
+                    render::json(
+                        &serde_json::json!({"ok": false, "error": error_json(&e, &redact)}),
+                    )?;
+                } else {
+                    render::pg_error(&e, &redact);
+                }
+                return Ok(Outcome::Failed);
+            }
+        };
+        if plan.is_empty() {
+            if global.json {
+                render::json(&serde_json::json!({"ok": true, "rolled_back": []}))?;
+            } else {
+                println!("nothing to roll back");
+            }
+            return Ok(Outcome::Success);
+        }
+        if !global.json {
+            println!("will roll back, in this order:");
+            for (record, migration) in &plan {
+                let source = migration
+                    .as_ref()
+                    .and_then(|m| m.down.as_ref())
+                    .map(|d| d.file.display().to_string())
+                    .unwrap_or_default();
+                println!("  {} {}  (down from {source})", record.version, record.name);
+            }
+        }
+        if args.dry_run {
+            if global.json {
+                let versions: Vec<String> =
+                    plan.iter().map(|(r, _)| r.version.to_string()).collect();
+                render::json(
+                    &serde_json::json!({"ok": true, "dry_run": true, "would_roll_back": versions}),
+                )?;
+            }
+            return Ok(Outcome::Success);
+        }
+        if !global.yes {
+            if !std::io::stdin().is_terminal() {
+                return Err(usage(
+                    "rolling back changes the database: confirm with --yes when not on a terminal",
+                ));
+            }
+            print!(
+                "roll back {}? [y/N] ",
+                render::plural(plan.len(), "migration")
+            );
+            std::io::stdout().flush()?;
+            let mut answer = String::new();
+            std::io::stdin().lock().read_line(&mut answer)?;
+            if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                println!("nothing was changed");
+                return Ok(Outcome::Failed);
+            }
+        }
+        let mut lines = Lines {
+            quiet: global.json,
+            total: plan.len(),
+            count: 0,
+        };
+        let report = db.migrator.rollback(&set, &target, &mut lines).await;
+        if global.json {
+            render::json(&serde_json::json!({
+                "ok": report.error.is_none(),
+                "rolled_back": report.done,
+                "error": report.error.as_ref().map(|e| error_json(e, &redact)),
+            }))?;
+        } else if let Some(error) = &report.error {
+            render::pg_error(error, &redact);
+        } else {
+            let total: u128 = report.done.iter().map(|d| d.duration_ms).sum();
+            render::success(&format!(
+                "rolled back {} in {}",
+                render::plural(report.done.len(), "migration"),
+                human_duration(std::time::Duration::from_millis(
+                    u64::try_from(total).unwrap_or(u64::MAX)
+                ))
+            ));
+        }
+        Ok(if report.error.is_some() {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        })
+    })
+}

@@ -1,0 +1,120 @@
+//! `strata status`: every migration and its state.
+
+use std::io::Write as _;
+
+use serde::Serialize;
+use strata_core::plan::{State, status};
+
+use crate::Outcome;
+use crate::args::{Global, LockArgs};
+use crate::db;
+use crate::project::Project;
+use crate::render;
+
+#[derive(Serialize)]
+struct Row<'a> {
+    version: String,
+    name: &'a str,
+    state: State,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a std::path::Path>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<i64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    down_changed: bool,
+}
+
+/// Runs `strata status`.
+pub fn run(global: &Global) -> anyhow::Result<Outcome> {
+    let project = Project::discover(global)?;
+    let set = db::load_valid(&project)?;
+    db::runtime()?.block_on(async {
+        let db = db::open(&project, global, &LockArgs::default()).await?;
+        let records = match db.migrator.history().await {
+            Ok(records) => records,
+            Err(e) => {
+                render::pg_error(&e, &|s| db.redact(s));
+                return Ok(Outcome::Failed);
+            }
+        };
+        let rows: Vec<Row<'_>> = status(&set, &records)
+            .into_iter()
+            .map(|r| Row {
+                version: r.version.to_string(),
+                name: r.name,
+                state: r.state,
+                file: r.migration.map(|m| m.up.file.as_path()),
+                applied_at: r.record.map(|x| x.applied_at.as_str()),
+                applied_by: r.record.map(|x| x.applied_by.as_str()),
+                duration_ms: r.record.map(|x| x.duration_ms),
+                down_changed: r.down_changed,
+            })
+            .collect();
+        let problems = rows.iter().filter(|r| r.state.is_problem()).count();
+        if global.json {
+            render::json(&serde_json::json!({
+                "database": db.target.display(),
+                "ok": problems == 0,
+                "migrations": rows,
+            }))?;
+        } else {
+            let mut out = anstream::stdout().lock();
+            writeln!(out, "database: {}", db.target.display())?;
+            if rows.is_empty() {
+                writeln!(out, "no migrations")?;
+            }
+            let width = rows
+                .iter()
+                .map(|r| r.version.len())
+                .max()
+                .unwrap_or(7)
+                .max(7);
+            writeln!(
+                out,
+                "{:<width$}  {:<12}  {:<20}  {:<12}  {:>9}  NAME",
+                "VERSION", "STATE", "APPLIED AT", "BY", "TOOK"
+            )?;
+            for r in &rows {
+                let state = serde_json::to_value(r.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let took = r
+                    .duration_ms
+                    .map(|ms| format!("{ms} ms"))
+                    .unwrap_or_default();
+                let note = if r.down_changed {
+                    "  (down section edited since apply)"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "{:<width$}  {:<12}  {:<20}  {:<12}  {:>9}  {}{note}",
+                    r.version,
+                    state,
+                    r.applied_at.unwrap_or(""),
+                    r.applied_by.unwrap_or(""),
+                    took,
+                    r.name
+                )?;
+            }
+            let pending = rows.iter().filter(|r| r.state == State::Pending).count();
+            writeln!(
+                out,
+                "\n{} applied, {pending} pending, {} needing attention",
+                rows.iter().filter(|r| r.state == State::Applied).count(),
+                problems
+            )?;
+        }
+        Ok(if problems > 0 {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        })
+    })
+}

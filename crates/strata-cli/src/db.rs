@@ -1,0 +1,116 @@
+//! Opening a database for a command: where, how, with which settings.
+
+use std::time::Duration;
+
+use strata_core::MigrationSet;
+use strata_core::directive::parse_duration;
+use strata_pg::connect::{self, Inputs, Target};
+use strata_pg::{Migrator, Settings};
+
+use crate::args::{Global, LockArgs};
+use crate::project::{Project, usage};
+
+/// A connected migrator plus what is needed to talk about it.
+pub struct Db {
+    /// The migrator.
+    pub migrator: Migrator,
+    /// Where it is connected (for redaction and messages).
+    pub target: Target,
+}
+
+impl Db {
+    /// Masks the password in anything about to be printed.
+    pub fn redact(&self, text: &str) -> String {
+        self.target.redact(text)
+    }
+
+    /// A redacting function that does not borrow `self` (so the migrator stays usable).
+    pub fn redactor(&self) -> impl Fn(&str) -> String + use<> {
+        let secrets = self.target.secrets();
+        move |text: &str| {
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            connect::redact(text, &secrets)
+        }
+    }
+}
+
+/// A single-threaded tokio runtime for one command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Resolves the target from flags, `strata.toml`, `.env` and the environment, and connects.
+pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow::Result<Db> {
+    let dotenv = connect::load_dotenv(&project.root).map_err(|e| usage(e.to_string()))?;
+    let vars = connect::vars_with_dotenv(dotenv);
+    let inputs = Inputs {
+        url: global.url.as_deref(),
+        env: global.env.as_deref(),
+        config: &project.config,
+        vars: &vars,
+    };
+    let target = connect::resolve(&inputs)
+        .map_err(|e| usage(e.to_string()))?
+        .ok_or_else(|| {
+            usage(
+                "no database given: pass --url or --env NAME, or set DATABASE_URL (or the PG* variables)",
+            )
+        })?;
+    let client = connect::connect(&target, "strata")
+        .await
+        .map_err(|e| anyhow::anyhow!(target.redact(&e.to_string())))?;
+    let environment = global
+        .env
+        .as_deref()
+        .and_then(|name| project.config.environments.get(name));
+    let mut settings = Settings {
+        schema: project.config.history.schema.clone(),
+        pooler: target.pooler(),
+        os_user: std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .ok(),
+        ..Settings::default()
+    };
+    if let Some(env) = environment {
+        if env.lock_timeout.is_some() {
+            settings.lock_timeout = env.lock_timeout();
+        }
+        if env.statement_timeout.is_some() {
+            settings.statement_timeout = env.statement_timeout();
+        }
+    }
+    if let Some(wait) = &lock.lock_wait {
+        settings.lock_wait = parse_duration(wait)
+            .map_err(|e| usage(format!("--lock-wait: {e}")))
+            .map(|d| {
+                if d.is_zero() {
+                    Duration::from_millis(1)
+                } else {
+                    d
+                }
+            })?;
+    }
+    Ok(Db {
+        migrator: Migrator::new(client, settings),
+        target,
+    })
+}
+
+/// Loads and validates the migrations; problems stop the command before it connects.
+pub fn load_valid(project: &Project) -> anyhow::Result<MigrationSet> {
+    let set = project.load();
+    let problems = strata_sql::check::validate(&set);
+    if problems.iter().any(strata_core::Problem::is_error) {
+        let mut out = anstream::stderr().lock();
+        for problem in &problems {
+            crate::render::problem(&mut out, problem)?;
+        }
+        return Err(usage(format!(
+            "{} has problems (listed above); nothing was run (see `strata validate`)",
+            set.dir.display()
+        )));
+    }
+    Ok(set)
+}

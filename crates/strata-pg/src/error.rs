@@ -1,0 +1,178 @@
+//! Errors of the PostgreSQL side, each naming the migration file where one is involved.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use strata_core::plan::Blocker;
+
+/// What the server said, from an error response.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ServerError {
+    /// SQLSTATE, e.g. `42P07`.
+    pub sqlstate: String,
+    /// The primary message.
+    pub message: String,
+    /// DETAIL, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// HINT, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// 1-based character position in the query text sent, when given.
+    #[serde(skip)]
+    pub position: Option<u32>,
+}
+
+impl ServerError {
+    /// Reads a driver error; errors without a server response get SQLSTATE `08006`.
+    pub fn from_driver(error: &tokio_postgres::Error) -> Self {
+        match error.as_db_error() {
+            Some(db) => Self {
+                sqlstate: db.code().code().to_owned(),
+                message: db.message().to_owned(),
+                detail: db.detail().map(str::to_owned),
+                hint: db.hint().map(str::to_owned),
+                position: match db.position() {
+                    Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(*p),
+                    _ => None,
+                },
+            },
+            None => Self {
+                sqlstate: "08006".to_owned(),
+                message: error.to_string(),
+                detail: None,
+                hint: None,
+                position: None,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (SQLSTATE {})", self.message, self.sqlstate)
+    }
+}
+
+/// A migration that failed on the server, located in its file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MigrationFailure {
+    /// The migration's version.
+    pub version: String,
+    /// The migration's name.
+    pub name: String,
+    /// The file holding the failing SQL.
+    pub file: PathBuf,
+    /// `up` or `down`.
+    pub section: &'static str,
+    /// 1-based line of the error in the file, when the server gave a position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column, with `line`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// The source line the error points at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_line: Option<String>,
+    /// What the server said.
+    pub error: ServerError,
+    /// strata's advice for the usual cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+    /// For a no-transaction migration: statements that completed, and the total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements_done: Option<(usize, usize)>,
+}
+
+impl std::fmt::Display for MigrationFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(
+            f,
+            ": migration {} ({} section) failed: {}",
+            self.version, self.section, self.error
+        )
+    }
+}
+
+/// Who holds the migration lock.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LockHolder {
+    /// Backend process id.
+    pub pid: i32,
+    /// `application_name` of the holder.
+    pub application: String,
+    /// Client address, or `local` for a unix socket.
+    pub client: String,
+    /// Since when its session exists (UTC).
+    pub since: String,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pid {} ({}) from {} since {}",
+            self.pid,
+            if self.application.is_empty() {
+                "no application name"
+            } else {
+                &self.application
+            },
+            self.client,
+            self.since
+        )
+    }
+}
+
+/// Errors of strata-pg.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PgError {
+    /// Could not connect.
+    #[error(transparent)]
+    Connect(#[from] crate::connect::ConnectError),
+    /// A query of strata's own failed.
+    #[error("{context}: {error}")]
+    Server {
+        /// What strata was doing.
+        context: String,
+        /// What the server said.
+        error: Box<ServerError>,
+    },
+    /// The history tables were created by a newer strata.
+    #[error(
+        "the history in schema {schema} has format {found}, newer than this strata understands ({supported}); upgrade strata"
+    )]
+    NewerHistory {
+        /// The history schema.
+        schema: String,
+        /// The format found.
+        found: i64,
+        /// The newest format this build knows.
+        supported: i64,
+    },
+    /// Another migrator held the lock for longer than allowed.
+    #[error("gave up after {waited:?} waiting for the migration lock{}", holder.as_ref().map(|h| format!(", held by {h}")).unwrap_or_default())]
+    LockTimeout {
+        /// How long strata waited.
+        waited: Duration,
+        /// Who held it when strata gave up.
+        holder: Option<LockHolder>,
+    },
+    /// Something in history or files stops the run before anything is applied.
+    #[error("nothing was applied: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Blocked(Vec<Blocker>),
+    /// A migration failed on the server.
+    #[error("{0}")]
+    Migration(Box<MigrationFailure>),
+    /// A request that does not fit the history (unknown version, nothing to undo...).
+    #[error("{0}")]
+    Refused(String),
+}

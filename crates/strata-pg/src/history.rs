@@ -1,0 +1,257 @@
+//! The history tables: `<schema>.migrations`, `<schema>.events`, `<schema>.meta`.
+//!
+//! Created on first use. `meta.format` records the layout of these tables;
+//! a format newer than this build understands is refused rather than guessed at.
+//! The catalog functions used (`to_regclass`, `inet_client_addr`) exist on
+//! PostgreSQL 13 to 17 alike.
+
+use strata_core::plan::{AppliedRecord, RecordStatus};
+use strata_core::{Checksum, Version};
+use tokio_postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
+
+use crate::error::{PgError, ServerError};
+use crate::sql::{ident, literal};
+
+/// The history table layout this build writes and reads.
+pub const HISTORY_FORMAT: i64 = 1;
+
+/// Runs SQL with the simple protocol; `context` says what strata was doing.
+pub(crate) async fn exec(
+    client: &Client,
+    sql: &str,
+    context: &str,
+) -> Result<Vec<SimpleQueryRow>, PgError> {
+    let messages = client
+        .simple_query(sql)
+        .await
+        .map_err(|e| PgError::Server {
+            context: context.to_owned(),
+            error: Box::new(ServerError::from_driver(&e)),
+        })?;
+    Ok(messages
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Column `i` of a row as text (empty for NULL).
+pub(crate) fn text(row: &SimpleQueryRow, i: usize) -> String {
+    row.get(i).unwrap_or_default().to_owned()
+}
+
+/// The SQL creating the history tables (idempotent).
+pub(crate) fn create_sql(schema: &str) -> String {
+    let s = ident(schema);
+    format!(
+        "CREATE SCHEMA IF NOT EXISTS {s};
+CREATE TABLE IF NOT EXISTS {s}.meta (
+    key text PRIMARY KEY,
+    value text NOT NULL
+);
+INSERT INTO {s}.meta (key, value) VALUES ('format', '{HISTORY_FORMAT}') ON CONFLICT (key) DO NOTHING;
+CREATE TABLE IF NOT EXISTS {s}.migrations (
+    version text PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    down_checksum text,
+    down_sql text,
+    down_no_transaction boolean NOT NULL DEFAULT false,
+    no_transaction boolean NOT NULL DEFAULT false,
+    status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'failed')),
+    statements_done integer NOT NULL DEFAULT 0,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    applied_by text NOT NULL DEFAULT current_user,
+    os_user text,
+    client_host text DEFAULT inet_client_addr()::text,
+    duration_ms bigint NOT NULL DEFAULT 0,
+    tool_version text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.events (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    kind text NOT NULL,
+    version text,
+    name text,
+    outcome text NOT NULL,
+    detail text,
+    actor text NOT NULL DEFAULT current_user,
+    os_user text,
+    client_host text DEFAULT inet_client_addr()::text,
+    tool_version text NOT NULL
+);"
+    )
+}
+
+/// Whether the history tables exist, and their format.
+pub(crate) async fn format(client: &Client, schema: &str) -> Result<Option<i64>, PgError> {
+    let meta = format!("{}.meta", ident(schema));
+    let rows = exec(
+        client,
+        &format!("SELECT to_regclass({})::text", literal(&meta)),
+        "cannot look for the history tables",
+    )
+    .await?;
+    if rows.first().and_then(|r| r.get(0)).is_none() {
+        return Ok(None);
+    }
+    let rows = exec(
+        client,
+        &format!("SELECT value FROM {meta} WHERE key = 'format'"),
+        "cannot read the history format",
+    )
+    .await?;
+    Ok(Some(
+        rows.first()
+            .and_then(|r| r.get(0))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(HISTORY_FORMAT),
+    ))
+}
+
+/// Refuses a history written by a newer strata.
+pub(crate) fn check_format(schema: &str, found: Option<i64>) -> Result<(), PgError> {
+    match found {
+        Some(found) if found > HISTORY_FORMAT => Err(PgError::NewerHistory {
+            schema: schema.to_owned(),
+            found,
+            supported: HISTORY_FORMAT,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Every history row; empty when the tables do not exist yet.
+pub(crate) async fn read(client: &Client, schema: &str) -> Result<Vec<AppliedRecord>, PgError> {
+    let found = format(client, schema).await?;
+    check_format(schema, found)?;
+    if found.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows = exec(
+        client,
+        &format!(
+            "SELECT version, name, checksum, down_checksum, status, statements_done::text,
+                    to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                    applied_by, duration_ms::text
+             FROM {}.migrations",
+            ident(schema)
+        ),
+        "cannot read the migration history",
+    )
+    .await?;
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let version_text = text(&row, 0);
+        let corrupt = |what: &str| {
+            PgError::Refused(format!(
+                "the history row for version {version_text} has an unreadable {what}; was {schema}.migrations edited by hand?"
+            ))
+        };
+        let version = Version::parse(&version_text).map_err(|_| corrupt("version"))?;
+        let checksum = Checksum::from_hex(&text(&row, 2)).ok_or_else(|| corrupt("checksum"))?;
+        let status = match text(&row, 4).as_str() {
+            "failed" => RecordStatus::Failed {
+                statements_done: text(&row, 5).parse().unwrap_or(0),
+            },
+            _ => RecordStatus::Applied,
+        };
+        records.push(AppliedRecord {
+            version,
+            name: text(&row, 1),
+            checksum,
+            down_checksum: row.get(3).and_then(Checksum::from_hex),
+            status,
+            applied_at: text(&row, 6),
+            applied_by: text(&row, 7),
+            duration_ms: text(&row, 8).parse().unwrap_or(0),
+        });
+    }
+    records.sort_by(|a, b| a.version.cmp(&b.version));
+    Ok(records)
+}
+
+/// The down SQL stored at apply time, and whether it ran outside a transaction.
+pub(crate) async fn stored_down(
+    client: &Client,
+    schema: &str,
+    version: &Version,
+) -> Result<Option<(String, bool)>, PgError> {
+    let rows = exec(
+        client,
+        &format!(
+            "SELECT down_sql, down_no_transaction::text FROM {}.migrations WHERE version = {}",
+            ident(schema),
+            literal(version.as_str())
+        ),
+        "cannot read the stored down section",
+    )
+    .await?;
+    Ok(rows.first().and_then(|row| {
+        row.get(0)
+            .map(|sql| (sql.to_owned(), row.get(1) == Some("true")))
+    }))
+}
+
+/// One event of the events table.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Event {
+    /// Sequence number.
+    pub id: i64,
+    /// When (UTC).
+    pub at: String,
+    /// apply, rollback, repair, baseline.
+    pub kind: String,
+    /// The version concerned.
+    pub version: Option<String>,
+    /// Its name.
+    pub name: Option<String>,
+    /// ok or failed.
+    pub outcome: String,
+    /// Error message or what was done.
+    pub detail: Option<String>,
+    /// Database role.
+    pub actor: String,
+    /// Operating-system user of the client.
+    pub os_user: Option<String>,
+}
+
+/// The newest `limit` events, newest first.
+pub(crate) async fn events(
+    client: &Client,
+    schema: &str,
+    limit: u32,
+) -> Result<Vec<Event>, PgError> {
+    let found = format(client, schema).await?;
+    check_format(schema, found)?;
+    if found.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows = exec(
+        client,
+        &format!(
+            "SELECT id::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                    kind, version, name, outcome, detail, actor, os_user
+             FROM {}.events ORDER BY id DESC LIMIT {limit}",
+            ident(schema)
+        ),
+        "cannot read the events",
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Event {
+            id: text(r, 0).parse().unwrap_or(0),
+            at: text(r, 1),
+            kind: text(r, 2),
+            version: r.get(3).map(str::to_owned),
+            name: r.get(4).map(str::to_owned),
+            outcome: text(r, 5),
+            detail: r.get(6).map(str::to_owned),
+            actor: text(r, 7),
+            os_user: r.get(8).map(str::to_owned),
+        })
+        .collect())
+}

@@ -1,0 +1,3 @@
+-- Größe ☃ 🦀
+INSERT INTO "tâble" VALUES ('ünïcødé');
+ALTER TABLE "tâble" ADD COLUMN größe int DEFAULT 'x' 'y';

@@ -1,0 +1,3 @@
+SELECT 1;
+/* this comment never ends
+SELECT 2;

@@ -1,0 +1,4 @@
+-- strata:up
+/* nothing to run */
+
+-- strata:down

@@ -1,0 +1,4 @@
+-- strata:up
+create table tear_downs (id bigint primary key);
+-- strata:down
+drop table tear_downs;
