@@ -497,6 +497,7 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         batch.push_str(&self.history_insert(m, "applied"));
         batch.push_str(&self.event_insert("apply", &m.version, &m.name, "ok", None));
         batch.push_str("COMMIT;");
+        let started = Instant::now();
         match self.client.simple_query(&batch).await {
             Ok(_) => Ok(false),
             Err(e) => {
@@ -505,7 +506,11 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
                 if error.sqlstate == "SR001" {
                     return Ok(true);
                 }
-                let failure = locate(m, &m.up, "up", error, prefix_chars, &body, None);
+                let mut failure = locate(m, &m.up, "up", error, prefix_chars, &body, None);
+                if failure.line.is_none() {
+                    self.replay_for_position(&m.up, &mut failure, started.elapsed())
+                        .await;
+                }
                 self.record_failure("apply", &m.version, &m.name, &failure.error.to_string())
                     .await;
                 Err(PgError::Migration(Box::new(failure)))
@@ -547,6 +552,9 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
                 let error = ServerError::from_driver(&e);
                 let prefix = m.up.text[..statement.span.start].chars().count();
                 let mut failure = locate(m, &m.up, "up", error, 0, sql, Some(prefix));
+                if failure.line.is_none() {
+                    set_location(&mut failure, &m.up, statement.span.start);
+                }
                 failure.statements_done = Some((i, total));
                 let _ = self.reset_session().await;
                 self.record_failure("apply", &m.version, &m.name, &failure.error.to_string())
@@ -587,6 +595,68 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         )
         .await
         .map(|_| ())
+    }
+
+    /// PostgreSQL gives no position for many errors (`relation already exists`,
+    /// constraint violations...). To still point at the statement, replay the
+    /// section one statement at a time inside a transaction that is rolled
+    /// back, and take the first statement failing with the same SQLSTATE.
+    /// Skipped for statement timeouts and for runs that took over 30 s, where
+    /// replaying would cost as much again.
+    async fn replay_for_position(
+        &self,
+        section: &Section,
+        failure: &mut MigrationFailure,
+        took: Duration,
+    ) {
+        let Ok(statements) = strata_sql::split(&section.text) else {
+            return;
+        };
+        let last = statements.len().saturating_sub(1);
+        let runnable: Vec<&strata_sql::Statement> = statements
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                !matches!(
+                    (s.transaction_control(), *i == 0, *i == last),
+                    (Some(TransactionControl::Begin), true, _)
+                        | (Some(TransactionControl::Commit), _, true)
+                )
+            })
+            .map(|(_, s)| s)
+            .collect();
+        if let [only] = runnable[..] {
+            set_location(failure, section, only.span.start);
+            return;
+        }
+        if failure.error.sqlstate == "57014" || took > Duration::from_secs(30) {
+            return;
+        }
+        let begin = format!(
+            "BEGIN;\n{}{}",
+            self.xact_lock(),
+            self.timeouts(section, true)
+        );
+        if self.client.simple_query(&begin).await.is_err() {
+            let _ = self.client.simple_query("ROLLBACK").await;
+            return;
+        }
+        for statement in runnable {
+            let sql = &section.text[statement.span.clone()];
+            if let Err(e) = self.client.simple_query(sql).await {
+                let error = ServerError::from_driver(&e);
+                if error.sqlstate == failure.error.sqlstate {
+                    let within = error
+                        .position
+                        .and_then(|p| usize::try_from(p).ok()?.checked_sub(1))
+                        .and_then(|chars| sql.char_indices().nth(chars).map(|(b, _)| b))
+                        .unwrap_or(0);
+                    set_location(failure, section, statement.span.start + within);
+                }
+                break;
+            }
+        }
+        let _ = self.client.simple_query("ROLLBACK").await;
     }
 
     /// `strata rollback`: undoes applied migrations, newest first.
@@ -730,7 +800,10 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
                 if let Err(e) = self.client.simple_query(sql).await {
                     let error = ServerError::from_driver(&e);
                     let prefix = down.text[..statement.span.start].chars().count();
-                    let failure = locate(m, down, "down", error, 0, sql, Some(prefix));
+                    let mut failure = locate(m, down, "down", error, 0, sql, Some(prefix));
+                    if failure.line.is_none() {
+                        set_location(&mut failure, down, statement.span.start);
+                    }
                     let _ = self.reset_session().await;
                     self.record_failure(
                         "rollback",
@@ -760,10 +833,15 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         batch.push_str("\n;\n");
         batch.push_str(&forget);
         batch.push_str("COMMIT;");
+        let started = Instant::now();
         if let Err(e) = self.client.simple_query(&batch).await {
             let error = ServerError::from_driver(&e);
             let _ = self.client.simple_query("ROLLBACK").await;
-            let failure = locate(m, down, "down", error, prefix_chars, &body, None);
+            let mut failure = locate(m, down, "down", error, prefix_chars, &body, None);
+            if failure.line.is_none() {
+                self.replay_for_position(down, &mut failure, started.elapsed())
+                    .await;
+            }
             self.record_failure("rollback", &m.version, &m.name, &failure.error.to_string())
                 .await;
             return Err(PgError::Migration(Box::new(failure)));
@@ -1047,6 +1125,18 @@ fn locate(
         error,
         statements_done: None,
     }
+}
+
+/// Points a failure at a byte offset of its section.
+fn set_location(failure: &mut MigrationFailure, section: &Section, offset: usize) {
+    let (line, column) = section.position(offset);
+    failure.line = Some(line);
+    failure.column = Some(column);
+    failure.source_line = line
+        .checked_sub(section.first_line)
+        .and_then(|i| usize::try_from(i).ok())
+        .and_then(|i| section.text.lines().nth(i))
+        .map(str::to_owned);
 }
 
 /// strata's advice for the usual SQLSTATEs.

@@ -216,8 +216,9 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
             if let Some(error) = &report.error {
                 render::pg_error(error, &redact);
                 if applied > 0 {
+                    let verb = if applied == 1 { "stays" } else { "stay" };
                     eprintln!(
-                        "{} applied before the failure stay applied",
+                        "{} applied before the failure {verb} applied",
                         render::plural(applied, "migration")
                     );
                 }
