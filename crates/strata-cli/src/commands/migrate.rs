@@ -39,8 +39,15 @@ impl Progress for Lines {
                 Direction::Up => "applying",
                 Direction::Down => "rolling back",
             };
+            // A bar for long runs; a counter is enough for short ones.
+            let bar = if self.total >= 20 {
+                let filled = self.count * 20 / self.total.max(1);
+                format!("[{}{}] ", "#".repeat(filled), ".".repeat(20 - filled))
+            } else {
+                String::new()
+            };
             print!(
-                "[{}/{}] {verb} {} {} ...\r",
+                "{bar}{}/{} {verb} {} {} ...\r",
                 self.count + 1,
                 self.total,
                 migration.version,

@@ -1,0 +1,247 @@
+//! The executor against a real throwaway PostgreSQL, through the library API.
+
+use std::path::Path;
+use std::time::Duration;
+
+use strata_core::{MemorySource, MigrationSet};
+use strata_ephemeral::Cluster;
+use strata_pg::connect::{Source, Target, connect};
+use strata_pg::{MigrateOptions, Migrator, PgError, Quiet, RollbackTarget, Settings};
+
+fn cluster() -> Cluster {
+    Cluster::start().unwrap_or_else(|e| panic!("cannot start a cluster: {e}"))
+}
+
+async fn migrator(cluster: &Cluster, db: &str, settings: Settings) -> Migrator {
+    let target = Target::parse(
+        &cluster.url(db),
+        Source::Other("test".to_owned()),
+        None,
+        &|_| None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&target, "strata-test")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    Migrator::new(client, settings)
+}
+
+fn set(files: &[(&str, &str)]) -> MigrationSet {
+    let source = files
+        .iter()
+        .fold(MemorySource::new(), |s, (p, c)| s.with(*p, c.as_bytes()));
+    let set = strata_core::load(&source, Path::new("migrations"));
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    set
+}
+
+async fn scalar(m: &Migrator, sql: &str) -> String {
+    let rows = m
+        .client()
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.iter()
+        .find_map(|r| match r {
+            tokio_postgres::SimpleQueryMessage::Row(row) => {
+                Some(row.get(0).unwrap_or("").to_owned())
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_server_error_points_at_file_line_and_column_and_nothing_is_applied() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let set = set(&[(
+        "0001_broken.sql",
+        "-- header\n-- strata:up\ncreate table kept (id int);\nselect *\n  from missing_table;\n-- strata:down\ndrop table kept;\n",
+    )]);
+    let report = m
+        .migrate(&set, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    let Some(PgError::Migration(failure)) = report.error else {
+        panic!("expected a migration failure, got {:?}", report.error);
+    };
+    assert_eq!(failure.file, Path::new("migrations/0001_broken.sql"));
+    assert_eq!((failure.line, failure.column), (Some(5), Some(8)));
+    assert_eq!(failure.error.sqlstate, "42P01");
+    assert!(failure.advice.is_some());
+    assert_eq!(scalar(&m, "select to_regclass('kept')::text").await, "");
+    assert_eq!(
+        scalar(&m, "select count(*) from strata.migrations").await,
+        "0"
+    );
+    assert_eq!(
+        scalar(
+            &m,
+            "select count(*) from strata.events where outcome = 'failed'"
+        )
+        .await,
+        "1"
+    );
+}
+
+#[tokio::test]
+async fn an_error_without_a_position_is_located_by_replaying_in_a_rolled_back_transaction() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let set = set(&[(
+        "0001_dup.sql",
+        "create table once (id int);\ninsert into once values (1);\n  create table once (id int);\n",
+    )]);
+    let report = m
+        .migrate(&set, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    let Some(PgError::Migration(failure)) = report.error else {
+        panic!("expected a migration failure, got {:?}", report.error);
+    };
+    assert_eq!(failure.error.sqlstate, "42P07");
+    assert_eq!((failure.line, failure.column), (Some(3), Some(3)));
+    // The replay left nothing behind either.
+    assert_eq!(scalar(&m, "select to_regclass('once')::text").await, "");
+}
+
+#[tokio::test]
+async fn begin_and_commit_written_in_the_file_are_absorbed() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let set = set(&[(
+        "0001_wrapped.sql",
+        "BEGIN;\ncreate table half (id int);\nselect 1/0;\nCOMMIT;\n",
+    )]);
+    let report = m
+        .migrate(&set, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(matches!(report.error, Some(PgError::Migration(_))));
+    assert_eq!(scalar(&m, "select to_regclass('half')::text").await, "");
+
+    let ok = set_fixed();
+    let report = m.migrate(&ok, &MigrateOptions::default(), &mut Quiet).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(scalar(&m, "select to_regclass('half')::text").await, "half");
+}
+
+fn set_fixed() -> MigrationSet {
+    set(&[(
+        "0001_wrapped.sql",
+        "BEGIN;\ncreate table half (id int);\nCOMMIT;\n",
+    )])
+}
+
+#[tokio::test]
+async fn history_from_a_newer_strata_is_refused() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    m.ensure_history().await.unwrap_or_else(|e| panic!("{e}"));
+    m.client()
+        .simple_query("update strata.meta set value = '99' where key = 'format'")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = m
+        .migrate(
+            &set(&[("1_a.sql", "select 1;")]),
+            &MigrateOptions::default(),
+            &mut Quiet,
+        )
+        .await;
+    match report.error {
+        Some(PgError::NewerHistory { found: 99, .. }) => {}
+        other => panic!("expected NewerHistory, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_waiting_migrator_names_the_holder_and_gives_up() {
+    let cluster = cluster();
+    let mut first = migrator(&cluster, "postgres", Settings::default()).await;
+    first
+        .lock(&mut Quiet)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let holder_pid = scalar(&first, "select pg_backend_pid()::text").await;
+    let mut second = migrator(
+        &cluster,
+        "postgres",
+        Settings {
+            lock_wait: Duration::from_millis(300),
+            ..Settings::default()
+        },
+    )
+    .await;
+    match second.lock(&mut Quiet).await {
+        Err(PgError::LockTimeout {
+            holder: Some(holder),
+            ..
+        }) => {
+            assert_eq!(holder.pid.to_string(), holder_pid);
+            assert_eq!(holder.application, "strata-test");
+        }
+        other => panic!("expected a lock timeout naming the holder, got {other:?}"),
+    }
+    first.unlock().await.unwrap_or_else(|e| panic!("{e}"));
+    second
+        .lock(&mut Quiet)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test]
+async fn rollback_uses_the_down_stored_in_history_when_the_file_is_gone() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let with_file = set(&[
+        (
+            "0001_a.sql",
+            "-- strata:up\ncreate table a (id int);\n-- strata:down\ndrop table a;\n",
+        ),
+        (
+            "0002_b.sql",
+            "-- strata:up\ncreate table b (id int);\n-- strata:down\ndrop table b;\n",
+        ),
+    ]);
+    let report = m
+        .migrate(&with_file, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let without_b = set(&[(
+        "0001_a.sql",
+        "-- strata:up\ncreate table a (id int);\n-- strata:down\ndrop table a;\n",
+    )]);
+    let report = m
+        .rollback(&without_b, &RollbackTarget::Steps(1), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.done.len(), 1);
+    assert_eq!(scalar(&m, "select to_regclass('b')::text").await, "");
+    assert_eq!(scalar(&m, "select to_regclass('a')::text").await, "a");
+    assert_eq!(
+        scalar(&m, "select string_agg(version, ',') from strata.migrations").await,
+        "0001"
+    );
+}
+
+#[tokio::test]
+async fn settings_and_directives_become_set_local_timeouts() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let set = set(&[(
+        "0001_t.sql",
+        "-- strata:statement-timeout 7s\ncreate table seen as select current_setting('lock_timeout') as lock, current_setting('statement_timeout') as stmt;\n",
+    )]);
+    let report = m
+        .migrate(&set, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(
+        scalar(&m, "select lock || ' ' || stmt from seen").await,
+        "5s 7s"
+    );
+    // SET LOCAL: nothing leaks into the session afterwards.
+    assert_eq!(
+        scalar(&m, "select current_setting('lock_timeout')").await,
+        "0"
+    );
+}
