@@ -57,6 +57,8 @@ pub enum Command {
     /// Fix the history by hand: every action is recorded as an event.
     Repair(RepairArgs),
     /// Adopt an existing database: record migrations as applied without running them.
+    // Its own `--version VERSION` replaces the propagated `--version` flag.
+    #[command(disable_version_flag = true)]
     Baseline(BaselineArgs),
     /// Show the history of applies, rollbacks, repairs and baselines.
     Log(LogArgs),
