@@ -229,12 +229,14 @@ pub(crate) async fn events(
     if found.is_none() {
         return Ok(Vec::new());
     }
+    // `e.id`: a bare `id` in ORDER BY names the output column `id::text`, sorting
+    // 10 before 9.
     let rows = exec(
         client,
         &format!(
             "SELECT id::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
                     kind, version, name, outcome, detail, actor, os_user
-             FROM {}.events ORDER BY id DESC LIMIT {limit}",
+             FROM {}.events e ORDER BY e.id DESC LIMIT {limit}",
             ident(schema)
         ),
         "cannot read the events",
