@@ -68,9 +68,7 @@ pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow
     let mut settings = Settings {
         schema: project.config.history.schema.clone(),
         pooler: target.pooler(),
-        os_user: std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .ok(),
+        os_user: os_user(),
         ..Settings::default()
     };
     if let Some(env) = environment {
@@ -113,4 +111,19 @@ pub fn load_valid(project: &Project) -> anyhow::Result<MigrationSet> {
         )));
     }
     Ok(set)
+}
+
+/// The operating-system user, for history rows: `$USER`, `$LOGNAME`, else the
+/// account of the process's uid (containers often set neither variable).
+fn os_user() -> Option<String> {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
 }

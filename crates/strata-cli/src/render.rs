@@ -100,15 +100,27 @@ pub fn plural(count: usize, word: &str) -> String {
 
 /// Prints why a database command stopped, with file, line, column and advice.
 /// Everything passes through `redact` so no password is ever shown.
-pub fn pg_error(error: &strata_pg::PgError, redact: &dyn Fn(&str) -> String) {
+pub fn pg_error(error: &strata_pg::PgError, redact: &dyn Fn(&str) -> String, action: Action) {
     let mut err = anstream::stderr().lock();
-    let _ = write_pg_error(&mut err, error, redact);
+    let _ = write_pg_error(&mut err, error, redact, action);
+}
+
+/// What the failed command was doing, for the wording of what did not happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Applying (or planning to apply) migrations.
+    Apply,
+    /// Rolling migrations back.
+    Rollback,
+    /// Anything else (status, repair, baseline, log).
+    Other,
 }
 
 fn write_pg_error(
     out: &mut impl std::io::Write,
     error: &strata_pg::PgError,
     redact: &dyn Fn(&str) -> String,
+    action: Action,
 ) -> std::io::Result<()> {
     use strata_pg::PgError;
     match error {
@@ -153,11 +165,28 @@ fn write_pg_error(
             if let Some(advice) = &failure.advice {
                 writeln!(out, "  {BLUE}= help:{BLUE:#} {advice}")?;
             }
-            if let Some((done, total)) = failure.statements_done {
+            let v = &failure.version;
+            if e.sqlstate == "08006" {
                 writeln!(
                     out,
-                    "  {BLUE}= note:{BLUE:#} this migration runs without a transaction: {done} of {total} statement(s) completed and stay applied; it is recorded as failed.\n    Inspect the database, then either finish the work by hand and run `strata repair --mark-applied {v}`,\n    or undo what ran and run `strata repair --clear-failed {v}` so the next migrate runs it again.",
-                    v = failure.version
+                    "  {BLUE}= note:{BLUE:#} the connection was lost, so whether migration {v} committed is unknown: run `strata status` before anything else"
+                )?;
+            } else if let Some((done, total)) = failure.statements_done {
+                if done == 0 {
+                    writeln!(
+                        out,
+                        "  {BLUE}= note:{BLUE:#} this migration runs without a transaction, and its first statement failed: nothing of it ran and it is not recorded; fix it and run migrate again"
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "  {BLUE}= note:{BLUE:#} this migration runs without a transaction: {done} of {total} statement(s) completed and stay applied; it is recorded as failed.\n    Inspect the database, then either finish the work by hand and run `strata repair --mark-applied {v}`,\n    or undo what ran and run `strata repair --clear-failed {v}` so the next migrate runs it again."
+                    )?;
+                }
+            } else if failure.section == "down" {
+                writeln!(
+                    out,
+                    "  {BLUE}= note:{BLUE:#} the rollback's transaction was rolled back: migration {v} stays applied"
                 )?;
             } else {
                 writeln!(
@@ -167,7 +196,12 @@ fn write_pg_error(
             }
         }
         PgError::Blocked(blockers) => {
-            writeln!(out, "{RED}error{RED:#}{BOLD}: nothing was applied{BOLD:#}")?;
+            let nothing = match action {
+                Action::Rollback => "nothing was rolled back",
+                Action::Apply => "nothing was applied",
+                Action::Other => "nothing was changed",
+            };
+            writeln!(out, "{RED}error{RED:#}{BOLD}: {nothing}{BOLD:#}")?;
             for blocker in blockers {
                 writeln!(out, "  - {}", redact(&blocker.to_string()))?;
                 writeln!(out, "    {BLUE}help:{BLUE:#} {}", blocker.help())?;

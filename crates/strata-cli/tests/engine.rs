@@ -131,7 +131,7 @@ fn eight_concurrent_migrators_apply_each_of_200_migrations_exactly_once() {
         assert!(
             waited
                 .iter()
-                .any(|e| e.contains("waiting for the migration lock, held by pid")),
+                .any(|e| e.contains("waiting for the migration lock, held by database backend pid")),
             "{waited:#?}"
         );
     }
@@ -155,7 +155,7 @@ fn a_migrator_gives_up_waiting_for_the_lock_and_says_who_holds_it() {
         .run()
         .assert_code(1)
         .assert_stderr(&[
-            "waiting for the migration lock, held by pid",
+            "waiting for the migration lock, held by database backend pid",
             "gave up after",
             "(strata)",
         ]);
@@ -885,7 +885,7 @@ fn status_json_shows_every_state_and_exits_1_on_problems() {
         .write("005_e.sql", &table_migration("e"))
         .write(
             "006_f.sql",
-            "-- strata:no-transaction\ncreate table f (id int);\n",
+            "-- strata:no-transaction\ncreate table f0 (id int);\ncreate table f (id int);\n",
         );
     // Before anything ran: everything pending, no problem.
     let status = db
@@ -1024,4 +1024,28 @@ fn log_shows_the_newest_events_first_past_nine_events() {
         .filter_map(|e| e["version"].as_str())
         .collect();
     assert_eq!(versions, ["012", "011", "010"]);
+}
+
+#[test]
+fn a_no_transaction_migration_whose_first_statement_fails_is_not_recorded() {
+    let server = Server::start();
+    let db = server.database("first_fails");
+    let project = Project::new();
+    project.write(
+        "001_idx.sql",
+        "-- strata:no-transaction\ncreate index concurrently missing_idx on missing_table (id);\n",
+    );
+    db.strata(&project)
+        .args(["migrate"])
+        .run()
+        .assert_code(1)
+        .assert_stderr(&["nothing of it ran and it is not recorded"]);
+    assert_eq!(db.query("select count(*) from strata.migrations"), "0");
+    // Fixing the file is enough: no repair needed.
+    db.query("create table missing_table (id int)");
+    db.strata(&project).args(["migrate"]).run().assert_code(0);
+    assert_eq!(
+        db.query("select status from strata.migrations where version = '001'"),
+        "applied"
+    );
 }

@@ -118,7 +118,7 @@ impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "pid {} ({}) from {} since {}",
+            "database backend pid {} ({}) from {} since {}",
             self.pid,
             if self.application.is_empty() {
                 "no application name"

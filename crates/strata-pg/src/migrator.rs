@@ -487,6 +487,7 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
     async fn apply_transaction(&self, m: &Migration) -> Result<bool, PgError> {
         let body = absorb_transaction_control(&m.up.text);
         let mut batch = String::with_capacity(body.len() + 1024);
+        batch.push_str(self.session_reset());
         batch.push_str("BEGIN;\n");
         batch.push_str(&self.xact_lock());
         batch.push_str(&self.already_applied_guard(&m.version));
@@ -540,6 +541,7 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
                 error: Box::new(error),
             });
         }
+        self.reset_session().await?;
         // Session timeouts; a transaction pooler would leak them to other clients.
         let timeouts = self.timeouts(&m.up, false);
         if !self.transaction_pooler() && !timeouts.is_empty() {
@@ -557,6 +559,15 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
                 }
                 failure.statements_done = Some((i, total));
                 let _ = self.reset_session().await;
+                if i == 0 {
+                    // Nothing ran: forget the claim, so fixing the file is enough.
+                    let _ = self
+                        .client
+                        .simple_query(&format!(
+                            "DELETE FROM {schema}.migrations WHERE version = {version} AND statements_done = 0"
+                        ))
+                        .await;
+                }
                 self.record_failure("apply", &m.version, &m.name, &failure.error.to_string())
                     .await;
                 return Err(PgError::Migration(Box::new(failure)));
@@ -588,13 +599,21 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         if self.transaction_pooler() {
             return Ok(());
         }
-        exec(
-            &self.client,
-            "RESET lock_timeout; RESET statement_timeout;",
-            "cannot reset timeouts",
-        )
-        .await
-        .map(|_| ())
+        exec(&self.client, "RESET ALL;", "cannot reset session settings")
+            .await
+            .map(|_| ())
+    }
+
+    /// `RESET ALL` in session mode, so a plain `SET` in one migration (say of
+    /// `search_path`) does not leak into the next one of the same run: each
+    /// migration sees the same session whether applied alone or in a batch.
+    /// Through a transaction pooler, session state is the pooler's business.
+    fn session_reset(&self) -> &'static str {
+        if self.transaction_pooler() {
+            ""
+        } else {
+            "RESET ALL;\n"
+        }
     }
 
     /// PostgreSQL gives no position for many errors (`relation already exists`,
@@ -825,7 +844,8 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
             return Ok(());
         }
         let body = absorb_transaction_control(&down.text);
-        let mut batch = String::from("BEGIN;\n");
+        let mut batch = String::from(self.session_reset());
+        batch.push_str("BEGIN;\n");
         batch.push_str(&self.xact_lock());
         batch.push_str(&self.timeouts(down, true));
         let prefix_chars = batch.chars().count();

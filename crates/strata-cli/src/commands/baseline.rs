@@ -39,7 +39,7 @@ pub fn run(global: &Global, args: &BaselineArgs) -> anyhow::Result<Outcome> {
                         &serde_json::json!({"ok": false, "error": error_json(&e, &redact)}),
                     )?;
                 } else {
-                    render::pg_error(&e, &redact);
+                    render::pg_error(&e, &redact, render::Action::Other);
                 }
                 Ok(Outcome::Failed)
             }

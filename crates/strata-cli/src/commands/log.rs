@@ -16,7 +16,7 @@ pub fn run(global: &Global, args: &LogArgs) -> anyhow::Result<Outcome> {
         let events = match db.migrator.events(args.limit).await {
             Ok(events) => events,
             Err(e) => {
-                render::pg_error(&e, &|s| db.redact(s));
+                render::pg_error(&e, &|s| db.redact(s), render::Action::Other);
                 return Ok(Outcome::Failed);
             }
         };

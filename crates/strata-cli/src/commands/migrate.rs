@@ -113,6 +113,9 @@ pub fn error_json(
             let mut value = serde_json::to_value(failure.as_ref()).unwrap_or_default();
             if let Some(obj) = value.as_object_mut() {
                 obj.insert("kind".into(), "migration-failed".into());
+                if let Some(serde_json::Value::String(line)) = obj.get_mut("source_line") {
+                    *line = redact(line);
+                }
                 if let Some(e) = obj.get_mut("error").and_then(|e| e.as_object_mut()) {
                     for key in ["message", "detail", "hint"] {
                         if let Some(serde_json::Value::String(s)) = e.get_mut(key) {
@@ -167,7 +170,7 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
                             error: Some(error_json(&e, &redact)),
                         })?;
                     } else {
-                        render::pg_error(&e, &redact);
+                        render::pg_error(&e, &redact, render::Action::Apply);
                     }
                     return Ok(Outcome::Failed);
                 }
@@ -221,7 +224,7 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
             })?;
         } else {
             if let Some(error) = &report.error {
-                render::pg_error(error, &redact);
+                render::pg_error(error, &redact, render::Action::Apply);
                 if applied > 0 {
                     let verb = if applied == 1 { "stays" } else { "stay" };
                     eprintln!(

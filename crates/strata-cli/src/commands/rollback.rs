@@ -23,6 +23,18 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
     db::runtime()?.block_on(async {
         let mut db = db::open(&project, global, &args.lock).await?;
         let redact = db.redactor();
+        // `--to V` must name an applied migration, or 0 for "everything": a typo
+        // must not roll back more than meant.
+        if let RollbackTarget::To(to) = &target
+            && to.parts().iter().any(|&p| p != 0)
+        {
+            let applied = db.migrator.history().await.map_err(|e| anyhow::anyhow!(redact(&e.to_string())))?;
+            if !applied.iter().any(|r| r.version == *to) {
+                return Err(usage(format!(
+                    "--to {to}: no applied migration has this version (use --to 0 to roll back everything)"
+                )));
+            }
+        }
         let plan = match db.migrator.rollback_plan(&set, &target).await {
             Ok(plan) => plan,
             Err(e) => {
@@ -31,7 +43,7 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
                         &serde_json::json!({"ok": false, "error": error_json(&e, &redact)}),
                     )?;
                 } else {
-                    render::pg_error(&e, &redact);
+                    render::pg_error(&e, &redact, render::Action::Rollback);
                 }
                 return Ok(Outcome::Failed);
             }
@@ -52,7 +64,13 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
                     .and_then(|m| m.down.as_ref())
                     .map(|d| d.file.display().to_string())
                     .unwrap_or_default();
-                println!("  {} {}  (down from {source})", record.version, record.name);
+                // A down stored in history names itself in parentheses already.
+                let source = if source.starts_with('(') {
+                    source
+                } else {
+                    format!("(down from {source})")
+                };
+                println!("  {} {}  {source}", record.version, record.name);
             }
         }
         if args.dry_run {
@@ -96,7 +114,7 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
                 "error": report.error.as_ref().map(|e| error_json(e, &redact)),
             }))?;
         } else if let Some(error) = &report.error {
-            render::pg_error(error, &redact);
+            render::pg_error(error, &redact, render::Action::Rollback);
         } else {
             let total: u128 = report.done.iter().map(|d| d.duration_ms).sum();
             render::success(&format!(

@@ -37,7 +37,7 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
         let records = match db.migrator.history().await {
             Ok(records) => records,
             Err(e) => {
-                render::pg_error(&e, &|s| db.redact(s));
+                render::pg_error(&e, &|s| db.redact(s), render::Action::Other);
                 return Ok(Outcome::Failed);
             }
         };

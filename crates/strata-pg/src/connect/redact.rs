@@ -18,7 +18,54 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
         out = out.replace(secret, MASK);
     }
     let out = redact_url_passwords(&out);
-    redact_password_settings(&out)
+    let out = redact_password_settings(&out);
+    redact_sql_password_literals(&out)
+}
+
+/// Masks the literal in SQL's `PASSWORD 'secret'` (`CREATE ROLE`, `ALTER ROLE`), so a
+/// migration line quoted in an error does not print a role's password.
+fn redact_sql_password_literals(text: &str) -> String {
+    const KEY: &str = "password";
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find(KEY) {
+        let key_end = search + found + KEY.len();
+        search = key_end;
+        let after = &text[key_end..];
+        let spaces = after.len() - after.trim_start().len();
+        if spaces == 0 {
+            continue;
+        }
+        let mut quote = key_end + spaces;
+        if text[quote..].starts_with(['E', 'e']) && text[quote + 1..].starts_with('\'') {
+            quote += 1;
+        }
+        if !text[quote..].starts_with('\'') {
+            continue;
+        }
+        // The literal ends at a quote not doubled.
+        let body = quote + 1;
+        let bytes = text.as_bytes();
+        let mut end = body;
+        while end < bytes.len() {
+            if bytes[end] == b'\'' {
+                if bytes.get(end + 1) == Some(&b'\'') {
+                    end += 2;
+                    continue;
+                }
+                break;
+            }
+            end += 1;
+        }
+        out.push_str(&text[copied..body]);
+        out.push_str(MASK);
+        copied = end.min(text.len());
+        search = copied;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// Masks `PASSWORD` in `scheme://user:PASSWORD@host...`. The URL ends at white space or a
@@ -104,6 +151,22 @@ fn quoted_len(quoted: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sql_password_literals_are_masked() {
+        assert_eq!(
+            redact(
+                "create role app login password 'hun''ter2' valid until 'x';",
+                &[]
+            ),
+            "create role app login password '***' valid until 'x';"
+        );
+        assert_eq!(
+            redact("ALTER ROLE a PASSWORD E'p'; select 'password';", &[]),
+            "ALTER ROLE a PASSWORD E'***'; select 'password';"
+        );
+        assert_eq!(redact("password 'unterminated", &[]), "password '***");
+    }
 
     #[test]
     fn secrets_are_masked_wherever_they_appear() {
