@@ -31,6 +31,9 @@ pub struct Global {
     /// A database URL (postgres://...); wins over DATABASE_URL and the configuration.
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
+    /// Use the project's embedded local PostgreSQL (the default when no database is given).
+    #[arg(long, global = true, conflicts_with_all = ["url", "env"])]
+    pub local: bool,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -62,6 +65,24 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Show the history of applies, rollbacks, repairs and baselines.
     Log(LogArgs),
+    /// Manage the project's embedded local PostgreSQL (under .strata/local/).
+    #[command(subcommand)]
+    Local(LocalCommand),
+}
+
+/// `strata local ...`.
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Start it and keep it running (commands otherwise start and stop it on demand).
+    Start,
+    /// Stop it.
+    Stop,
+    /// Say whether it exists and runs, on which port.
+    Status,
+    /// Print its connection URL (starting it if needed).
+    Url,
+    /// Delete it and all its data (asks first; --yes to skip).
+    Reset,
 }
 
 /// How long to wait for another migrator.

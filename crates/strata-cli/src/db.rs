@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use strata_core::MigrationSet;
 use strata_core::directive::parse_duration;
-use strata_pg::connect::{self, Inputs, Target};
+use strata_ephemeral::LocalCluster;
+use strata_pg::connect::{self, Inputs, Source, Target};
 use strata_pg::{Migrator, Settings};
 
 use crate::args::{Global, LockArgs};
@@ -16,6 +17,24 @@ pub struct Db {
     pub migrator: Migrator,
     /// Where it is connected (for redaction and messages).
     pub target: Target,
+    /// The local cluster this command started, stopped again when done.
+    _local: Option<LocalGuard>,
+}
+
+/// Stops the local cluster on drop when this command started it and
+/// `strata local start` did not ask to keep it running.
+struct LocalGuard {
+    cluster: LocalCluster,
+}
+
+impl Drop for LocalGuard {
+    fn drop(&mut self) {
+        if !self.cluster.is_pinned()
+            && let Err(e) = self.cluster.stop()
+        {
+            eprintln!("warning: cannot stop the local PostgreSQL: {e}");
+        }
+    }
 }
 
 impl Db {
@@ -51,13 +70,23 @@ pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow
         config: &project.config,
         vars: &vars,
     };
-    let target = connect::resolve(&inputs)
-        .map_err(|e| usage(e.to_string()))?
-        .ok_or_else(|| {
-            usage(
-                "no database given: pass --url or --env NAME, or set DATABASE_URL (or the PG* variables)",
-            )
-        })?;
+    let resolved = if global.local {
+        None
+    } else {
+        connect::resolve(&inputs).map_err(|e| usage(e.to_string()))?
+    };
+    let (target, local) = match resolved {
+        Some(target) => (target, None),
+        None => {
+            // No database given: the project's embedded local PostgreSQL.
+            let cluster = LocalCluster::open(&project.root)?;
+            let (port, started) = cluster.ensure_running()?;
+            let url = cluster.url(port, "postgres");
+            let target = Target::parse(&url, Source::Other("local".to_owned()), None, &vars)
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            (target, started.then_some(LocalGuard { cluster }))
+        }
+    };
     let client = connect::connect(&target, "strata")
         .await
         .map_err(|e| anyhow::anyhow!(target.redact(&e.to_string())))?;
@@ -93,6 +122,7 @@ pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow
     Ok(Db {
         migrator: Migrator::new(client, settings),
         target,
+        _local: local,
     })
 }
 

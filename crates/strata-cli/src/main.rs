@@ -64,5 +64,6 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Repair(args) => commands::repair::run(&cli.global, args),
         Command::Baseline(args) => commands::baseline::run(&cli.global, args),
         Command::Log(args) => commands::log::run(&cli.global, args),
+        Command::Local(command) => commands::local::run(&cli.global, command),
     }
 }

@@ -1,0 +1,323 @@
+//! The project's own local PostgreSQL: strata's `local` environment.
+//!
+//! Unlike a throwaway [`Cluster`](crate::Cluster), the local cluster keeps its
+//! data between runs. It lives under `.strata/local/` in the project:
+//! `data/` (the data directory), `postgres.log`, `port` (the TCP port chosen
+//! when it was created) and `pinned` (present while `strata local start` wants
+//! it kept running). When this process is root and the server's unprivileged
+//! user cannot reach the project (a project under `/root`, say), the data
+//! directory goes to a per-project directory under the system's temporary
+//! directory instead, and `.strata/local/data-location` says where.
+//!
+//! Lifecycle goes through `pg_ctl`, which starts the server detached (it
+//! outlives this process) and recovers from a stale `postmaster.pid` left by a
+//! crash. Each project picks its own free port on 127.0.0.1 when its cluster
+//! is created, so two projects on one machine never collide; the unix socket
+//! is switched off (a project path may be too long for one).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::binaries::PgBinaries;
+use crate::error::Error;
+use crate::fsutil::{chown_tree, copy_tree, first_unsearchable, set_mode};
+use crate::process::{combined_output, command, log_tail, output_retrying};
+use crate::template::{self, Spec, default_cache_dir, initdb_args, run_initdb, usable_cache_dir};
+use crate::user::{OsUser, server_user};
+
+/// The superuser of the local cluster.
+const SUPERUSER: &str = "postgres";
+
+/// The project's local cluster (not necessarily created or running).
+#[derive(Debug)]
+pub struct LocalCluster {
+    meta_dir: PathBuf,
+    data_dir: PathBuf,
+    log_file: PathBuf,
+    binaries: PgBinaries,
+    os_user: OsUser,
+}
+
+/// What `status` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LocalState {
+    /// Never created (or reset).
+    Missing,
+    /// Created, not running.
+    Stopped,
+    /// Running.
+    Running {
+        /// Its TCP port on 127.0.0.1.
+        port: u16,
+        /// The postmaster's pid.
+        pid: u32,
+    },
+}
+
+impl LocalCluster {
+    /// The local cluster of the project rooted at `project_root`.
+    pub fn open(project_root: &Path) -> Result<Self, Error> {
+        let binaries = PgBinaries::find()?;
+        let os_user = server_user(None)?;
+        let meta_dir = project_root.join(".strata").join("local");
+        fs::create_dir_all(&meta_dir).map_err(|e| Error::io("create directory", &meta_dir, e))?;
+        let location_file = meta_dir.join("data-location");
+        let data_dir = match fs::read_to_string(&location_file) {
+            Ok(location) if !location.trim().is_empty() => PathBuf::from(location.trim()),
+            _ => {
+                let inside = meta_dir.join("data");
+                let reachable =
+                    os_user.is_current() || first_unsearchable(&meta_dir, &os_user).is_none();
+                if reachable {
+                    inside
+                } else {
+                    let abs = fs::canonicalize(project_root)
+                        .map_err(|e| Error::io("resolve", project_root, e))?;
+                    let hash = abs
+                        .to_string_lossy()
+                        .bytes()
+                        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                        });
+                    let outside = std::env::temp_dir()
+                        .join(format!("strata-local-{hash:016x}"))
+                        .join("data");
+                    fs::write(&location_file, outside.to_string_lossy().as_bytes())
+                        .map_err(|e| Error::io("write", &location_file, e))?;
+                    outside
+                }
+            }
+        };
+        let log_file = data_dir
+            .parent()
+            .map_or_else(|| meta_dir.join("postgres.log"), |p| p.join("postgres.log"));
+        Ok(Self {
+            meta_dir,
+            data_dir,
+            log_file,
+            binaries,
+            os_user,
+        })
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The server log.
+    pub fn log_file(&self) -> &Path {
+        &self.log_file
+    }
+
+    fn switch_to(&self) -> Option<&OsUser> {
+        (!self.os_user.is_current()).then_some(&self.os_user)
+    }
+
+    fn pg_ctl(&self) -> std::process::Command {
+        let cwd = self.data_dir.parent().unwrap_or(&self.meta_dir);
+        let mut pg_ctl = command(&self.binaries.program("pg_ctl"), self.switch_to(), cwd);
+        pg_ctl.arg("-D").arg(&self.data_dir);
+        pg_ctl
+    }
+
+    /// The port recorded for this project's cluster.
+    pub fn port(&self) -> Option<u16> {
+        fs::read_to_string(self.meta_dir.join("port"))
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+    }
+
+    /// Whether the cluster exists, and whether it runs.
+    pub fn status(&self) -> Result<LocalState, Error> {
+        if !self.data_dir.join("PG_VERSION").is_file() {
+            return Ok(LocalState::Missing);
+        }
+        let output =
+            output_retrying(self.pg_ctl().arg("status")).map_err(|error| Error::Spawn {
+                program: self.binaries.program("pg_ctl"),
+                error,
+            })?;
+        if !output.status.success() {
+            return Ok(LocalState::Stopped);
+        }
+        let pid = fs::read_to_string(self.data_dir.join("postmaster.pid"))
+            .ok()
+            .and_then(|text| text.lines().next().and_then(|l| l.trim().parse().ok()))
+            .unwrap_or(0);
+        Ok(match self.port() {
+            Some(port) => LocalState::Running { port, pid },
+            None => LocalState::Stopped,
+        })
+    }
+
+    /// Creates the cluster if needed and starts it if it is not running;
+    /// returns its port and whether this call started it.
+    pub fn ensure_running(&self) -> Result<(u16, bool), Error> {
+        if let LocalState::Running { port, .. } = self.status()? {
+            return Ok((port, false));
+        }
+        if !self.data_dir.join("PG_VERSION").is_file() {
+            self.create()?;
+        }
+        let mut last_error = None;
+        for attempt in 0..3 {
+            let port = match (attempt, self.port()) {
+                (0, Some(port)) => port,
+                _ => {
+                    let port = free_port()?;
+                    let file = self.meta_dir.join("port");
+                    fs::write(&file, port.to_string()).map_err(|e| Error::io("write", &file, e))?;
+                    port
+                }
+            };
+            match self.start_on(port) {
+                Ok(()) => return Ok((port, true)),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or(Error::PortUnavailable {
+            attempts: 3,
+            log_tail: String::new(),
+        }))
+    }
+
+    fn start_on(&self, port: u16) -> Result<(), Error> {
+        let log_start = fs::metadata(&self.log_file).map_or(0, |m| m.len());
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off"
+        );
+        let started = Instant::now();
+        // A crash can leave children holding shared memory for a moment: retry briefly.
+        loop {
+            let output = output_retrying(
+                self.pg_ctl()
+                    .arg("-l")
+                    .arg(&self.log_file)
+                    .args(["-w", "-t", "30", "-o", &options, "start"]),
+            )
+            .map_err(|error| Error::Spawn {
+                program: self.binaries.program("pg_ctl"),
+                error,
+            })?;
+            if output.status.success() {
+                return Ok(());
+            }
+            let tail = log_tail(&self.log_file, log_start, 20);
+            let retry = tail.contains("pre-existing shared memory block")
+                && started.elapsed() < Duration::from_secs(10);
+            if !retry {
+                return Err(Error::CommandFailed {
+                    program: self.binaries.program("pg_ctl"),
+                    status: output.status,
+                    output: format!("{}\n{tail}", combined_output(&output)),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn create(&self) -> Result<(), Error> {
+        let parent = self
+            .data_dir
+            .parent()
+            .map_or_else(|| self.meta_dir.clone(), Path::to_path_buf);
+        fs::create_dir_all(&parent).map_err(|e| Error::io("create directory", &parent, e))?;
+        if let Some(user) = self.switch_to() {
+            chown_tree(&parent, user)?;
+        }
+        let args = initdb_args(&self.binaries, &[]);
+        match usable_cache_dir(default_cache_dir()) {
+            Some(cache) => {
+                let spec = Spec {
+                    binaries: &self.binaries,
+                    initdb_args: &args,
+                    owner: &self.os_user,
+                    scratch_parent: &parent,
+                };
+                let template = template::ensure(&cache, &spec)?;
+                copy_tree(&template, &self.data_dir)?;
+            }
+            None => run_initdb(
+                &self.binaries,
+                &args,
+                &self.data_dir,
+                self.switch_to(),
+                &parent,
+            )?,
+        }
+        set_mode(&self.data_dir, 0o700)?;
+        if let Some(user) = self.switch_to() {
+            chown_tree(&parent, user)?;
+        }
+        Ok(())
+    }
+
+    /// Stops the server (fast shutdown); returns whether it was running.
+    pub fn stop(&self) -> Result<bool, Error> {
+        if !matches!(self.status()?, LocalState::Running { .. }) {
+            return Ok(false);
+        }
+        let output =
+            output_retrying(self.pg_ctl().args(["-m", "fast", "-w", "stop"])).map_err(|error| {
+                Error::Spawn {
+                    program: self.binaries.program("pg_ctl"),
+                    error,
+                }
+            })?;
+        if !output.status.success() {
+            return Err(Error::CommandFailed {
+                program: self.binaries.program("pg_ctl"),
+                status: output.status,
+                output: combined_output(&output),
+            });
+        }
+        Ok(true)
+    }
+
+    /// Stops the server and deletes the data: the next use starts from nothing.
+    pub fn reset(&self) -> Result<(), Error> {
+        self.stop()?;
+        self.set_pinned(false)?;
+        if self.data_dir.exists() {
+            fs::remove_dir_all(&self.data_dir)
+                .map_err(|e| Error::io("remove", &self.data_dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// Marks the server as wanted running (`strata local start`) or not.
+    pub fn set_pinned(&self, pinned: bool) -> Result<(), Error> {
+        let file = self.meta_dir.join("pinned");
+        if pinned {
+            fs::write(&file, b"").map_err(|e| Error::io("write", &file, e))
+        } else {
+            match fs::remove_file(&file) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(Error::io("remove", &file, e))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+
+    /// Whether `strata local start` asked to keep the server running.
+    pub fn is_pinned(&self) -> bool {
+        self.meta_dir.join("pinned").exists()
+    }
+
+    /// The URL of a database of the running cluster (trust authentication on loopback).
+    pub fn url(&self, port: u16, dbname: &str) -> String {
+        format!("postgres://{SUPERUSER}@127.0.0.1:{port}/{dbname}")
+    }
+}
+
+fn free_port() -> Result<u16, Error> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .map_err(|e| Error::io("bind a port on", Path::new("127.0.0.1"), e))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| Error::io("read the port of", Path::new("127.0.0.1"), e))
+}
