@@ -1,0 +1,156 @@
+//! The embedded local PostgreSQL (`.strata/local/`), through the `strata` binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn strata(project: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+    command.current_dir(project).args(args).env("NO_COLOR", "1");
+    for var in [
+        "DATABASE_URL",
+        "PGHOST",
+        "PGDATABASE",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run strata: {e}"))
+}
+
+#[track_caller]
+fn ok(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// A project with two migrations, stopped again however the test ends.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(table: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir_all(&migrations).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            migrations.join("0001_create.sql"),
+            format!("-- strata:up\ncreate table {table} (id int);\n-- strata:down\ndrop table {table};\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn state(&self) -> serde_json::Value {
+        json(&strata(self.path(), &["local", "status", "--json"]))
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = strata(self.path(), &["local", "reset", "--yes"]);
+    }
+}
+
+#[test]
+fn with_no_database_given_commands_use_the_local_cluster_and_stop_it_again() {
+    let project = Project::new("on_demand");
+    assert_eq!(project.state()["state"], "missing");
+    ok(&strata(project.path(), &["migrate"]));
+    assert!(project.path().join(".strata/local").is_dir());
+    assert_eq!(project.state()["state"], "stopped");
+    // The data stays: the next command sees the applied migration.
+    let status = json(&strata(project.path(), &["status", "--json"]));
+    assert_eq!(status["migrations"][0]["state"], "applied");
+    assert_eq!(project.state()["state"], "stopped");
+}
+
+#[test]
+fn local_start_keeps_it_running_until_local_stop() {
+    let project = Project::new("pinned");
+    ok(&strata(project.path(), &["local", "start"]));
+    let state = project.state();
+    assert_eq!(state["state"], "running");
+    assert_eq!(state["pinned"], true);
+    ok(&strata(project.path(), &["migrate", "--local"]));
+    assert_eq!(project.state()["state"], "running");
+    let url = ok(&strata(project.path(), &["local", "url"]));
+    assert_eq!(url.trim(), state["url"].as_str().unwrap_or_default());
+    ok(&strata(project.path(), &["local", "stop"]));
+    assert_eq!(project.state()["state"], "stopped");
+}
+
+#[test]
+fn two_projects_do_not_collide() {
+    let first = Project::new("first_table");
+    let second = Project::new("second_table");
+    ok(&strata(first.path(), &["local", "start"]));
+    ok(&strata(second.path(), &["local", "start"]));
+    let (a, b) = (first.state(), second.state());
+    assert_eq!(
+        (&a["state"], &b["state"]),
+        (&"running".into(), &"running".into())
+    );
+    assert_ne!(a["port"], b["port"]);
+    assert_ne!(a["data_dir"], b["data_dir"]);
+    ok(&strata(first.path(), &["migrate"]));
+    let second_status = json(&strata(second.path(), &["status", "--json"]));
+    assert_eq!(second_status["migrations"][0]["state"], "pending");
+}
+
+#[test]
+fn a_crashed_cluster_is_recovered() {
+    let project = Project::new("crashed");
+    ok(&strata(project.path(), &["local", "start"]));
+    let pid = project.state()["pid"].as_i64().unwrap_or(0);
+    assert!(pid > 0);
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap_or(0));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL)
+        .unwrap_or_else(|e| panic!("cannot kill the postmaster: {e}"));
+    // Wait until the postmaster is gone; its postmaster.pid stays behind.
+    for _ in 0..100 {
+        if nix::sys::signal::kill(pid, None).is_err() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    ok(&strata(project.path(), &["migrate"]));
+    let status = json(&strata(project.path(), &["status", "--json"]));
+    assert_eq!(status["migrations"][0]["state"], "applied");
+}
+
+#[test]
+fn reset_asks_for_confirmation_and_deletes_the_data() {
+    let project = Project::new("doomed");
+    ok(&strata(project.path(), &["migrate"]));
+    let refused = strata(project.path(), &["local", "reset"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(project.state()["state"], "stopped");
+    ok(&strata(project.path(), &["local", "reset", "--yes"]));
+    assert_eq!(project.state()["state"], "missing");
+    let status = json(&strata(project.path(), &["status", "--json"]));
+    assert_eq!(status["migrations"][0]["state"], "pending");
+}
