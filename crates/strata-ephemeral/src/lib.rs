@@ -37,6 +37,7 @@ mod error;
 mod fsutil;
 mod local;
 mod process;
+pub mod supabase;
 mod template;
 mod user;
 
