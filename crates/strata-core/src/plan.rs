@@ -209,7 +209,7 @@ impl std::fmt::Display for Blocker {
                 statements_done,
             } => write!(
                 f,
-                "migration {version} ({name}) failed part-way after {statements_done} statement(s) and must be repaired before anything else runs"
+                "migration {version} ({name}) failed part-way after {statements_done} statement(s) (or another migrator is applying it right now) and must be repaired before anything else runs"
             ),
             Self::OutOfOrder {
                 version,

@@ -275,8 +275,11 @@ impl Migrator {
     /// The `pg_advisory_xact_lock` statement for transaction-pooler mode, or nothing.
     fn xact_lock(&self) -> String {
         if self.transaction_pooler() {
+            // Bounded by lock_wait (the migration's own lock_timeout is set after),
+            // and turned into a SQLSTATE of ours so it reads as a lock wait.
             format!(
-                "SELECT pg_advisory_xact_lock({LOCK_CLASS}, {});\n",
+                "SET LOCAL lock_timeout = '{}';\nDO $strata$ BEGIN PERFORM pg_advisory_xact_lock({LOCK_CLASS}, {}); EXCEPTION WHEN lock_not_available THEN RAISE EXCEPTION 'strata: gave up waiting for the migration lock' USING ERRCODE = 'SR004'; END $strata$;\n",
+                strata_core::directive::pg_duration(self.settings.lock_wait),
                 self.lock_key
             )
         } else {
@@ -344,13 +347,32 @@ impl Migrator {
     ) -> Result<(), PgError> {
         self.lock(progress).await?;
         self.ensure_history().await?;
-        let records = self.history().await?;
-        let plan = plan_migrate(
-            set,
-            &records,
-            options.to.as_ref(),
-            options.allow_out_of_order,
-        );
+        let started = Instant::now();
+        let plan = loop {
+            let records = self.history().await?;
+            let plan = plan_migrate(
+                set,
+                &records,
+                options.to.as_ref(),
+                options.allow_out_of_order,
+            );
+            // Through a transaction pooler there is no session lock to wait on: a
+            // `failed` row may be another migrator's no-transaction migration in
+            // progress. Wait for it, up to lock_wait, before calling it failed.
+            let only_failed = !plan.blockers.is_empty()
+                && plan
+                    .blockers
+                    .iter()
+                    .all(|b| matches!(b, Blocker::Failed { .. }));
+            if only_failed
+                && self.transaction_pooler()
+                && started.elapsed() < self.settings.lock_wait
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            break plan;
+        };
         if !plan.blockers.is_empty() {
             return Err(PgError::Blocked(plan.blockers));
         }
@@ -466,7 +488,7 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
     /// applied it (transaction-pooler mode).
     pub async fn apply(&self, m: &Migration) -> Result<bool, PgError> {
         if m.up.no_transaction() {
-            self.apply_statements(m).await.map(|()| false)
+            self.apply_statements(m).await
         } else {
             self.apply_transaction(m).await
         }
@@ -478,9 +500,12 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
             return String::new();
         }
         format!(
-            "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM {}.migrations WHERE version = {}) THEN RAISE EXCEPTION 'strata: already applied' USING ERRCODE = 'SR001'; END IF; END $strata$;\n",
-            self.schema(),
-            literal(version.as_str())
+            "DO $strata$ BEGIN \
+IF EXISTS (SELECT 1 FROM {s}.migrations WHERE version = {v} AND status = 'applied') THEN RAISE EXCEPTION 'strata: already applied' USING ERRCODE = 'SR001'; END IF; \
+IF EXISTS (SELECT 1 FROM {s}.migrations WHERE status = 'failed') THEN RAISE EXCEPTION 'strata: a no-transaction migration is running in another migrator, or failed part-way' USING ERRCODE = 'SR002'; END IF; \
+END $strata$;\n",
+            s = self.schema(),
+            v = literal(version.as_str())
         )
     }
 
@@ -499,13 +524,16 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         batch.push_str(&self.event_insert("apply", &m.version, &m.name, "ok", None));
         batch.push_str("COMMIT;");
         let started = Instant::now();
-        match self.client.simple_query(&batch).await {
+        match self.send_waiting_for_others(&batch).await {
             Ok(_) => Ok(false),
             Err(e) => {
                 let error = ServerError::from_driver(&e);
                 let _ = self.client.simple_query("ROLLBACK").await;
                 if error.sqlstate == "SR001" {
                     return Ok(true);
+                }
+                if let Some(e) = pooler_error(&error) {
+                    return Err(e);
                 }
                 let mut failure = locate(m, &m.up, "up", error, prefix_chars, &body, None);
                 if failure.line.is_none() {
@@ -519,7 +547,32 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         }
     }
 
-    async fn apply_statements(&self, m: &Migration) -> Result<(), PgError> {
+    /// Sends a migration's batch; through a transaction pooler, while another
+    /// migrator is in the middle of a no-transaction migration (the guard says
+    /// SR002), waits and tries again, up to `lock_wait`, as a waiting session
+    /// lock would.
+    async fn send_waiting_for_others(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<tokio_postgres::SimpleQueryMessage>, tokio_postgres::Error> {
+        let started = Instant::now();
+        loop {
+            match self.client.simple_query(sql).await {
+                Err(e)
+                    if self.transaction_pooler()
+                        && e.as_db_error()
+                            .is_some_and(|db| db.code().code() == "SR002")
+                        && started.elapsed() < self.settings.lock_wait =>
+                {
+                    let _ = self.client.simple_query("ROLLBACK").await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn apply_statements(&self, m: &Migration) -> Result<bool, PgError> {
         let statements = split_for_execution(m, &m.up)?;
         let schema = self.schema();
         let version = literal(m.version.as_str());
@@ -530,11 +583,14 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
             self.already_applied_guard(&m.version),
             self.history_insert(m, "failed")
         );
-        if let Err(e) = self.client.simple_query(&claim).await {
+        if let Err(e) = self.send_waiting_for_others(&claim).await {
             let error = ServerError::from_driver(&e);
             let _ = self.client.simple_query("ROLLBACK").await;
             if error.sqlstate == "SR001" {
-                return Ok(());
+                return Ok(true);
+            }
+            if let Some(e) = pooler_error(&error) {
+                return Err(e);
             }
             return Err(PgError::Server {
                 context: format!("cannot record migration {} as started", m.version),
@@ -592,7 +648,7 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
             "cannot record the migration as applied",
         )
         .await?;
-        Ok(())
+        Ok(false)
     }
 
     async fn reset_session(&self) -> Result<(), PgError> {
@@ -794,8 +850,9 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         Ok(())
     }
 
-    /// Runs one migration's down and removes its history row.
-    async fn undo(&self, m: &Migration) -> Result<(), PgError> {
+    /// Runs one migration's down and removes its history row (no lock taken:
+    /// `strata rollback` locks around it; `strata verify` owns its database).
+    pub async fn undo(&self, m: &Migration) -> Result<(), PgError> {
         let Some(down) = &m.down else {
             return Err(PgError::Refused(format!(
                 "migration {} has no down section",
@@ -847,6 +904,14 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         let mut batch = String::from(self.session_reset());
         batch.push_str("BEGIN;\n");
         batch.push_str(&self.xact_lock());
+        if self.transaction_pooler() {
+            // Another migrator may have rolled it back meanwhile: then skip it.
+            batch.push_str(&format!(
+                "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM {}.migrations WHERE version = {} AND status = 'applied') THEN RAISE EXCEPTION 'strata: already rolled back' USING ERRCODE = 'SR003'; END IF; END $strata$;\n",
+                self.schema(),
+                literal(m.version.as_str())
+            ));
+        }
         batch.push_str(&self.timeouts(down, true));
         let prefix_chars = batch.chars().count();
         batch.push_str(&body);
@@ -857,6 +922,12 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
         if let Err(e) = self.client.simple_query(&batch).await {
             let error = ServerError::from_driver(&e);
             let _ = self.client.simple_query("ROLLBACK").await;
+            if error.sqlstate == "SR003" {
+                return Ok(());
+            }
+            if let Some(e) = pooler_error(&error) {
+                return Err(e);
+            }
             let mut failure = locate(m, down, "down", error, prefix_chars, &body, None);
             if failure.line.is_none() {
                 self.replay_for_position(down, &mut failure, started.elapsed())
@@ -1144,6 +1215,20 @@ fn locate(
         advice: advice(&error.sqlstate),
         error,
         statements_done: None,
+    }
+}
+
+/// The errors strata's own transaction-pooler guards raise, as what they mean.
+fn pooler_error(error: &ServerError) -> Option<PgError> {
+    match error.sqlstate.as_str() {
+        "SR002" => Some(PgError::Refused(
+            "a no-transaction migration is being applied by another migrator, or failed part-way: run `strata status` and try again when it has finished (or repair it)".to_owned(),
+        )),
+        "SR004" => Some(PgError::LockTimeout {
+            waited: Duration::ZERO,
+            holder: None,
+        }),
+        _ => None,
     }
 }
 
