@@ -65,9 +65,22 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Show the history of applies, rollbacks, repairs and baselines.
     Log(LogArgs),
+    /// Prove every migration and every rollback on a throwaway PostgreSQL.
+    Verify(VerifyArgs),
     /// Manage the project's embedded local PostgreSQL (under .strata/local/).
     #[command(subcommand)]
     Local(LocalCommand),
+}
+
+/// `strata verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Only apply every migration; skip the down/up round trips.
+    #[arg(long)]
+    pub no_roundtrip: bool,
+    /// Check round trips from this version on (earlier migrations are only applied).
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
 }
 
 /// `strata local ...`.

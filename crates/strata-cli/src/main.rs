@@ -65,5 +65,6 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Baseline(args) => commands::baseline::run(&cli.global, args),
         Command::Log(args) => commands::log::run(&cli.global, args),
         Command::Local(command) => commands::local::run(&cli.global, command),
+        Command::Verify(args) => commands::verify::run(&cli.global, args),
     }
 }

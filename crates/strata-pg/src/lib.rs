@@ -4,11 +4,13 @@
 //! environments, TLS, poolers), the history tables, the migration lock and the
 //! executor that applies, rolls back, repairs and baselines migrations.
 
+pub mod catalog;
 pub mod connect;
 pub mod error;
 mod history;
 pub mod migrator;
 mod sql;
+pub mod verify;
 
 pub use error::{LockHolder, MigrationFailure, PgError, ServerError};
 pub use history::{Event, HISTORY_FORMAT};

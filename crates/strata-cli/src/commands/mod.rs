@@ -10,3 +10,4 @@ pub mod repair;
 pub mod rollback;
 pub mod status;
 pub mod validate;
+pub mod verify;

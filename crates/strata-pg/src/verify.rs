@@ -1,0 +1,283 @@
+//! `strata verify`: every migration, and every rollback, proven on a database.
+//!
+//! In one pass over the migrations, in order: take a catalog snapshot, apply
+//! the migration, and when it has a down section, run the down, take another
+//! snapshot, compare it with the first (the schema must be exactly as before
+//! the up), and apply the up again so the next migration builds on it. The
+//! database is meant to be a throwaway one: the caller starts it.
+
+use std::time::Instant;
+
+use strata_core::{Migration, MigrationSet, Version};
+
+use crate::catalog::{Difference, SnapshotOptions, snapshot};
+use crate::error::PgError;
+use crate::migrator::{Migrator, Quiet};
+
+/// What to check.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Apply only, without the down/up round trips.
+    pub no_roundtrip: bool,
+    /// Check round trips from this version on (earlier ones are only applied).
+    pub from: Option<Version>,
+}
+
+/// The outcome for one migration.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Applied, and its rollback restored the schema exactly.
+    Passed,
+    /// Applied; no round trip was asked for (before `--from`, or `--no-roundtrip`).
+    Applied,
+    /// Applied, but it has no down section.
+    Irreversible,
+    /// The up failed.
+    UpFailed {
+        /// Why.
+        error: String,
+    },
+    /// The down failed.
+    DownFailed {
+        /// Why.
+        error: String,
+    },
+    /// The down ran but left the schema different from before the up.
+    SchemaDiffers {
+        /// What differs, one line each.
+        differences: Vec<String>,
+    },
+    /// Re-applying the up after the down failed.
+    ReapplyFailed {
+        /// Why.
+        error: String,
+    },
+}
+
+impl Outcome {
+    /// Whether this outcome fails verification.
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, Self::Passed | Self::Applied | Self::Irreversible)
+    }
+}
+
+/// One migration's result.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Checked {
+    /// Version.
+    pub version: String,
+    /// Name.
+    pub name: String,
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Milliseconds spent on it (up, down, snapshots, up again).
+    pub duration_ms: u128,
+}
+
+/// Hooks for showing progress of a verification.
+pub trait VerifyProgress {
+    /// One migration was checked.
+    fn checked(&mut self, _checked: &Checked) {}
+}
+
+impl VerifyProgress for Quiet {}
+
+/// The whole verification.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Report {
+    /// Per migration, in order, up to the first failure (later ones depend on it).
+    pub migrations: Vec<Checked>,
+    /// Whether everything passed.
+    pub ok: bool,
+    /// Total milliseconds.
+    pub duration_ms: u128,
+}
+
+/// Verifies `set` on the (empty, throwaway) database `migrator` is connected to.
+pub async fn verify(
+    migrator: &mut Migrator,
+    set: &MigrationSet,
+    options: &VerifyOptions,
+    progress: &mut dyn VerifyProgress,
+) -> Result<Report, PgError> {
+    let started = Instant::now();
+    migrator.ensure_history().await?;
+    let snapshot_options = SnapshotOptions {
+        exclude_schemas: vec![migrator.settings().schema.clone()],
+        ..SnapshotOptions::default()
+    };
+    let mut checked = Vec::with_capacity(set.migrations.len());
+    let mut ok = true;
+    for m in &set.migrations {
+        let one = Instant::now();
+        let roundtrip =
+            !options.no_roundtrip && options.from.as_ref().is_none_or(|from| m.version >= *from);
+        let outcome = check_one(migrator, m, roundtrip, &snapshot_options).await?;
+        let failed = outcome.is_failure();
+        let entry = Checked {
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            file: m.up.file.clone(),
+            outcome,
+            duration_ms: one.elapsed().as_millis(),
+        };
+        progress.checked(&entry);
+        checked.push(entry);
+        if failed {
+            ok = false;
+            // Later migrations build on this one: checking them would only add noise.
+            break;
+        }
+    }
+    Ok(Report {
+        migrations: checked,
+        ok,
+        duration_ms: started.elapsed().as_millis(),
+    })
+}
+
+async fn check_one(
+    migrator: &mut Migrator,
+    m: &Migration,
+    roundtrip: bool,
+    options: &SnapshotOptions,
+) -> Result<Outcome, PgError> {
+    let has_down = m.down.is_some();
+    let before = if roundtrip && has_down {
+        Some(snapshot(migrator.client(), options).await?)
+    } else {
+        None
+    };
+    if let Err(e) = migrator.apply(m).await {
+        return Ok(Outcome::UpFailed {
+            error: failure_text(&e),
+        });
+    }
+    if !has_down {
+        return Ok(Outcome::Irreversible);
+    }
+    let Some(before) = before else {
+        return Ok(Outcome::Applied);
+    };
+    if let Err(e) = migrator.undo(m).await {
+        return Ok(Outcome::DownFailed {
+            error: failure_text(&e),
+        });
+    }
+    let after = snapshot(migrator.client(), options).await?;
+    let differences: Vec<Difference> = before.diff(&after);
+    if !differences.is_empty() {
+        return Ok(Outcome::SchemaDiffers {
+            differences: differences.iter().map(ToString::to_string).collect(),
+        });
+    }
+    if let Err(e) = migrator.apply(m).await {
+        return Ok(Outcome::ReapplyFailed {
+            error: failure_text(&e),
+        });
+    }
+    Ok(Outcome::Passed)
+}
+
+fn failure_text(error: &PgError) -> String {
+    match error {
+        PgError::Migration(f) => {
+            let mut text = f.to_string();
+            if let Some(advice) = &f.advice {
+                text.push_str("; ");
+                text.push_str(advice);
+            }
+            text
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The helpers SQL tests may call: `strata_test.login_as(user_id, role)` sets
+/// Supabase's JWT claims and switches to the role for the rest of the test's
+/// transaction, so row-level security is exercised for real;
+/// `strata_test.logout()` goes back to the superuser.
+pub const TEST_HELPERS_SQL: &str = "
+CREATE SCHEMA IF NOT EXISTS strata_test;
+CREATE OR REPLACE FUNCTION strata_test.login_as(user_id uuid, role text DEFAULT 'authenticated')
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('request.jwt.claims', json_build_object('sub', user_id, 'role', role)::text, true);
+    PERFORM set_config('role', role, true);
+END;
+$$;
+CREATE OR REPLACE FUNCTION strata_test.logout()
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('request.jwt.claims', '', true);
+    PERFORM set_config('role', 'none', true);
+END;
+$$;
+GRANT USAGE ON SCHEMA strata_test TO PUBLIC;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA strata_test TO PUBLIC;
+";
+
+/// The result of one SQL test file.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SqlTest {
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// Whether it passed.
+    pub passed: bool,
+    /// The error, or the failing pgTAP lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Milliseconds.
+    pub duration_ms: u128,
+}
+
+/// Runs each SQL test file in its own transaction, rolled back afterwards, so
+/// tests neither see nor leave each other's data. A test fails on any error,
+/// and on any pgTAP `not ok` line in its output.
+pub async fn run_sql_tests(
+    migrator: &Migrator,
+    files: &[(std::path::PathBuf, String)],
+) -> Result<Vec<SqlTest>, PgError> {
+    crate::history::exec(
+        migrator.client(),
+        TEST_HELPERS_SQL,
+        "cannot create the test helpers",
+    )
+    .await?;
+    let mut results = Vec::with_capacity(files.len());
+    for (file, sql) in files {
+        let started = Instant::now();
+        let batch = format!("BEGIN;\n{sql}\n;\nROLLBACK;");
+        let failure = match migrator.client().simple_query(&batch).await {
+            Ok(messages) => {
+                let not_ok: Vec<String> = messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        tokio_postgres::SimpleQueryMessage::Row(row) => {
+                            row.get(0).map(str::to_owned)
+                        }
+                        _ => None,
+                    })
+                    .filter(|line| line.trim_start().starts_with("not ok"))
+                    .collect();
+                (!not_ok.is_empty()).then(|| not_ok.join("\n"))
+            }
+            Err(e) => {
+                let _ = migrator.client().simple_query("ROLLBACK").await;
+                Some(crate::error::ServerError::from_driver(&e).to_string())
+            }
+        };
+        results.push(SqlTest {
+            file: file.clone(),
+            passed: failure.is_none(),
+            failure,
+            duration_ms: started.elapsed().as_millis(),
+        });
+    }
+    Ok(results)
+}
