@@ -75,6 +75,7 @@ pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow
     } else {
         connect::resolve(&inputs).map_err(|e| usage(e.to_string()))?
     };
+    let local_database = resolved.is_none();
     let (target, local) = match resolved {
         Some(target) => (target, None),
         None => {
@@ -90,6 +91,9 @@ pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow
     let client = connect::connect(&target, "strata")
         .await
         .map_err(|e| anyhow::anyhow!(target.redact(&e.to_string())))?;
+    if local_database && crate::commands::verify::needs_supabase(project, &project.load()) {
+        install_supabase_standin(&client).await?;
+    }
     let environment = global
         .env
         .as_deref()
@@ -156,4 +160,24 @@ fn os_user() -> Option<String> {
                 .flatten()
                 .map(|u| u.name)
         })
+}
+
+/// Gives the local database what Supabase provides (roles, auth, storage,
+/// extensions), once: the stand-in is left alone when `auth.users` exists.
+async fn install_supabase_standin(client: &tokio_postgres::Client) -> anyhow::Result<()> {
+    let rows = client
+        .simple_query("SELECT to_regclass('auth.users')::text")
+        .await?;
+    let present = rows
+        .iter()
+        .any(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(row) if row.get(0).is_some()));
+    if !present {
+        client
+            .batch_execute(strata_ephemeral::supabase::STANDIN_SQL)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("cannot install the Supabase stand-in in the local database: {e}")
+            })?;
+    }
+    Ok(())
 }

@@ -61,22 +61,8 @@ impl VerifyProgress for Lines {
 }
 
 /// Whether the migrations need the Supabase stand-in.
-fn needs_supabase(project: &Project, set: &MigrationSet) -> bool {
-    if project.config.compat == Some(Compat::Supabase) {
-        return true;
-    }
-    const MARKERS: &[&str] = &[
-        "auth.",
-        "storage.",
-        " authenticated",
-        " anon",
-        "service_role",
-        "extensions.",
-    ];
-    set.migrations.iter().any(|m| {
-        let text = m.up.text.to_ascii_lowercase();
-        MARKERS.iter().any(|marker| text.contains(marker))
-    })
+pub fn needs_supabase(project: &Project, set: &MigrationSet) -> bool {
+    project.config.compat == Some(Compat::Supabase) || set.uses_supabase()
 }
 
 /// Runs `strata verify`.
