@@ -92,7 +92,13 @@ pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow
         .await
         .map_err(|e| anyhow::anyhow!(target.redact(&e.to_string())))?;
     if local_database && crate::commands::verify::needs_supabase(project, &project.load()) {
-        install_supabase_standin(&client).await?;
+        strata_pg::setup::install_once(
+            &client,
+            "auth.users",
+            strata_ephemeral::supabase::STANDIN_SQL,
+            "the Supabase stand-in in the local database",
+        )
+        .await?;
     }
     let environment = global
         .env
@@ -160,24 +166,4 @@ fn os_user() -> Option<String> {
                 .flatten()
                 .map(|u| u.name)
         })
-}
-
-/// Gives the local database what Supabase provides (roles, auth, storage,
-/// extensions), once: the stand-in is left alone when `auth.users` exists.
-async fn install_supabase_standin(client: &tokio_postgres::Client) -> anyhow::Result<()> {
-    let rows = client
-        .simple_query("SELECT to_regclass('auth.users')::text")
-        .await?;
-    let present = rows
-        .iter()
-        .any(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(row) if row.get(0).is_some()));
-    if !present {
-        client
-            .batch_execute(strata_ephemeral::supabase::STANDIN_SQL)
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!("cannot install the Supabase stand-in in the local database: {e}")
-            })?;
-    }
-    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod connect;
 pub mod error;
 mod history;
 pub mod migrator;
+pub mod setup;
 mod sql;
 pub mod verify;
 
