@@ -818,6 +818,9 @@ END $strata$;\n",
                 down: None,
             });
             m.down = Some(down);
+            // History rows are keyed by the version text recorded at apply time
+            // (`0042` and `42` are one version, but not one text).
+            m.version = record.version.clone();
             plan.push((record, migration));
         }
         Ok(plan)
@@ -969,7 +972,7 @@ END $strata$;\n",
                     r.name.clone(),
                     format!(
                         "UPDATE {schema}.migrations SET status = 'applied' WHERE version = {};\n",
-                        literal(v.as_str())
+                        literal(r.version.as_str())
                     ),
                     format!("marked the failed migration {v} as applied"),
                 ),
@@ -992,7 +995,7 @@ END $strata$;\n",
                     r.name.clone(),
                     format!(
                         "DELETE FROM {schema}.migrations WHERE version = {};\n",
-                        literal(v.as_str())
+                        literal(r.version.as_str())
                     ),
                     format!("removed migration {v} from the history without running its down"),
                 )
@@ -1011,7 +1014,7 @@ END $strata$;\n",
                         literal(&m.up.checksum.to_string()),
                         literal_opt(down.map(|d| d.checksum.to_string()).as_deref()),
                         literal_opt(down.map(|d| d.text.as_str())),
-                        literal(v.as_str())
+                        literal(r.version.as_str())
                     ),
                     format!(
                         "accepted the current checksum of migration {v} ({} was recorded)",
@@ -1028,7 +1031,7 @@ END $strata$;\n",
                     r.name.clone(),
                     format!(
                         "DELETE FROM {schema}.migrations WHERE version = {};\n",
-                        literal(v.as_str())
+                        literal(r.version.as_str())
                     ),
                     format!("cleared the failed migration {v}; the next migrate runs it again"),
                 )

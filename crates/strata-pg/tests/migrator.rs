@@ -245,3 +245,36 @@ async fn settings_and_directives_become_set_local_timeouts() {
         "0"
     );
 }
+
+#[tokio::test]
+async fn repair_and_rollback_find_a_row_recorded_under_another_spelling_of_the_version() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let applied = set(&[(
+        "0042_a.sql",
+        "-- strata:up\ncreate table a (id int);\n-- strata:down\ndrop table a;\n",
+    )]);
+    let report = m
+        .migrate(&applied, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    // The file is renamed, and edited: `42` is the same version as `0042`.
+    let renamed = set(&[(
+        "42_a.sql",
+        "-- strata:up\ncreate table a (id int); -- edited\n-- strata:down\ndrop table a;\n",
+    )]);
+    let v42 = strata_core::Version::parse("42").unwrap_or_else(|e| panic!("{e}"));
+    m.repair(&renamed, &strata_pg::Repair::AcceptChecksum(v42))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(m.plan(&renamed, &MigrateOptions::default()).await.is_ok());
+    let report = m
+        .rollback(&renamed, &RollbackTarget::Steps(1), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(
+        scalar(&m, "select count(*) from strata.migrations").await,
+        "0"
+    );
+    assert_eq!(scalar(&m, "select to_regclass('a')::text").await, "");
+}
