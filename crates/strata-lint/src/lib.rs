@@ -1,1 +1,22 @@
-//! strata-lint: judging SQL (rules arrive with the lint issue).
+//! strata-lint: judging the SQL of migrations before it runs.
+//!
+//! One registry ([`Rule`]) of rules with stable kebab-case names, one file per
+//! rule under `rules/`, violations as data ([`Violation`]). Pure: no I/O, no
+//! database, and bad SQL is never an error here (strata-sql reports syntax
+//! errors; a statement that does not parse is simply not judged).
+//!
+//! Each rule's module documentation is its user documentation, under fixed
+//! headings (what it flags, why it is dangerous, example, instead);
+//! `docs/rules/<name>.md` is generated from it and checked for staleness by
+//! this crate's tests.
+
+mod config;
+mod lint;
+mod registry;
+mod rules;
+mod violation;
+
+pub use config::{ConfigError, LintConfig};
+pub use lint::lint;
+pub use registry::{Family, Rule};
+pub use violation::{Severity, Violation};

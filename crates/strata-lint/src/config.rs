@@ -1,0 +1,152 @@
+//! Lint configuration: `[lint]` in strata.toml.
+//!
+//! ```toml
+//! [lint]
+//! families = { security = "error", conventions = "warning" }
+//! rules = { "transaction-control-in-migration" = "off" }
+//! ```
+//!
+//! A rule's setting wins over its family's, which wins over the default.
+//! Values: `"off"`, `"warning"`, `"error"`. Unknown names are errors.
+
+use std::collections::BTreeMap;
+
+use crate::registry::{Family, Rule};
+use crate::violation::Severity;
+
+/// What `[lint]` says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LintConfig {
+    rules: BTreeMap<Rule, Option<Severity>>,
+    families: BTreeMap<&'static str, Option<Severity>>,
+}
+
+/// A `[lint]` table that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[lint] {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+const FAMILIES: &[Family] = &[
+    Family::Locking,
+    Family::Correctness,
+    Family::DataLoss,
+    Family::Idempotency,
+    Family::Security,
+    Family::Conventions,
+];
+
+fn level(key: &str, value: &toml::Value) -> Result<Option<Severity>, ConfigError> {
+    match value.as_str() {
+        Some("off") => Ok(None),
+        Some("warning") => Ok(Some(Severity::Warning)),
+        Some("error") => Ok(Some(Severity::Error)),
+        _ => Err(ConfigError(format!(
+            "{key}: expected \"off\", \"warning\" or \"error\", found {value}"
+        ))),
+    }
+}
+
+impl LintConfig {
+    /// Reads the `[lint]` table (absent: all defaults).
+    pub fn from_table(table: Option<&toml::Table>) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        let Some(table) = table else {
+            return Ok(config);
+        };
+        for (key, value) in table {
+            let entries = value.as_table().ok_or_else(|| {
+                ConfigError(format!(
+                    "{key}: expected a table like {{ name = \"warning\" }}"
+                ))
+            })?;
+            match key.as_str() {
+                "rules" => {
+                    for (name, value) in entries {
+                        let rule = Rule::from_name(name)
+                            .ok_or_else(|| ConfigError(format!("rules: unknown rule `{name}`")))?;
+                        config.rules.insert(rule, level(name, value)?);
+                    }
+                }
+                "families" => {
+                    for (name, value) in entries {
+                        let family =
+                            FAMILIES.iter().find(|f| f.name() == name).ok_or_else(|| {
+                                ConfigError(format!(
+                                    "families: unknown family `{name}` (known: {})",
+                                    FAMILIES
+                                        .iter()
+                                        .map(|f| f.name())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ))
+                            })?;
+                        config.families.insert(family.name(), level(name, value)?);
+                    }
+                }
+                other => {
+                    return Err(ConfigError(format!(
+                        "unknown key `{other}` (expected `rules` or `families`)"
+                    )));
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// The severity `rule` runs at, or `None` when it is off.
+    pub fn severity(&self, rule: Rule) -> Option<Severity> {
+        if let Some(level) = self.rules.get(&rule) {
+            return *level;
+        }
+        if let Some(level) = self.families.get(rule.family().name()) {
+            return *level;
+        }
+        rule.default_severity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> toml::Table {
+        text.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn rule_beats_family_beats_default() {
+        let rule = Rule::TransactionControlInMigration;
+        assert_eq!(LintConfig::default().severity(rule), Some(Severity::Error));
+        let t = table("families = { correctness = \"warning\" }");
+        let c = LintConfig::from_table(Some(&t)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.severity(rule), Some(Severity::Warning));
+        let t = table(
+            "families = { correctness = \"warning\" }\nrules = { \"transaction-control-in-migration\" = \"off\" }",
+        );
+        let c = LintConfig::from_table(Some(&t)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.severity(rule), None);
+    }
+
+    #[test]
+    fn mistakes_are_errors() {
+        for text in [
+            "rules = { \"no-such-rule\" = \"off\" }",
+            "families = { speling = \"off\" }",
+            "rules = { \"transaction-control-in-migration\" = \"loud\" }",
+            "severity = { x = \"off\" }",
+            "rules = 3",
+        ] {
+            assert!(
+                LintConfig::from_table(Some(&table(text))).is_err(),
+                "{text}"
+            );
+        }
+    }
+}
