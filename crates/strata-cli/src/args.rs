@@ -67,6 +67,8 @@ pub enum Command {
     Log(LogArgs),
     /// Prove every migration and every rollback on a throwaway PostgreSQL.
     Verify(VerifyArgs),
+    /// Catch dangerous, insecure and broken SQL before it runs.
+    Lint(LintArgs),
     /// Manage the project's embedded local PostgreSQL (under .strata/local/).
     #[command(subcommand)]
     Local(LocalCommand),
@@ -81,6 +83,33 @@ pub struct VerifyArgs {
     /// Check round trips from this version on (earlier migrations are only applied).
     #[arg(long, value_name = "VERSION")]
     pub from: Option<String>,
+}
+
+/// `strata lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+    /// Only report migrations with this version or newer.
+    #[arg(long, value_name = "VERSION", conflicts_with = "changed")]
+    pub since: Option<String>,
+    /// Only report migrations whose files changed against this git ref (default: HEAD).
+    #[arg(long, value_name = "REF", num_args = 0..=1, default_missing_value = "HEAD")]
+    pub changed: Option<String>,
+}
+
+/// `strata lint --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// Source snippets with the span underlined.
+    Human,
+    /// A JSON array of violations.
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
 }
 
 /// `strata local ...`.

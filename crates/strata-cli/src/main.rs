@@ -66,5 +66,6 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Log(args) => commands::log::run(&cli.global, args),
         Command::Local(command) => commands::local::run(&cli.global, command),
         Command::Verify(args) => commands::verify::run(&cli.global, args),
+        Command::Lint(args) => commands::lint::run(&cli.global, args),
     }
 }

@@ -29,14 +29,23 @@ pub fn success(message: &str) {
 
 /// Prints a problem like a compiler diagnostic, with the source line when known.
 pub fn problem(out: &mut impl std::io::Write, problem: &Problem) -> std::io::Result<()> {
+    lint_problem(out, problem, problem.code.as_str())
+}
+
+/// Like [`problem`], labelled with `code` (a lint rule's name, say).
+pub fn lint_problem(
+    out: &mut impl std::io::Write,
+    problem: &Problem,
+    code: &str,
+) -> std::io::Result<()> {
     let (label, style) = match problem.severity {
         Severity::Error => ("error", RED),
         Severity::Warning => ("warning", YELLOW),
     };
     writeln!(
         out,
-        "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}",
-        problem.code, problem.message
+        "{style}{label}[{code}]{style:#}{BOLD}: {}{BOLD:#}",
+        problem.message
     )?;
     let mut location = problem.file.display().to_string();
     if let Some(line) = problem.line {

@@ -19,6 +19,7 @@ use crate::violation::Severity;
 pub struct LintConfig {
     rules: BTreeMap<Rule, Option<Severity>>,
     families: BTreeMap<&'static str, Option<Severity>>,
+    exposed_schemas: Option<Vec<String>>,
 }
 
 /// A `[lint]` table that cannot be used.
@@ -61,6 +62,17 @@ impl LintConfig {
             return Ok(config);
         };
         for (key, value) in table {
+            if key == "exposed_schemas" {
+                let list = value.as_array().ok_or_else(|| {
+                    ConfigError("exposed_schemas: expected a list of schema names".to_owned())
+                })?;
+                let names: Option<Vec<String>> =
+                    list.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+                config.exposed_schemas = Some(names.ok_or_else(|| {
+                    ConfigError("exposed_schemas: expected a list of schema names".to_owned())
+                })?);
+                continue;
+            }
             let entries = value.as_table().ok_or_else(|| {
                 ConfigError(format!(
                     "{key}: expected a table like {{ name = \"warning\" }}"
@@ -92,12 +104,20 @@ impl LintConfig {
                 }
                 other => {
                     return Err(ConfigError(format!(
-                        "unknown key `{other}` (expected `rules` or `families`)"
+                        "unknown key `{other}` (expected `rules`, `families` or `exposed_schemas`)"
                     )));
                 }
             }
         }
         Ok(config)
+    }
+
+    /// Schemas exposed to API clients, where tables need row-level security
+    /// (`exposed_schemas`, default `["public"]`).
+    pub fn exposed_schemas(&self) -> Vec<String> {
+        self.exposed_schemas
+            .clone()
+            .unwrap_or_else(|| vec!["public".to_owned()])
     }
 
     /// The severity `rule` runs at, or `None` when it is off.

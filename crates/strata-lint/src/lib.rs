@@ -12,6 +12,7 @@
 
 mod config;
 mod lint;
+mod model;
 mod registry;
 mod rules;
 mod violation;

@@ -1,7 +1,12 @@
 //! Running the rules over a migration set.
 
+use std::path::PathBuf;
+
 use strata_core::{Migration, MigrationSet, Section};
 use strata_sql::Statement;
+use strata_sql::analyze::{Analysis, QualifiedName};
+
+use crate::model::{Model, Origin};
 
 use crate::config::LintConfig;
 use crate::registry::Rule;
@@ -10,14 +15,21 @@ use crate::violation::Violation;
 /// What a rule sees: one statement, in its section and migration.
 pub(crate) struct StatementContext<'a> {
     /// The migration.
-    #[expect(dead_code, reason = "rules of later families read the migration")]
     pub migration: &'a Migration,
     /// The section (its directives say how it runs).
     pub section: &'a Section,
+    /// Whether this is the down section.
+    pub is_down: bool,
     /// Every statement of the section.
     pub statements: &'a [Statement],
     /// This statement's index in `statements`.
     pub index: usize,
+    /// What the statement does (None when it could not be analysed).
+    pub analysis: Option<&'a Analysis>,
+    /// The schema as the migrations before this statement left it.
+    pub model: &'a Model,
+    /// Schemas exposed to API clients (`public` by default).
+    pub exposed_schemas: &'a [String],
 }
 
 impl StatementContext<'_> {
@@ -25,6 +37,31 @@ impl StatementContext<'_> {
     pub fn statement(&self) -> &Statement {
         &self.statements[self.index]
     }
+
+    /// Whether `table` existed before this migration: locking or rewriting it
+    /// then hurts live traffic. A table the migrations never created (made
+    /// outside them) counts as existing; one created by this same migration
+    /// does not.
+    pub fn is_existing_table(&self, table: &QualifiedName) -> bool {
+        self.model
+            .table(table)
+            .is_none_or(|t| t.origin.version != self.migration.version)
+    }
+}
+
+/// What a schema-scoped rule sees: the schema left by all migrations.
+pub(crate) struct SchemaContext<'a> {
+    /// The final model.
+    pub model: &'a Model,
+    /// Schemas exposed to API clients.
+    pub exposed_schemas: &'a [String],
+}
+
+/// A schema-scoped finding, placed at the statement that created the object.
+pub(crate) struct Located {
+    pub origin: Origin,
+    pub message: String,
+    pub help: String,
 }
 
 /// A rule's raw finding: where in the section, what, and what instead.
@@ -42,17 +79,32 @@ pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Violation> {
         .iter()
         .filter_map(|&r| config.severity(r).map(|s| (r, s)))
         .collect();
+    let exposed = config.exposed_schemas();
+    let mut model = Model::default();
+    // Which section each created object came from, for `-- strata:allow` on schema rules.
+    let mut sections: Vec<(PathBuf, &Section)> = Vec::new();
     for migration in &set.migrations {
-        for section in std::iter::once(&migration.up).chain(migration.down.as_ref()) {
+        let sections_of = std::iter::once((&migration.up, false))
+            .chain(migration.down.as_ref().map(|d| (d, true)));
+        for (section, is_down) in sections_of {
+            sections.push((section.file.clone(), section));
             let Ok(statements) = strata_sql::split(&section.text) else {
                 continue;
             };
+            let analyses: Vec<Option<Analysis>> = statements
+                .iter()
+                .map(|s| strata_sql::analyze::analyze(&section.text[s.span.clone()]).ok())
+                .collect();
             for index in 0..statements.len() {
                 let context = StatementContext {
                     migration,
                     section,
+                    is_down,
                     statements: &statements,
                     index,
+                    analysis: analyses[index].as_ref(),
+                    model: &model,
+                    exposed_schemas: &exposed,
                 };
                 for &(rule, severity) in &enabled {
                     if allowed(section, rule) {
@@ -74,7 +126,46 @@ pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Violation> {
                         });
                     }
                 }
+                // Only up sections build the schema: downs undo, they do not add.
+                if let (false, Some(analysis)) = (is_down, &analyses[index]) {
+                    let span = statements[index].span.clone();
+                    let (line, column) = section.position(span.start);
+                    let origin = Origin {
+                        version: migration.version.clone(),
+                        file: section.file.clone(),
+                        span,
+                        line,
+                        column,
+                    };
+                    model.apply(analysis, &origin);
+                }
             }
+        }
+    }
+    let schema = SchemaContext {
+        model: &model,
+        exposed_schemas: &exposed,
+    };
+    for &(rule, severity) in &enabled {
+        let mut located = Vec::new();
+        rule.check_schema(&schema, &mut located);
+        for found in located {
+            let silenced = sections
+                .iter()
+                .any(|(file, section)| *file == found.origin.file && allowed(section, rule));
+            if silenced {
+                continue;
+            }
+            out.push(Violation {
+                rule,
+                severity,
+                file: found.origin.file,
+                line: found.origin.line,
+                column: found.origin.column,
+                span: found.origin.span,
+                message: found.message,
+                help: found.help,
+            });
         }
     }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));

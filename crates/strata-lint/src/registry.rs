@@ -36,7 +36,7 @@ impl Family {
 }
 
 macro_rules! rules {
-    ($($variant:ident => $name:literal, $family:ident, $severity:ident, $summary:literal, $module:ident;)*) => {
+    ($($variant:ident => $name:literal, $family:ident, $severity:ident, $scope:ident, $summary:literal, $module:ident;)*) => {
         /// Every rule strata knows.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -76,8 +76,14 @@ macro_rules! rules {
                 format!("docs/rules/{}.md", self.name())
             }
 
+            /// Runs the rule on one statement (statement-scoped rules).
             pub(crate) fn check(self, statement: &crate::lint::StatementContext<'_>, out: &mut Vec<crate::lint::Finding>) {
-                match self { $(Rule::$variant => crate::rules::$module::check(statement, out)),* }
+                match self { $(Rule::$variant => rules!(@check $scope $module statement out)),* }
+            }
+
+            /// Runs the rule on the schema left by all migrations (schema-scoped rules).
+            pub(crate) fn check_schema(self, schema: &crate::lint::SchemaContext<'_>, out: &mut Vec<crate::lint::Located>) {
+                match self { $(Rule::$variant => rules!(@check_schema $scope $module schema out)),* }
             }
 
             /// The rule with this name.
@@ -86,18 +92,65 @@ macro_rules! rules {
             }
         }
     };
+    (@check statement $module:ident $ctx:ident $out:ident) => { crate::rules::$module::check($ctx, $out) };
+    (@check schema $module:ident $ctx:ident $out:ident) => { { let _ = ($ctx, $out); } };
+    (@check_schema statement $module:ident $ctx:ident $out:ident) => { { let _ = ($ctx, $out); } };
+    (@check_schema schema $module:ident $ctx:ident $out:ident) => { crate::rules::$module::check_schema($ctx, $out) };
     (@severity error) => { Some(Severity::Error) };
     (@severity warning) => { Some(Severity::Warning) };
     (@severity off) => { None };
 }
 
 rules! {
-    TransactionControlInMigration => "transaction-control-in-migration", Correctness, error,
+    TransactionControlInMigration => "transaction-control-in-migration", Correctness, error, statement,
         "COMMIT, ROLLBACK or BEGIN in the middle of a migration that strata runs in one transaction",
         transaction_control_in_migration;
-    NonTransactionalStatementInTransaction => "non-transactional-statement-in-transaction", Correctness, error,
+    NonTransactionalStatementInTransaction => "non-transactional-statement-in-transaction", Correctness, error, statement,
         "a statement that cannot run in a transaction block, in a migration without `-- strata:no-transaction`",
         non_transactional_statement_in_transaction;
+    // -- locking, data-loss, idempotency (add below) --
+    CreatingIndexNonConcurrently => "creating-index-non-concurrently", Locking, warning, statement, "CREATE INDEX without CONCURRENTLY on an existing table (SHARE lock blocks writes)", creating_index_non_concurrently;
+    DroppingIndexNonConcurrently => "dropping-index-non-concurrently", Locking, warning, statement, "DROP INDEX without CONCURRENTLY (ACCESS EXCLUSIVE lock on its table)", dropping_index_non_concurrently;
+    AddingForeignKeyWithoutNotValid => "adding-foreign-key-without-not-valid", Locking, warning, statement, "a foreign key added to an existing table without NOT VALID (scan under SHARE ROW EXCLUSIVE on both tables)", adding_foreign_key_without_not_valid;
+    AddingCheckConstraintWithoutNotValid => "adding-check-constraint-without-not-valid", Locking, warning, statement, "a check constraint added to an existing table without NOT VALID (scan under ACCESS EXCLUSIVE)", adding_check_constraint_without_not_valid;
+    SettingNotNullOnExistingColumn => "setting-not-null-on-existing-column", Locking, warning, statement, "SET NOT NULL on a column of an existing table (scan under ACCESS EXCLUSIVE)", setting_not_null_on_existing_column;
+    ChangingColumnType => "changing-column-type", Locking, warning, statement, "ALTER COLUMN TYPE on an existing table (rewrite under ACCESS EXCLUSIVE)", changing_column_type;
+    AddingColumnWithVolatileDefault => "adding-column-with-volatile-default", Locking, warning, statement, "ADD COLUMN with a volatile default on an existing table (rewrite under ACCESS EXCLUSIVE)", adding_column_with_volatile_default;
+    AddingUniqueConstraintWithoutIndex => "adding-unique-constraint-without-index", Locking, warning, statement, "a unique or primary key constraint added to an existing table without USING INDEX", adding_unique_constraint_without_index;
+    RenamingColumn => "renaming-column", Locking, warning, statement, "renaming a column of an existing table (breaks running application code)", renaming_column;
+    RenamingTable => "renaming-table", Locking, warning, statement, "renaming an existing table (breaks running application code)", renaming_table;
+    VacuumFullOrCluster => "vacuum-full-or-cluster", Locking, warning, statement, "VACUUM FULL or CLUSTER (ACCESS EXCLUSIVE for the whole rewrite)", vacuum_full_or_cluster;
+    MissingLockTimeout => "missing-lock-timeout", Locking, off, statement, "an ACCESS EXCLUSIVE lock on an existing table in a migration without a lock timeout", missing_lock_timeout;
+    AddingEnumValueInTransaction => "adding-enum-value-in-transaction", Locking, warning, statement, "ALTER TYPE ... ADD VALUE in a migration that runs in a transaction", adding_enum_value_in_transaction;
+    DroppingTable => "dropping-table", DataLoss, warning, statement, "DROP TABLE of an existing table", dropping_table;
+    DroppingColumn => "dropping-column", DataLoss, warning, statement, "DROP COLUMN on an existing table", dropping_column;
+    TruncatingTable => "truncating-table", DataLoss, warning, statement, "TRUNCATE of an existing table", truncating_table;
+    DeleteWithoutWhere => "delete-without-where", DataLoss, warning, statement, "DELETE without WHERE on an existing table", delete_without_where;
+    UpdateWithoutWhere => "update-without-where", DataLoss, warning, statement, "UPDATE without WHERE on an existing table", update_without_where;
+    CreatingWithoutIfNotExists => "creating-without-if-not-exists", Idempotency, off, statement, "CREATE TABLE, INDEX, SCHEMA, EXTENSION or SEQUENCE without IF NOT EXISTS", creating_without_if_not_exists;
+    DroppingWithoutIfExists => "dropping-without-if-exists", Idempotency, off, statement, "DROP without IF EXISTS", dropping_without_if_exists;
+    AddingColumnWithoutIfNotExists => "adding-column-without-if-not-exists", Idempotency, off, statement, "ADD COLUMN without IF NOT EXISTS", adding_column_without_if_not_exists;
+    NarrowingColumnType => "narrowing-column-type", DataLoss, warning, statement, "ALTER COLUMN TYPE on an existing table to a type that may be narrower (best effort)", narrowing_column_type;
+    // -- end locking, data-loss, idempotency --
+    // -- security, conventions, model-based correctness (add below) --
+    TableWithoutRowLevelSecurity => "table-without-row-level-security", Security, error, schema, "a table in an exposed schema without row level security by the end of the migrations", table_without_row_level_security;
+    PolicyOnTableWithoutRowLevelSecurity => "policy-on-table-without-row-level-security", Security, error, schema, "policies on a table whose row level security is disabled, so they are ignored", policy_on_table_without_row_level_security;
+    RowLevelSecurityWithoutPolicy => "row-level-security-without-policy", Security, warning, schema, "a table in an exposed schema with row level security but no policy: only its owner can use it", row_level_security_without_policy;
+    SecurityDefinerWithoutSearchPath => "security-definer-without-search-path", Security, warning, statement, "a SECURITY DEFINER function without `SET search_path`", security_definer_without_search_path;
+    ViewWithoutSecurityInvoker => "view-without-security-invoker", Security, warning, statement, "a view in an exposed schema without `security_invoker = true`, bypassing row level security", view_without_security_invoker;
+    PolicyCallingAuthUidPerRow => "policy-calling-auth-uid-per-row", Security, warning, statement, "a policy calling `auth.uid()` not wrapped as `(select auth.uid())`, evaluated for every row", policy_calling_auth_uid_per_row;
+    GrantingWriteToAnon => "granting-write-to-anon", Security, warning, statement, "a GRANT of INSERT, UPDATE, DELETE, TRUNCATE or ALL to `anon`", granting_write_to_anon;
+    ForeignKeyWithoutIndex => "foreign-key-without-index", Conventions, warning, schema, "a foreign key whose columns no index of its table starts with", foreign_key_without_index;
+    TableWithoutPrimaryKey => "table-without-primary-key", Conventions, warning, schema, "a table without a primary key by the end of the migrations", table_without_primary_key;
+    TableWithoutTimestamps => "table-without-timestamps", Conventions, off, statement, "a new table without `created_at` and `updated_at` columns", table_without_timestamps;
+    TableWithoutComment => "table-without-comment", Conventions, off, statement, "a new table with no `COMMENT ON TABLE` later in the same migration", table_without_comment;
+    PreferTextOverVarchar => "prefer-text-over-varchar", Conventions, warning, statement, "a `varchar(n)` column, where `text` (with a check constraint) is as fast and easier to change", prefer_text_over_varchar;
+    PreferTimestamptz => "prefer-timestamptz", Conventions, warning, statement, "a `timestamp` (without time zone) column", prefer_timestamptz;
+    PreferIdentityOverSerial => "prefer-identity-over-serial", Conventions, warning, statement, "a `serial`, `bigserial` or `smallserial` column", prefer_identity_over_serial;
+    ForeignKeyToUnknownTable => "foreign-key-to-unknown-table", Correctness, warning, statement, "a foreign key to a table in an exposed schema that no earlier migration creates", foreign_key_to_unknown_table;
+    CreatingExistingTable => "creating-existing-table", Correctness, error, statement, "CREATE TABLE without IF NOT EXISTS of a table an earlier migration already created", creating_existing_table;
+    DroppingMissingObject => "dropping-missing-object", Correctness, warning, statement, "DROP TABLE without IF EXISTS of a table in an exposed schema that no earlier migration creates", dropping_missing_object;
+    // -- end security, conventions, model-based correctness --
 }
 
 impl serde::Serialize for Rule {

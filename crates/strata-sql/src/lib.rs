@@ -28,6 +28,7 @@
 //! The splitter knows nothing about migration files; [`check`] maps its spans
 //! onto the files of a loaded `strata_core::MigrationSet` for `strata validate`.
 
+pub mod analyze;
 pub mod check;
 mod classify;
 mod error;

@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod init;
+pub mod lint;
 pub mod local;
 pub mod log;
 pub mod migrate;

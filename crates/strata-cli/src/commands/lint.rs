@@ -1,0 +1,196 @@
+//! `strata lint`: run the rules and render the violations.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+
+use strata_lint::{LintConfig, Severity, Violation};
+
+use crate::Outcome;
+use crate::args::{Global, LintArgs, LintFormat};
+use crate::commands::migrate::version_arg;
+use crate::project::{Project, usage};
+use crate::render;
+
+/// Where rule documentation is published.
+const DOCS: &str = "https://github.com/strata-migrations/strata/blob/main";
+
+/// Runs `strata lint`.
+pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
+    let project = Project::discover(global)?;
+    let config = LintConfig::from_table(project.config.lint.as_ref())
+        .map_err(|e| usage(format!("strata.toml: {e}")))?;
+    let set = project.load();
+    let mut violations = strata_lint::lint(&set, &config);
+    if let Some(since) = &args.since {
+        let since = version_arg("--since", since)?;
+        let files: BTreeSet<&PathBuf> = set
+            .migrations
+            .iter()
+            .filter(|m| m.version >= since)
+            .flat_map(|m| std::iter::once(&m.up.file).chain(m.down.as_ref().map(|d| &d.file)))
+            .collect();
+        violations.retain(|v| files.contains(&v.file));
+    }
+    if let Some(reference) = &args.changed {
+        let changed = changed_files(reference)?;
+        violations
+            .retain(|v| std::fs::canonicalize(&v.file).is_ok_and(|path| changed.contains(&path)));
+    }
+    match args.format {
+        LintFormat::Human => human(&violations)?,
+        LintFormat::Json => render::json(&violations)?,
+        LintFormat::Sarif => render::json(&sarif(&violations))?,
+        LintFormat::Github => github(&violations)?,
+    }
+    let errors = violations.iter().any(|v| v.severity == Severity::Error);
+    Ok(if errors {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Files changed against `reference` (committed, staged, unstaged, untracked).
+fn changed_files(reference: &str) -> anyhow::Result<BTreeSet<PathBuf>> {
+    let git = |args: &[&str]| -> anyhow::Result<String> {
+        let output = Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| usage(format!("--changed needs git: {e}")))?;
+        if !output.status.success() {
+            return Err(usage(format!(
+                "--changed {reference}: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+    let mut files = BTreeSet::new();
+    let listed = git(&["diff", "--name-only", reference])?
+        + &git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?;
+    for line in listed.lines().filter(|l| !l.is_empty()) {
+        if let Ok(path) = std::fs::canonicalize(top.join(line)) {
+            files.insert(path);
+        }
+    }
+    Ok(files)
+}
+
+fn human(violations: &[Violation]) -> anyhow::Result<()> {
+    let mut out = anstream::stdout().lock();
+    for v in violations {
+        let problem = strata_core::Problem {
+            code: strata_core::ProblemCode::SyntaxError,
+            severity: match v.severity {
+                Severity::Error => strata_core::Severity::Error,
+                Severity::Warning => strata_core::Severity::Warning,
+            },
+            file: v.file.clone(),
+            line: Some(v.line),
+            column: Some(v.column),
+            message: v.message.clone(),
+            help: Some(format!("{}\n    see {DOCS}/{}", v.help, v.rule.doc_path())),
+        };
+        render::lint_problem(&mut out, &problem, v.rule.name())?;
+    }
+    let errors = violations
+        .iter()
+        .filter(|v| v.severity == Severity::Error)
+        .count();
+    let warnings = violations.len() - errors;
+    if violations.is_empty() {
+        drop(out);
+        render::success("no lint findings");
+    } else {
+        writeln!(
+            out,
+            "{}, {}",
+            render::plural(errors, "error"),
+            render::plural(warnings, "warning")
+        )?;
+    }
+    Ok(())
+}
+
+fn github(violations: &[Violation]) -> anyhow::Result<()> {
+    // https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+    let escape = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = std::io::stdout().lock();
+    for v in violations {
+        let level = match v.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(
+            out,
+            "::{level} file={},line={},col={},title={}::{}",
+            property(&v.file.display().to_string()),
+            v.line,
+            v.column,
+            property(&format!("strata lint: {}", v.rule.name())),
+            escape(&format!("{}. {}", v.message, v.help))
+        )?;
+    }
+    Ok(())
+}
+
+/// A SARIF 2.1.0 log with one run.
+fn sarif(violations: &[Violation]) -> serde_json::Value {
+    let rules: Vec<serde_json::Value> = strata_lint::Rule::ALL
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.name(),
+                "name": r.name(),
+                "shortDescription": { "text": r.summary() },
+                "helpUri": format!("{DOCS}/{}", r.doc_path()),
+                "properties": { "family": r.family().name() },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = violations
+        .iter()
+        .map(|v| {
+            let index = strata_lint::Rule::ALL.iter().position(|r| *r == v.rule).unwrap_or(0);
+            serde_json::json!({
+                "ruleId": v.rule.name(),
+                "ruleIndex": index,
+                "level": match v.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": { "text": format!("{}. {}", v.message, v.help) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri(&v.file) },
+                        "region": { "startLine": v.line, "startColumn": v.column },
+                    }
+                }],
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "strata",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/strata-migrations/strata",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+/// A relative, forward-slash URI for SARIF (no leading `./`).
+fn uri(path: &std::path::Path) -> String {
+    let text = path.display().to_string().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}

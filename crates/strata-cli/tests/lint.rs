@@ -1,0 +1,221 @@
+//! `strata lint` through the binary: formats, exit codes, configuration, filters.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn strata(project: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .current_dir(project)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run strata: {e}"))
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A project; without its own strata.toml, one that exposes no schema, so the
+/// row-level-security rules stay out of tests about other rules.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    if !files.iter().any(|(p, _)| *p == "strata.toml") {
+        std::fs::write(
+            dir.path().join("strata.toml"),
+            "[lint]\nexposed_schemas = []\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(path, content).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+const BAD: &str = "create table a (id int);\ncommit;\ncreate index concurrently a_idx on a (id);\n";
+
+#[test]
+fn human_output_points_at_the_statement_and_exits_1_on_errors() {
+    let dir = project(&[("migrations/0001_bad.sql", BAD)]);
+    let output = strata(dir.path(), &["lint"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("error[transaction-control-in-migration]"),
+        "{out}"
+    );
+    assert!(out.contains("--> migrations/0001_bad.sql:2:1"), "{out}");
+    assert!(
+        out.contains("error[non-transactional-statement-in-transaction]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("docs/rules/transaction-control-in-migration.md"),
+        "{out}"
+    );
+
+    let clean = project(&[(
+        "migrations/0001_ok.sql",
+        "create table a (id int primary key);\n",
+    )]);
+    let output = strata(clean.path(), &["lint", "--format", "json"]);
+    let found: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let errors = found
+        .as_array()
+        .map(|a| a.iter().filter(|v| v["severity"] == "error").count())
+        .unwrap_or(usize::MAX);
+    assert_eq!(errors, 0, "{found}");
+}
+
+#[test]
+fn json_sarif_and_github_formats() {
+    let dir = project(&[("migrations/0001_bad.sql", BAD)]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&strata(dir.path(), &["lint", "--format", "json"]).stdout)
+            .unwrap_or_else(|e| panic!("{e}"));
+    let rules: Vec<&str> = json
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v["rule"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        rules.contains(&"transaction-control-in-migration"),
+        "{json}"
+    );
+    let commit = json
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|v| v["rule"] == "transaction-control-in-migration")
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(commit["line"], 2, "{json}");
+
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&strata(dir.path(), &["lint", "--format", "sarif"]).stdout)
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "strata");
+    let results = run["results"].as_array().cloned().unwrap_or_default();
+    assert!(!results.is_empty());
+    let driver_rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for result in &results {
+        let index = result["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
+        assert_eq!(driver_rules[index]["id"], result["ruleId"], "{result}");
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "migrations/0001_bad.sql"
+        );
+    }
+
+    let github = stdout(&strata(dir.path(), &["lint", "--format", "github"]));
+    assert!(
+        github
+            .lines()
+            .any(|l| l.starts_with("::error file=migrations/0001_bad.sql,line=2,col=1,")),
+        "{github}"
+    );
+}
+
+#[test]
+fn configuration_and_allow_comments_silence_rules() {
+    let dir = project(&[
+        (
+            "strata.toml",
+            "[lint]\nexposed_schemas = []\nrules = { \"non-transactional-statement-in-transaction\" = \"off\" }\nfamilies = { correctness = \"warning\" }\n",
+        ),
+        ("migrations/0001_bad.sql", BAD),
+    ]);
+    let output = strata(dir.path(), &["lint", "--format", "json"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(0), "warnings only: {json}");
+    let arr = json.as_array().cloned().unwrap_or_default();
+    assert!(
+        arr.iter()
+            .all(|v| v["rule"] != "non-transactional-statement-in-transaction")
+    );
+    assert!(arr.iter().any(|v| v["severity"] == "warning"));
+
+    let allowed = project(&[(
+        "migrations/0001_bad.sql",
+        "-- strata:allow correctness -- reviewed by the DBA\ncreate table a (id int);\ncommit;\n",
+    )]);
+    assert_eq!(strata(allowed.path(), &["lint"]).status.code(), Some(0));
+
+    let broken = project(&[
+        (
+            "strata.toml",
+            "[lint]\nrules = { \"no-such-rule\" = \"off\" }\n",
+        ),
+        ("migrations/0001_bad.sql", BAD),
+    ]);
+    let output = strata(broken.path(), &["lint"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-rule"));
+}
+
+#[test]
+fn since_and_changed_limit_the_report_to_new_migrations() {
+    let dir = project(&[
+        ("migrations/0001_old.sql", BAD),
+        (
+            "migrations/0002_new.sql",
+            "create table b (id int);\nrollback;\n",
+        ),
+    ]);
+    let json = |args: &[&str]| -> Vec<String> {
+        let output = strata(dir.path(), args);
+        let value: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+        value
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v["file"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let since = json(&["lint", "--format", "json", "--since", "2"]);
+    assert!(
+        !since.is_empty() && since.iter().all(|f| f.ends_with("0002_new.sql")),
+        "{since:?}"
+    );
+
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap_or_else(|e| panic!("git: {e}"));
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "migrations/0001_old.sql"]);
+    git(&["commit", "-q", "-m", "old"]);
+    // 0002 is untracked: changed against HEAD.
+    let changed = json(&["lint", "--format", "json", "--changed"]);
+    assert!(
+        !changed.is_empty() && changed.iter().all(|f| f.ends_with("0002_new.sql")),
+        "{changed:?}"
+    );
+}

@@ -1,0 +1,112 @@
+//! ## What it flags
+//!
+//! `ALTER TABLE ... ADD COLUMN` on a table that existed before this migration, with a default
+//! that is volatile (`random()`, `gen_random_uuid()`, `clock_timestamp()`, a `serial` or
+//! identity column) or that calls a function strata does not know, or a stored generated
+//! column.
+//!
+//! ## Why it is dangerous
+//!
+//! A constant or stable default (`0`, `now()`) is stored once in the catalog. A volatile one
+//! is computed for every existing row: PostgreSQL rewrites the whole table under an ACCESS
+//! EXCLUSIVE lock, and every read and write waits until it ends.
+//!
+//! ## Example
+//!
+//! ```sql
+//! alter table accounts add column token uuid default gen_random_uuid();
+//! ```
+//!
+//! ## Instead
+//!
+//! Add the column without a default (or with a constant one), set the volatile default
+//! separately (it then applies to new rows only), and backfill existing rows in batches:
+//!
+//! ```sql
+//! alter table accounts add column token uuid;
+//! alter table accounts alter column token set default gen_random_uuid();
+//! -- backfill in batches: update accounts set token = gen_random_uuid() where ...;
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Volatility};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        let (Action::Create, ObjectKind::Column, EffectDetails::Column(column), Some(table)) = (
+            effect.action,
+            effect.object.kind,
+            &effect.details,
+            &effect.object.parent,
+        ) else {
+            continue;
+        };
+        let volatile = column
+            .default_volatility
+            .is_some_and(|v| v >= Volatility::Unknown);
+        if !(volatile || column.generated.is_some()) || !context.is_existing_table(table) {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "adding column `{}` with a volatile default rewrites existing table `{table}` under an ACCESS EXCLUSIVE lock, blocking reads and writes",
+                column.name
+            ),
+            help: "add the column without a default, `SET DEFAULT` separately, and backfill existing rows in batches".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::AddingColumnWithVolatileDefault;
+
+    #[test]
+    fn flags_volatile_defaults_on_an_existing_table() {
+        let found = violations_in(
+            RULE,
+            &[
+                ("0001_a.sql", "create table a (id int);\n"),
+                (
+                    "0002_b.sql",
+                    "alter table a add column token uuid default gen_random_uuid();\n",
+                ),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            violations(RULE, "alter table a add column n bigserial;\n").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn accepts_constant_and_stable_defaults_and_new_tables() {
+        assert!(violations(RULE, "alter table a add column n int default 0;\n").is_empty());
+        assert!(
+            violations(
+                RULE,
+                "alter table a add column at timestamptz default now();\n"
+            )
+            .is_empty()
+        );
+        assert!(
+            violations(
+                RULE,
+                "create table a (id int);\nalter table a add column t uuid default gen_random_uuid();\n"
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! ## What it flags
+//!
+//! `ALTER TABLE ... ADD ... FOREIGN KEY` (or `REFERENCES` on an added column) on a table that
+//! existed before this migration, without `NOT VALID`.
+//!
+//! ## Why it is dangerous
+//!
+//! Adding a validated foreign key takes a SHARE ROW EXCLUSIVE lock on both the table and the
+//! table it references, and holds them while it scans every existing row to check it: all
+//! writes to both tables wait for the whole scan.
+//!
+//! ## Example
+//!
+//! ```sql
+//! alter table orders add constraint orders_account_fk
+//!     foreign key (account_id) references accounts (id);
+//! ```
+//!
+//! ## Instead
+//!
+//! Add the constraint `NOT VALID` (new rows are checked, the lock is brief), then validate it
+//! in a later migration: `VALIDATE CONSTRAINT` takes only SHARE UPDATE EXCLUSIVE, which
+//! blocks neither reads nor writes.
+//!
+//! ```sql
+//! alter table orders add constraint orders_account_fk
+//!     foreign key (account_id) references accounts (id) not valid;
+//! -- in a later migration:
+//! alter table orders validate constraint orders_account_fk;
+//! ```
+
+use strata_sql::analyze::{Action, ConstraintKind, EffectDetails, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        let (
+            Action::Create,
+            ObjectKind::Constraint,
+            EffectDetails::Constraint(constraint),
+            Some(table),
+        ) = (
+            effect.action,
+            effect.object.kind,
+            &effect.details,
+            &effect.object.parent,
+        )
+        else {
+            continue;
+        };
+        if constraint.kind != ConstraintKind::ForeignKey
+            || constraint.not_valid
+            || !context.is_existing_table(table)
+        {
+            continue;
+        }
+        let target = constraint
+            .references
+            .as_ref()
+            .map_or_else(String::new, |t| format!(" and `{}`", t.table));
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "adding a foreign key to existing table `{table}` without NOT VALID scans it under a SHARE ROW EXCLUSIVE lock on `{table}`{target}, blocking writes"
+            ),
+            help: "add the constraint with `NOT VALID`, then `VALIDATE CONSTRAINT` it in a later migration".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::AddingForeignKeyWithoutNotValid;
+
+    #[test]
+    fn flags_a_validated_foreign_key_on_an_existing_table() {
+        let found = violations_in(
+            RULE,
+            &[
+                (
+                    "0001_a.sql",
+                    "create table a (id int primary key);\ncreate table b (a_id int);\n",
+                ),
+                (
+                    "0002_b.sql",
+                    "alter table b add constraint b_a_fk foreign key (a_id) references a (id);\n",
+                ),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            violations(
+                RULE,
+                "alter table b add column a_id int references a (id);\n"
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn accepts_not_valid_and_new_tables() {
+        assert!(
+            violations(
+                RULE,
+                "alter table b add constraint b_a_fk foreign key (a_id) references a (id) not valid;\n"
+            )
+            .is_empty()
+        );
+        assert!(violations(RULE, "alter table b validate constraint b_a_fk;\n").is_empty());
+        assert!(
+            violations(
+                RULE,
+                "create table b (a_id int);\nalter table b add foreign key (a_id) references a (id);\n"
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! ## What it flags
+//!
+//! Opt-in, for teams whose checklist asks for re-runnable migrations. `CREATE TABLE`,
+//! `CREATE INDEX`, `CREATE SCHEMA`, `CREATE EXTENSION` and `CREATE SEQUENCE` without
+//! `IF NOT EXISTS`.
+//!
+//! ## Why it is dangerous
+//!
+//! It takes no lock that matters; the risk is a failed re-run. Run a second time (after a
+//! partial manual apply, on a database restored from a dump, or by a hand replaying the
+//! file), the statement fails with `already exists` and stops the migration.
+//!
+//! ## Example
+//!
+//! ```sql
+//! create table accounts (id bigint primary key);
+//! ```
+//!
+//! ## Instead
+//!
+//! ```sql
+//! create table if not exists accounts (id bigint primary key);
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        if effect.action != Action::Create {
+            continue;
+        }
+        let if_not_exists = match (effect.object.kind, &effect.details) {
+            (ObjectKind::Table, EffectDetails::Table(table)) => table.if_not_exists,
+            (ObjectKind::Index, EffectDetails::Index(index)) => index.if_not_exists,
+            (ObjectKind::Extension, EffectDetails::Extension(extension)) => extension.if_not_exists,
+            (ObjectKind::Schema | ObjectKind::Sequence, EffectDetails::Create(create)) => {
+                create.if_not_exists
+            }
+            _ => continue,
+        };
+        if if_not_exists {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "CREATE {} `{}` without IF NOT EXISTS fails when run twice",
+                effect.object.kind.label().to_ascii_uppercase(),
+                effect.object.name
+            ),
+            help: "write `IF NOT EXISTS`".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::violations;
+
+    const RULE: Rule = Rule::CreatingWithoutIfNotExists;
+
+    #[test]
+    fn flags_creations_without_if_not_exists() {
+        let text = "create table a (id int);\ncreate index a_idx on a (id);\ncreate schema s;\ncreate extension pgcrypto;\ncreate sequence q;\n";
+        assert_eq!(violations(RULE, text).len(), 5);
+    }
+
+    #[test]
+    fn accepts_if_not_exists() {
+        let text = "create table if not exists a (id int);\ncreate index if not exists a_idx on a (id);\ncreate schema if not exists s;\ncreate extension if not exists pgcrypto;\ncreate sequence if not exists q;\n";
+        assert!(violations(RULE, text).is_empty());
+    }
+}

@@ -1,0 +1,108 @@
+//! ## What it flags
+//!
+//! `DROP INDEX` without `CONCURRENTLY`, unless the index belongs to a table this same
+//! migration created.
+//!
+//! ## Why it is dangerous
+//!
+//! A plain `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: every read and
+//! write of the table waits, and so does everything queued behind it, until the drop gets the
+//! lock, which can take as long as the longest running query on the table.
+//!
+//! ## Example
+//!
+//! ```sql
+//! drop index accounts_email_idx;
+//! ```
+//!
+//! ## Instead
+//!
+//! Drop it concurrently (SHARE UPDATE EXCLUSIVE), in a migration of its own that runs outside
+//! a transaction:
+//!
+//! ```sql
+//! -- strata:no-transaction
+//! drop index concurrently if exists accounts_email_idx;
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        let (Action::Drop, ObjectKind::Index, EffectDetails::Drop(drop)) =
+            (effect.action, effect.object.kind, &effect.details)
+        else {
+            continue;
+        };
+        if drop.concurrently {
+            continue;
+        }
+        let name = &effect.object.name.name;
+        // An index on a table this migration created locks nothing anyone uses.
+        let on_new_table = context.model.tables().any(|(_, table)| {
+            table.origin.version == context.migration.version
+                && table.indexes.iter().any(|(n, _)| n.as_ref() == Some(name))
+        });
+        if on_new_table {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "dropping index `{}` without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table, blocking reads and writes",
+                effect.object.name
+            ),
+            help: "use `DROP INDEX CONCURRENTLY` in a migration of its own with `-- strata:no-transaction`".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::DroppingIndexNonConcurrently;
+
+    #[test]
+    fn flags_a_plain_drop_index() {
+        assert_eq!(violations(RULE, "drop index a_idx;\n").len(), 1);
+        let found = violations_in(
+            RULE,
+            &[
+                (
+                    "0001_a.sql",
+                    "create table a (id int);\ncreate index a_idx on a (id);\n",
+                ),
+                ("0002_b.sql", "drop index if exists a_idx;\n"),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn accepts_concurrent_drops_and_indexes_of_new_tables() {
+        assert!(
+            violations(
+                RULE,
+                "-- strata:no-transaction\ndrop index concurrently a_idx;\n"
+            )
+            .is_empty()
+        );
+        assert!(
+            violations(
+                RULE,
+                "create table a (id int);\ncreate index a_idx on a (id);\ndrop index a_idx;\n"
+            )
+            .is_empty()
+        );
+    }
+}

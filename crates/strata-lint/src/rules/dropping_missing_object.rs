@@ -1,0 +1,93 @@
+//! ## What it flags
+//!
+//! `DROP TABLE` without `IF EXISTS` of a table in an exposed schema (`public` by default)
+//! that no earlier migration, or earlier statement of this one, creates, or that one
+//! already dropped or renamed. Other schemas are not judged: their tables may come from
+//! the platform or from extensions.
+//!
+//! ## Why it is dangerous
+//!
+//! PostgreSQL rejects the statement (`table ... does not exist`, SQLSTATE 42P01) and the
+//! deploy fails on every database built from the migrations. When it does not fail, the
+//! table was made outside the migrations, and a fresh database (a preview branch, a
+//! teammate's machine) cannot be built from them.
+//!
+//! ## Example
+//!
+//! ```sql
+//! drop table public.note;  -- the table is `notes`
+//! ```
+//!
+//! ## Instead
+//!
+//! Fix the name, or write `IF EXISTS` if the table may legitimately be missing:
+//!
+//! ```sql
+//! drop table if exists public.legacy_notes;
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+use crate::model::in_schemas;
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    for effect in &analysis.effects {
+        let (Action::Drop, ObjectKind::Table, EffectDetails::Drop(drop)) =
+            (effect.action, effect.object.kind, &effect.details)
+        else {
+            continue;
+        };
+        let name = &effect.object.name;
+        if drop.if_exists
+            || !in_schemas(name, context.exposed_schemas)
+            || context.model.table(name).is_some()
+        {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!("drops table `{name}`, which no earlier migration creates"),
+            help: "fix the name, or write `drop table if exists` if the table may be missing"
+                .to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::DroppingMissingObject;
+
+    #[test]
+    fn flags_dropping_an_unknown_or_already_dropped_table() {
+        let found = violations_in(
+            RULE,
+            &[
+                ("0001_a.sql", "create table notes (id int);\n"),
+                (
+                    "0002_b.sql",
+                    "drop table note;\ndrop table notes;\ndrop table notes;\n",
+                ),
+            ],
+        );
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].line, found[1].line), (1, 3));
+    }
+
+    #[test]
+    fn accepts_known_tables_if_exists_and_other_schemas() {
+        assert!(
+            violations(
+                RULE,
+                "create table a (id int);\ndrop table public.a;\ndrop table if exists b;\ndrop table legacy.c;\n",
+            )
+            .is_empty()
+        );
+    }
+}

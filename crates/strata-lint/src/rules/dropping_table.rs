@@ -1,0 +1,73 @@
+//! ## What it flags
+//!
+//! `DROP TABLE` of a table that existed before this migration (in an up section).
+//!
+//! ## Why it is dangerous
+//!
+//! The table's rows are gone for good, and no down migration can bring them back. The drop
+//! also takes an ACCESS EXCLUSIVE lock, and code still running against the table fails.
+//!
+//! ## Example
+//!
+//! ```sql
+//! drop table legacy_sessions;
+//! ```
+//!
+//! ## Instead
+//!
+//! Make sure nothing reads the table any more and its data is backed up or no longer needed,
+//! then silence the rule with `-- strata:allow dropping-table -- reason`. A safer path is to
+//! rename it first and drop it a release later.
+
+use strata_sql::analyze::{Action, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        if effect.action != Action::Drop || effect.object.kind != ObjectKind::Table {
+            continue;
+        }
+        let table = &effect.object.name;
+        if !context.is_existing_table(table) {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!("dropping table `{table}` destroys its data for good"),
+            help: "check nothing uses the table and its data is backed up, then allow this with a reason".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::DroppingTable;
+
+    #[test]
+    fn flags_dropping_an_existing_table() {
+        let found = violations_in(
+            RULE,
+            &[
+                ("0001_a.sql", "create table a (id int);\n"),
+                ("0002_b.sql", "drop table if exists a;\n"),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn accepts_dropping_a_table_of_this_migration_and_other_objects() {
+        assert!(violations(RULE, "create table a (id int);\ndrop table a;\n").is_empty());
+        assert!(violations(RULE, "drop view v;\n").is_empty());
+    }
+}

@@ -1,0 +1,67 @@
+//! ## What it flags
+//!
+//! Opt-in, for teams whose checklist asks for re-runnable migrations. `DROP ...` of any
+//! object, and `ALTER TABLE ... DROP COLUMN` or `DROP CONSTRAINT`, without `IF EXISTS`.
+//!
+//! ## Why it is dangerous
+//!
+//! It takes no lock beyond the drop's own; the risk is a failed re-run. Run a second time,
+//! the statement fails with `does not exist` and stops the migration.
+//!
+//! ## Example
+//!
+//! ```sql
+//! drop index accounts_email_idx;
+//! ```
+//!
+//! ## Instead
+//!
+//! ```sql
+//! drop index if exists accounts_email_idx;
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    for effect in &analysis.effects {
+        let (Action::Drop, EffectDetails::Drop(drop)) = (effect.action, &effect.details) else {
+            continue;
+        };
+        if drop.if_exists {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "dropping {} without IF EXISTS fails when run twice",
+                effect.object
+            ),
+            help: "write `IF EXISTS`".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::violations;
+
+    const RULE: Rule = Rule::DroppingWithoutIfExists;
+
+    #[test]
+    fn flags_drops_without_if_exists() {
+        assert_eq!(violations(RULE, "drop table a;\n").len(), 1);
+        assert_eq!(violations(RULE, "alter table a drop column x;\n").len(), 1);
+    }
+
+    #[test]
+    fn accepts_if_exists() {
+        assert!(violations(RULE, "drop table if exists a;\n").is_empty());
+        assert!(violations(RULE, "alter table a drop column if exists x;\n").is_empty());
+    }
+}

@@ -1,0 +1,141 @@
+//! ## What it flags
+//!
+//! A foreign key (in `CREATE TABLE`, `ADD COLUMN` or `ADD CONSTRAINT`) that references a
+//! table no earlier migration, and no earlier statement of this one, creates. Only targets
+//! in an exposed schema (`public` by default) or without a schema are judged: tables such as
+//! `auth.users` come from the platform, not from the migrations. Down sections are not
+//! judged.
+//!
+//! ## Why it is dangerous
+//!
+//! PostgreSQL rejects the statement (`relation ... does not exist`) and the deploy fails,
+//! unless the table happens to exist in the one database the migration was tried on
+//! (created by hand, or by a migration since deleted). Either way a fresh database, a
+//! preview branch or a teammate's machine cannot be built from the migrations alone.
+//!
+//! ## Example
+//!
+//! ```sql
+//! create table public.notes (
+//!   id bigint primary key,
+//!   project_id bigint references public.projects (id)
+//! );
+//! ```
+//!
+//! ## Instead
+//!
+//! Create the referenced table first, in an earlier migration or earlier in this one, or
+//! fix the name:
+//!
+//! ```sql
+//! create table public.projects (id bigint primary key);
+//! create table public.notes (
+//!   id bigint primary key,
+//!   project_id bigint references public.projects (id)
+//! );
+//! ```
+
+use strata_sql::analyze::{ConstraintKind, EffectDetails, ForeignKeyTarget, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+use crate::model::{in_schemas, key};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    if context.is_down {
+        return;
+    }
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    // Tables this statement creates may reference themselves.
+    let created: Vec<String> = analysis
+        .effects
+        .iter()
+        .filter(|e| {
+            e.object.kind == ObjectKind::Table && matches!(e.details, EffectDetails::Table(_))
+        })
+        .map(|e| key(&e.object.name))
+        .collect();
+    let mut targets: Vec<&ForeignKeyTarget> = Vec::new();
+    for effect in &analysis.effects {
+        match &effect.details {
+            EffectDetails::Table(table) => {
+                targets.extend(table.columns.iter().filter_map(|c| c.references.as_ref()));
+                targets.extend(
+                    table
+                        .constraints
+                        .iter()
+                        .filter(|c| c.kind == ConstraintKind::ForeignKey)
+                        .filter_map(|c| c.references.as_ref()),
+                );
+            }
+            EffectDetails::Column(column) => targets.extend(column.references.as_ref()),
+            EffectDetails::Constraint(c) if c.kind == ConstraintKind::ForeignKey => {
+                targets.extend(c.references.as_ref());
+            }
+            _ => {}
+        }
+    }
+    let mut reported: Vec<String> = Vec::new();
+    for target in targets {
+        let name = &target.table;
+        let judged = name.schema.is_none() || in_schemas(name, context.exposed_schemas);
+        let target_key = key(name);
+        if !judged
+            || context.model.table(name).is_some()
+            || created.contains(&target_key)
+            || reported.contains(&target_key)
+        {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!("foreign key references `{name}`, which no earlier migration creates"),
+            help: format!(
+                "create `{name}` before this statement (in an earlier migration or earlier in this one), or fix the name"
+            ),
+        });
+        reported.push(target_key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::ForeignKeyToUnknownTable;
+
+    #[test]
+    fn flags_references_to_tables_not_created_before() {
+        let found = violations(
+            RULE,
+            "create table notes (id int primary key, project_id int references projects (id), other_id int references public.projects (id));\ncreate table projects (id int primary key);\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 1);
+        let found = violations(
+            RULE,
+            "create table a (id int);\nalter table a add constraint a_b_fk foreign key (id) references b (id);\nalter table a add column c_id int references c (id);\n",
+        );
+        assert_eq!(found.len(), 2);
+    }
+
+    #[test]
+    fn accepts_earlier_tables_self_references_and_platform_schemas() {
+        let found = violations_in(
+            RULE,
+            &[
+                (
+                    "0001_a.sql",
+                    "create table projects (id int primary key);\n",
+                ),
+                (
+                    "0002_b.sql",
+                    "create table notes (id int primary key, parent_id int references notes (id), project_id int references public.projects (id), user_id uuid references auth.users (id));\n",
+                ),
+            ],
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

@@ -1,0 +1,103 @@
+//! ## What it flags
+//!
+//! `GRANT` of `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE` or `ALL` to the `anon` role, on
+//! objects, on all tables of a schema, or as default privileges.
+//!
+//! ## Why it is dangerous
+//!
+//! `anon` is the role of every request made with Supabase's public API key, which ships in
+//! every client. A write privilege granted to it lets anyone on the internet change data,
+//! held back only by row-level security; `TRUNCATE` is not even subject to row-level
+//! security.
+//!
+//! ## Example
+//!
+//! ```sql
+//! grant insert, update on public.comments to anon;
+//! ```
+//!
+//! ## Instead
+//!
+//! Grant writes to `authenticated` (signed-in users) and restrict them with policies; give
+//! `anon` `SELECT` at most:
+//!
+//! ```sql
+//! grant select on public.comments to anon;
+//! grant insert, update on public.comments to authenticated;
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails, GrantTarget};
+
+use crate::lint::{Finding, StatementContext};
+
+const WRITES: &[&str] = &["insert", "update", "delete", "truncate", "all"];
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    for effect in &analysis.effects {
+        let EffectDetails::Grant(grant) = &effect.details else {
+            continue;
+        };
+        if effect.action != Action::Grant
+            || grant.target == GrantTarget::RoleMembership
+            || !grant.grantees.iter().any(|g| g == "anon")
+        {
+            continue;
+        }
+        let writes: Vec<&str> = grant
+            .privileges
+            .iter()
+            .map(String::as_str)
+            .filter(|p| WRITES.contains(p))
+            .collect();
+        if writes.is_empty() {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "grants {} on {} to `anon`, the role of every request with the public API key",
+                writes.join(", ").to_uppercase(),
+                effect.object
+            ),
+            help: "grant writes to `authenticated` and restrict them with policies; give `anon` SELECT at most".to_owned(),
+        });
+        // One finding per statement is enough.
+        return;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::violations;
+
+    const RULE: Rule = Rule::GrantingWriteToAnon;
+
+    #[test]
+    fn flags_write_privileges_to_anon() {
+        let found = violations(
+            RULE,
+            "create table a (id int);\ngrant select, insert on a to anon, authenticated;\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 2);
+        assert_eq!(
+            violations(RULE, "grant all on all tables in schema public to anon;\n").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn accepts_reads_to_anon_and_writes_to_authenticated() {
+        assert!(
+            violations(
+                RULE,
+                "grant select on a to anon;\ngrant insert, delete on a to authenticated;\nrevoke all on a from anon;\n",
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! ## What it flags
+//!
+//! A column declared `serial`, `bigserial` or `smallserial` (or `serial2`, `serial4`,
+//! `serial8`), in `CREATE TABLE` or `ADD COLUMN`.
+//!
+//! ## Why it is dangerous
+//!
+//! `serial` is a shorthand for an integer column with a default taken from a separately
+//! owned sequence: the sequence needs its own grants (`USAGE` for every role that inserts),
+//! is easy to leave behind when copying or renaming the table, and anyone can insert
+//! explicit ids that later collide with it. `serial` is also a four-byte `integer`, which
+//! busy tables exhaust; widening it later rewrites the table under an `ACCESS EXCLUSIVE`
+//! lock, blocking reads and writes.
+//!
+//! ## Example
+//!
+//! ```sql
+//! create table public.orders (id serial primary key);
+//! ```
+//!
+//! ## Instead
+//!
+//! An identity column, SQL standard, bound to its table, and `bigint`:
+//!
+//! ```sql
+//! create table public.orders (id bigint generated always as identity primary key);
+//! ```
+
+use strata_sql::analyze::{EffectDetails, TypeRef};
+
+use crate::lint::{Finding, StatementContext};
+
+const SERIALS: &[&str] = &[
+    "serial",
+    "bigserial",
+    "smallserial",
+    "serial2",
+    "serial4",
+    "serial8",
+];
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    for effect in &analysis.effects {
+        let columns: Vec<(&str, &TypeRef)> = match &effect.details {
+            EffectDetails::Table(table) => table
+                .columns
+                .iter()
+                .filter_map(|c| Some((c.name.as_str(), c.type_name.as_ref()?)))
+                .collect(),
+            EffectDetails::Column(column) => column
+                .type_name
+                .iter()
+                .map(|t| (column.name.as_str(), t))
+                .collect(),
+            _ => continue,
+        };
+        for (column, type_name) in columns {
+            if type_name.schema.is_none() && SERIALS.contains(&type_name.name.as_str()) {
+                out.push(Finding {
+                    span: context.statement().span.clone(),
+                    message: format!("column `{column}` is {}", type_name.name),
+                    help: "use `bigint generated always as identity` (or `by default` if you must insert ids)".to_owned(),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::violations;
+
+    const RULE: Rule = Rule::PreferIdentityOverSerial;
+
+    #[test]
+    fn flags_serial_columns() {
+        let found = violations(
+            RULE,
+            "create table a (id serial primary key, n bigserial);\nalter table a add column m smallserial;\n",
+        );
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[2].line, 2);
+    }
+
+    #[test]
+    fn accepts_identity_columns() {
+        assert!(
+            violations(
+                RULE,
+                "create table a (id bigint generated always as identity primary key, n int);\n",
+            )
+            .is_empty()
+        );
+    }
+}

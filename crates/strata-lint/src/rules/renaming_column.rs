@@ -1,0 +1,88 @@
+//! ## What it flags
+//!
+//! `ALTER TABLE ... RENAME COLUMN` on a table that existed before this migration.
+//!
+//! ## Why it is dangerous
+//!
+//! The rename itself is quick, though it takes an ACCESS EXCLUSIVE lock that blocks reads and
+//! writes while it waits for running queries. The real harm is to the application: the code
+//! that is running while the migration deploys still uses the old name, and every query it
+//! sends fails until the new code is out.
+//!
+//! ## Example
+//!
+//! ```sql
+//! alter table accounts rename column mail to email;
+//! ```
+//!
+//! ## Instead
+//!
+//! Expand and contract: add the new column, write to both, backfill, switch reads to the new
+//! column, and drop the old one in a later release. Or rename behind a view the application
+//! reads through.
+
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        let (Action::Rename, ObjectKind::Column, EffectDetails::Rename(new_name), Some(table)) = (
+            effect.action,
+            effect.object.kind,
+            &effect.details,
+            &effect.object.parent,
+        ) else {
+            continue;
+        };
+        if !context.is_existing_table(table) {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "renaming column `{table}.{}` to `{new_name}` breaks running code that still uses the old name",
+                effect.object.name.name
+            ),
+            help: "add the new column, write to both, backfill, switch reads, then drop the old column later".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::RenamingColumn;
+
+    #[test]
+    fn flags_renaming_a_column_of_an_existing_table() {
+        let found = violations_in(
+            RULE,
+            &[
+                ("0001_a.sql", "create table a (mail text);\n"),
+                ("0002_b.sql", "alter table a rename column mail to email;\n"),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn accepts_new_tables_and_other_renames() {
+        assert!(
+            violations(
+                RULE,
+                "create table a (mail text);\nalter table a rename column mail to email;\n"
+            )
+            .is_empty()
+        );
+        assert!(violations(RULE, "alter index a_idx rename to b_idx;\n").is_empty());
+    }
+}

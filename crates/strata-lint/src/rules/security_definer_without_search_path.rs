@@ -1,0 +1,94 @@
+//! ## What it flags
+//!
+//! `CREATE FUNCTION` or `CREATE PROCEDURE` with `SECURITY DEFINER` and no
+//! `SET search_path` among its options.
+//!
+//! ## Why it is dangerous
+//!
+//! A `SECURITY DEFINER` function runs with its owner's privileges (often `postgres`) but
+//! resolves unqualified names through the caller's `search_path`. A caller who can create
+//! objects in a schema on that path (or set `search_path` themselves) can shadow a table,
+//! function or operator the body uses, and have their own code run with the owner's
+//! rights: privilege escalation.
+//!
+//! ## Example
+//!
+//! ```sql
+//! create function public.is_admin() returns boolean
+//! language sql security definer
+//! as $$ select exists (select 1 from admins where user_id = auth.uid()) $$;
+//! ```
+//!
+//! ## Instead
+//!
+//! Fix the search path (empty is safest) and qualify every name in the body:
+//!
+//! ```sql
+//! create function public.is_admin() returns boolean
+//! language sql security definer set search_path = ''
+//! as $$ select exists (select 1 from public.admins where user_id = auth.uid()) $$;
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    for effect in &analysis.effects {
+        let EffectDetails::Function(function) = &effect.details else {
+            continue;
+        };
+        let created = effect.action == Action::Create
+            || (effect.action == Action::Alter && function.or_replace);
+        if created && function.security_definer == Some(true) && function.search_path.is_none() {
+            out.push(Finding {
+                span: context.statement().span.clone(),
+                message: format!(
+                    "{} `{}` is SECURITY DEFINER without a fixed search_path",
+                    effect.object.kind, effect.object.name
+                ),
+                help: "add `set search_path = ''` and schema-qualify every name in the body"
+                    .to_owned(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::violations;
+
+    const RULE: Rule = Rule::SecurityDefinerWithoutSearchPath;
+
+    #[test]
+    fn flags_a_definer_function_without_search_path() {
+        let found = violations(
+            RULE,
+            "create table a (id int);\ncreate or replace function f() returns int language plpgsql security definer as $$ begin return 1; end $$;\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 2);
+    }
+
+    #[test]
+    fn accepts_a_fixed_search_path_and_invoker_functions() {
+        assert!(
+            violations(
+                RULE,
+                "create function f() returns int language sql security definer set search_path = '' as 'select 1';\n",
+            )
+            .is_empty()
+        );
+        assert!(
+            violations(
+                RULE,
+                "create function g() returns int language sql as 'select 1';\n"
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! ## What it flags
+//!
+//! `CREATE TABLE` of a table that no `COMMENT ON TABLE` describes later in the same
+//! migration. Opt-in (off by default): enable it in `strata.toml` if the team documents its
+//! schema in the database. `CREATE TABLE AS`, partitions and temporary tables are not
+//! judged.
+//!
+//! ## Why it is dangerous
+//!
+//! It is not dangerous, it is a convention: comments are the schema's documentation,
+//! shown by `\d+`, Supabase Studio and the generated API docs, and a table nobody described
+//! when it was created rarely gets described later.
+//!
+//! ## Example
+//!
+//! ```sql
+//! create table public.notes (id bigint primary key, body text);
+//! ```
+//!
+//! ## Instead
+//!
+//! ```sql
+//! create table public.notes (id bigint primary key, body text);
+//! comment on table public.notes is 'Free-form notes users keep on their projects.';
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Persistence, QualifiedName};
+
+use crate::lint::{Finding, StatementContext};
+use crate::model::key;
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    for effect in &analysis.effects {
+        let (Action::Create, ObjectKind::Table, EffectDetails::Table(table)) =
+            (effect.action, effect.object.kind, &effect.details)
+        else {
+            continue;
+        };
+        if table.from_query
+            || table.partition_of.is_some()
+            || table.persistence == Persistence::Temporary
+            || commented_later(context, &effect.object.name)
+        {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!("table `{}` has no comment", effect.object.name),
+            help: format!(
+                "add `comment on table {} is '...';` after it, saying what a row is",
+                effect.object.name
+            ),
+        });
+    }
+}
+
+/// Whether a later statement of the section sets a comment on `table`.
+fn commented_later(context: &StatementContext<'_>, table: &QualifiedName) -> bool {
+    let wanted = key(table);
+    context.statements[context.index + 1..]
+        .iter()
+        .any(|statement| {
+            let Ok(analysis) =
+                strata_sql::analyze::analyze(&context.section.text[statement.span.clone()])
+            else {
+                return false;
+            };
+            analysis.effects.iter().any(|effect| {
+                effect.action == Action::Comment
+                    && effect.object.kind == ObjectKind::Table
+                    && matches!(&effect.details, EffectDetails::Comment(Some(_)))
+                    && key(&effect.object.name) == wanted
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::violations;
+
+    const RULE: Rule = Rule::TableWithoutComment;
+
+    #[test]
+    fn flags_a_table_without_comment() {
+        let found = violations(
+            RULE,
+            "create table a (id int);\ncomment on table b is 'not a';\ncomment on table a is null;\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 1);
+    }
+
+    #[test]
+    fn accepts_a_comment_later_in_the_migration() {
+        assert!(
+            violations(
+                RULE,
+                "create table a (id int);\ncreate index a_idx on a (id);\ncomment on table public.a is 'things';\n",
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! ## What it flags
+//!
+//! A table that has no primary key once every migration has run. The finding points at the
+//! `CREATE TABLE`.
+//!
+//! ## Why it is dangerous
+//!
+//! Without a primary key, rows have no stable identity: duplicates creep in, updates and
+//! deletes from the API or an ORM cannot target one row, and logical replication (which
+//! Supabase Realtime and read replicas rely on) cannot replicate `UPDATE` and `DELETE` on the
+//! table without `REPLICA IDENTITY FULL`, which logs whole rows.
+//!
+//! ## Example
+//!
+//! ```sql
+//! create table public.events (name text, at timestamptz);
+//! ```
+//!
+//! ## Instead
+//!
+//! ```sql
+//! create table public.events (
+//!   id bigint generated always as identity primary key,
+//!   name text,
+//!   at timestamptz
+//! );
+//! ```
+
+use crate::lint::{Located, SchemaContext};
+
+pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) {
+    for (name, table) in context.model.tables() {
+        if table.primary_key {
+            continue;
+        }
+        out.push(Located {
+            origin: table.origin.clone(),
+            message: format!("table `{name}` has no primary key"),
+            help: "add a primary key, e.g. `id bigint generated always as identity primary key`"
+                .to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::TableWithoutPrimaryKey;
+
+    #[test]
+    fn flags_a_table_without_primary_key() {
+        let found = violations(
+            RULE,
+            "create table a (id int primary key);\ncreate table b (name text);\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 2);
+    }
+
+    #[test]
+    fn accepts_primary_keys_declared_in_any_form_or_later() {
+        let found = violations_in(
+            RULE,
+            &[
+                (
+                    "0001_a.sql",
+                    "create table a (id int primary key);\ncreate table b (x int, y int, primary key (x, y));\ncreate table c (id int);\n",
+                ),
+                ("0002_b.sql", "alter table c add primary key (id);\n"),
+            ],
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

@@ -1,0 +1,107 @@
+//! ## What it flags
+//!
+//! `CREATE TABLE` of a table without a `created_at` or an `updated_at` column. Opt-in (off
+//! by default): enable it in `strata.toml` if the team wants every table to have both.
+//! `CREATE TABLE AS`, partitions and temporary tables are not judged.
+//!
+//! ## Why it is dangerous
+//!
+//! It is not dangerous, it is a convention: without these columns nobody can tell when a
+//! row appeared or last changed, which makes debugging, incremental exports and support
+//! requests harder, and adding them later to a large table means backfilling.
+//!
+//! ## Example
+//!
+//! ```sql
+//! create table public.notes (id bigint primary key, body text);
+//! ```
+//!
+//! ## Instead
+//!
+//! ```sql
+//! create table public.notes (
+//!   id bigint primary key,
+//!   body text,
+//!   created_at timestamptz not null default now(),
+//!   updated_at timestamptz not null default now()
+//! );
+//! ```
+
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Persistence};
+
+use crate::lint::{Finding, StatementContext};
+
+const COLUMNS: &[&str] = &["created_at", "updated_at"];
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    for effect in &analysis.effects {
+        let (Action::Create, ObjectKind::Table, EffectDetails::Table(table)) =
+            (effect.action, effect.object.kind, &effect.details)
+        else {
+            continue;
+        };
+        if table.from_query
+            || table.partition_of.is_some()
+            || table.persistence == Persistence::Temporary
+        {
+            continue;
+        }
+        let missing: Vec<&str> = COLUMNS
+            .iter()
+            .copied()
+            .filter(|name| !table.columns.iter().any(|c| c.name == *name))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "table `{}` has no {} column",
+                effect.object.name,
+                missing.join(" or ")
+            ),
+            help: format!(
+                "add {}",
+                missing
+                    .iter()
+                    .map(|c| format!("`{c} timestamptz not null default now()`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::violations;
+
+    const RULE: Rule = Rule::TableWithoutTimestamps;
+
+    #[test]
+    fn flags_a_table_missing_either_column() {
+        let found = violations(
+            RULE,
+            "create table a (id int, created_at timestamptz);\ncreate table b (id int);\n",
+        );
+        assert_eq!(found.len(), 2);
+        assert!(found[0].message.contains("updated_at"));
+        assert!(found[1].message.contains("created_at or updated_at"));
+    }
+
+    #[test]
+    fn accepts_both_columns_and_tables_from_queries() {
+        assert!(
+            violations(
+                RULE,
+                "create table a (id int, created_at timestamptz, updated_at timestamptz);\ncreate table b as select 1 as one;\ncreate temporary table c (id int);\n",
+            )
+            .is_empty()
+        );
+    }
+}

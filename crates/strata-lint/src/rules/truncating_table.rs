@@ -1,0 +1,78 @@
+//! ## What it flags
+//!
+//! `TRUNCATE` of a table that existed before this migration (in an up section).
+//!
+//! ## Why it is dangerous
+//!
+//! Every row is deleted at once, with `CASCADE` those of the tables referencing it too, and
+//! nothing can bring them back. `TRUNCATE` also takes an ACCESS EXCLUSIVE lock that blocks
+//! reads and writes of the table.
+//!
+//! ## Example
+//!
+//! ```sql
+//! truncate sessions;
+//! ```
+//!
+//! ## Instead
+//!
+//! Make sure the data is disposable (a cache, a staging table) and silence the rule with
+//! `-- strata:allow truncating-table -- reason`; otherwise delete the rows that must go, in
+//! batches, with a `WHERE` clause.
+
+use strata_sql::analyze::{Action, EffectDetails};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        if effect.action != Action::Truncate {
+            continue;
+        }
+        let table = &effect.object.name;
+        if !context.is_existing_table(table) {
+            continue;
+        }
+        let cascade = matches!(&effect.details, EffectDetails::Truncate(t) if t.cascade);
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "truncating table `{table}` deletes every row{}",
+                if cascade { ", and CASCADE empties the tables referencing it" } else { "" }
+            ),
+            help: "delete only the rows that must go, with a WHERE clause, or allow this with a reason".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::TruncatingTable;
+
+    #[test]
+    fn flags_truncating_an_existing_table() {
+        let found = violations_in(
+            RULE,
+            &[
+                ("0001_a.sql", "create table a (id int);\n"),
+                ("0002_b.sql", "truncate a;\n"),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn accepts_truncating_a_table_of_this_migration() {
+        assert!(violations(RULE, "create table a (id int);\ntruncate a;\n").is_empty());
+        assert!(violations(RULE, "delete from a where id = 1;\n").is_empty());
+    }
+}

@@ -1,0 +1,81 @@
+//! ## What it flags
+//!
+//! `UPDATE` without a `WHERE` clause on a table that existed before this migration (in an
+//! up section).
+//!
+//! ## Why it is dangerous
+//!
+//! Every row of the table is updated, which is rarely meant in a migration and cannot be
+//! undone. On a large table it also holds ROW EXCLUSIVE and row locks on every row for the
+//! whole statement, blocking concurrent writes to those rows and bloating the table.
+//!
+//! ## Example
+//!
+//! ```sql
+//! update accounts set plan = 'free';
+//! ```
+//!
+//! ## Instead
+//!
+//! Add a `WHERE` clause naming the rows meant, and for large tables work in batches. If every
+//! row is really meant, say so with `WHERE true` or silence the rule with
+//! `-- strata:allow update-without-where -- reason`.
+
+use strata_sql::analyze::{Action, EffectDetails};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        let (Action::Update, EffectDetails::Write(write)) = (effect.action, &effect.details) else {
+            continue;
+        };
+        let table = &effect.object.name;
+        if write.has_where || !context.is_existing_table(table) {
+            continue;
+        }
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!("UPDATE without WHERE overwrites every row of `{table}`"),
+            help: "add a WHERE clause for the rows meant (`WHERE true` if all), in batches for large tables".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::UpdateWithoutWhere;
+
+    #[test]
+    fn flags_update_without_where_on_an_existing_table() {
+        let found = violations_in(
+            RULE,
+            &[
+                ("0001_a.sql", "create table a (id int, x int);\n"),
+                ("0002_b.sql", "update a set x = 1;\n"),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn accepts_a_where_clause_and_new_tables() {
+        assert!(violations(RULE, "update a set x = 1 where id = 1;\n").is_empty());
+        assert!(
+            violations(
+                RULE,
+                "create table a (id int, x int);\nupdate a set x = 1;\n"
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! ## What it flags
+//!
+//! `VACUUM FULL` and `CLUSTER` of a table that existed before this migration, or of the whole
+//! database.
+//!
+//! ## Why it is dangerous
+//!
+//! Both rewrite the table into new files while holding an ACCESS EXCLUSIVE lock for the whole
+//! rewrite: every read and write of the table waits, for minutes or hours on a large table,
+//! and the rewrite needs as much free disk as the table takes.
+//!
+//! ## Example
+//!
+//! ```sql
+//! vacuum full accounts;
+//! ```
+//!
+//! ## Instead
+//!
+//! Let autovacuum (or a plain `VACUUM`, which blocks neither reads nor writes) reclaim space
+//! for reuse. To shrink a bloated table online, use an extension such as `pg_repack` outside
+//! the migrations.
+
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(analysis) = context.analysis else {
+        return;
+    };
+    if context.is_down {
+        return;
+    }
+    for effect in &analysis.effects {
+        let what = match (effect.action, &effect.details) {
+            (Action::Vacuum, EffectDetails::Maintenance(m)) if m.full => "VACUUM FULL",
+            (Action::Cluster, _) => "CLUSTER",
+            _ => continue,
+        };
+        let target = match effect.object.kind {
+            ObjectKind::Table if !context.is_existing_table(&effect.object.name) => continue,
+            ObjectKind::Table => format!("table `{}`", effect.object.name),
+            _ => "every table".to_owned(),
+        };
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "{what} rewrites {target} under an ACCESS EXCLUSIVE lock, blocking reads and writes for the whole rewrite"
+            ),
+            help: "rely on autovacuum or a plain VACUUM; shrink tables online with pg_repack outside the migrations".to_owned(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::{violations, violations_in};
+
+    const RULE: Rule = Rule::VacuumFullOrCluster;
+
+    #[test]
+    fn flags_vacuum_full_and_cluster() {
+        let found = violations_in(
+            RULE,
+            &[
+                ("0001_a.sql", "create table a (id int);\n"),
+                ("0002_b.sql", "-- strata:no-transaction\nvacuum full a;\n"),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(violations(RULE, "cluster a using a_pkey;\n").len(), 1);
+    }
+
+    #[test]
+    fn accepts_plain_vacuum_and_analyze() {
+        assert!(violations(RULE, "-- strata:no-transaction\nvacuum a;\n").is_empty());
+        assert!(violations(RULE, "analyze a;\n").is_empty());
+    }
+}
