@@ -94,6 +94,9 @@ pub struct LintArgs {
     /// Only report migrations with this version or newer.
     #[arg(long, value_name = "VERSION", conflicts_with = "changed")]
     pub since: Option<String>,
+    /// Print the risk level (low, medium, high) of every statement instead of the findings.
+    #[arg(long)]
+    pub risk: bool,
     /// Only report migrations whose files changed against this git ref (default: HEAD).
     #[arg(long, value_name = "REF", num_args = 0..=1, default_missing_value = "HEAD")]
     pub changed: Option<String>,

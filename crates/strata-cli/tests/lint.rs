@@ -219,3 +219,49 @@ fn since_and_changed_limit_the_report_to_new_migrations() {
         "{changed:?}"
     );
 }
+
+#[test]
+fn risk_levels_per_statement() {
+    let dir = project(&[
+        (
+            "migrations/0001_t.sql",
+            "create table t (id int, name text);\n",
+        ),
+        (
+            "migrations/0002_c.sql",
+            "create index t_name_idx on t (name);\nalter table t alter column id type bigint;\ncreate table u (id int);\n",
+        ),
+    ]);
+    let output = strata(dir.path(), &["lint", "--risk", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let risks: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let levels: Vec<(String, u64, String)> = risks
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    (
+                        r["version"].as_str().unwrap_or("").to_owned(),
+                        r["line"].as_u64().unwrap_or(0),
+                        r["risk"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        levels,
+        [
+            ("0001".into(), 1, "low".into()),
+            ("0002".into(), 1, "medium".into()),
+            ("0002".into(), 2, "high".into()),
+            ("0002".into(), 3, "low".into()),
+        ]
+    );
+    let text = stdout(&strata(dir.path(), &["lint", "--risk"]));
+    assert!(
+        text.contains("4 statements: 1 high, 1 medium, 2 low risk"),
+        "{text}"
+    );
+}

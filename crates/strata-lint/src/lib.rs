@@ -14,10 +14,12 @@ mod config;
 mod lint;
 mod model;
 mod registry;
+mod risk;
 mod rules;
 mod violation;
 
 pub use config::{ConfigError, LintConfig};
-pub use lint::lint;
+pub use lint::{lint, lint_with_risk};
 pub use registry::{Family, Rule};
+pub use risk::{Risk, StatementRisk};
 pub use violation::{Severity, Violation};

@@ -7,6 +7,7 @@ use strata_sql::Statement;
 use strata_sql::analyze::{Analysis, QualifiedName};
 
 use crate::model::{Model, Origin};
+use crate::risk::StatementRisk;
 
 use crate::config::LintConfig;
 use crate::registry::Rule;
@@ -74,6 +75,19 @@ pub(crate) struct Finding {
 /// Runs every enabled rule over every section of `set`; violations in file order.
 /// Sections that do not parse are skipped (validation reports them).
 pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Violation> {
+    assess(set, config).0
+}
+
+/// Like [`lint`], and also the risk level of every statement of every up section.
+pub fn lint_with_risk(
+    set: &MigrationSet,
+    config: &LintConfig,
+) -> (Vec<Violation>, Vec<StatementRisk>) {
+    assess(set, config)
+}
+
+fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<StatementRisk>) {
+    let mut risks = Vec::new();
     let mut out = Vec::new();
     let enabled: Vec<(Rule, crate::Severity)> = Rule::ALL
         .iter()
@@ -130,6 +144,17 @@ pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Violation> {
                 if let (false, Some(analysis)) = (is_down, &analyses[index]) {
                     let span = statements[index].span.clone();
                     let (line, column) = section.position(span.start);
+                    let (risk, reason) =
+                        crate::risk::assess(analysis, &|table| context.is_existing_table(table));
+                    risks.push(StatementRisk {
+                        version: migration.version.to_string(),
+                        file: section.file.clone(),
+                        line,
+                        column,
+                        tag: statements[index].tag,
+                        risk,
+                        reason,
+                    });
                     let origin = Origin {
                         version: migration.version.clone(),
                         file: section.file.clone(),
@@ -169,7 +194,7 @@ pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Violation> {
         }
     }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    out
+    (out, risks)
 }
 
 /// Whether `-- strata:allow` silences `rule` (by name or family) in this section.

@@ -22,7 +22,7 @@ pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
     let config = LintConfig::from_table(project.config.lint.as_ref())
         .map_err(|e| usage(format!("strata.toml: {e}")))?;
     let set = project.load();
-    let mut violations = strata_lint::lint(&set, &config);
+    let (mut violations, mut risks) = strata_lint::lint_with_risk(&set, &config);
     if let Some(since) = &args.since {
         let since = version_arg("--since", since)?;
         let files: BTreeSet<&PathBuf> = set
@@ -32,11 +32,18 @@ pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
             .flat_map(|m| std::iter::once(&m.up.file).chain(m.down.as_ref().map(|d| &d.file)))
             .collect();
         violations.retain(|v| files.contains(&v.file));
+        risks.retain(|r| files.contains(&r.file));
     }
     if let Some(reference) = &args.changed {
         let changed = changed_files(reference)?;
-        violations
-            .retain(|v| std::fs::canonicalize(&v.file).is_ok_and(|path| changed.contains(&path)));
+        let keep = |file: &std::path::Path| {
+            std::fs::canonicalize(file).is_ok_and(|path| changed.contains(&path))
+        };
+        violations.retain(|v| keep(&v.file));
+        risks.retain(|r| keep(&r.file));
+    }
+    if args.risk {
+        return risk_report(&risks, args.format);
     }
     match args.format {
         LintFormat::Human => human(&violations)?,
@@ -50,6 +57,45 @@ pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// Prints every statement's risk level (JSON: all; text: medium and high, then counts).
+fn risk_report(
+    risks: &[strata_lint::StatementRisk],
+    format: LintFormat,
+) -> anyhow::Result<Outcome> {
+    use strata_lint::Risk;
+    if format == LintFormat::Json {
+        render::json(&risks)?;
+        return Ok(Outcome::Success);
+    }
+    let mut out = anstream::stdout().lock();
+    for r in risks.iter().filter(|r| r.risk > Risk::Low) {
+        let level = match r.risk {
+            Risk::High => "high",
+            Risk::Medium => "medium",
+            Risk::Low => "low",
+        };
+        writeln!(
+            out,
+            "{level:<7} {}:{}:{}  {}  {}",
+            r.file.display(),
+            r.line,
+            r.column,
+            r.tag,
+            r.reason.as_deref().unwrap_or("")
+        )?;
+    }
+    let count = |level: Risk| risks.iter().filter(|r| r.risk == level).count();
+    writeln!(
+        out,
+        "{} statements: {} high, {} medium, {} low risk",
+        risks.len(),
+        count(Risk::High),
+        count(Risk::Medium),
+        count(Risk::Low)
+    )?;
+    Ok(Outcome::Success)
 }
 
 /// Files changed against `reference` (committed, staged, unstaged, untracked).
