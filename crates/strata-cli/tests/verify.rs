@@ -166,3 +166,57 @@ fn a_missing_extension_is_named_with_how_to_get_it() {
     assert!(out.contains("vector"), "{out}");
     assert!(out.contains("pgvector"), "{out}");
 }
+
+#[test]
+fn an_unindexed_foreign_key_is_a_warning_attributed_to_its_migration() {
+    let dir = project(&[
+        (
+            "migrations/0001_parent.sql",
+            "-- strata:up\ncreate table parent (id int primary key);\nalter table parent enable row level security;\ncreate policy p on parent using (true);\n-- strata:down\ndrop table parent;\n",
+        ),
+        (
+            "migrations/0002_child.sql",
+            "-- strata:up\ncreate table child (id int primary key);\nalter table child enable row level security;\ncreate policy p on child using (true);\n-- strata:down\ndrop table child;\n",
+        ),
+        (
+            "migrations/0003_link.sql",
+            "-- strata:up\nalter table child add column parent_id int references parent (id);\n-- strata:down\nalter table child drop column parent_id;\n",
+        ),
+    ]);
+    let output = strata(dir.path(), &["verify"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(
+            "warning      0003 link: foreign key child_parent_id_fkey on public.child (parent_id) has no index"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("help: create an index"), "{out}");
+    assert!(out.contains("1 catalog warning"), "{out}");
+
+    let output = strata(dir.path(), &["verify", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report["ok"], true);
+    let checks = report["catalog_checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(checks.len(), 1, "{report}");
+    assert_eq!(checks[0]["kind"], "unindexed-foreign-key");
+    assert_eq!(checks[0]["object"], "child_parent_id_fkey on public.child");
+    assert_eq!(checks[0]["version"], "0003");
+    assert_eq!(checks[0]["name"], "link");
+
+    // With the index, no warning.
+    std::fs::write(
+        dir.path().join("migrations/0004_index.sql"),
+        "-- strata:up\ncreate index child_parent_id_idx on child (parent_id);\n-- strata:down\ndrop index child_parent_id_idx;\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = strata(dir.path(), &["verify"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(!out.contains("warning"), "{out}");
+}

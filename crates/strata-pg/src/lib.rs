@@ -5,6 +5,7 @@
 //! executor that applies, rolls back, repairs and baselines migrations.
 
 pub mod catalog;
+pub mod checks;
 pub mod connect;
 pub mod error;
 mod history;

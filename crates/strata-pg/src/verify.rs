@@ -5,22 +5,59 @@
 //! snapshot, compare it with the first (the schema must be exactly as before
 //! the up), and apply the up again so the next migration builds on it. The
 //! database is meant to be a throwaway one: the caller starts it.
+//!
+//! After each migration, the ids of the objects catalog checks can be about
+//! are listed (one query); once every migration applied, the
+//! [catalog checks](crate::checks) run on the final schema and each finding is
+//! attributed to the first migration after which its object existed. Findings
+//! on objects that existed before the first migration (a stand-in such as
+//! Supabase's) are left out. Findings are warnings: they never make
+//! verification fail, and [`Report::ok`] does not depend on them.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use strata_core::{Migration, MigrationSet, Version};
 
 use crate::catalog::{Difference, SnapshotOptions, snapshot};
+use crate::checks::{CatalogFinding, catalog_checks, objects};
 use crate::error::PgError;
 use crate::migrator::{Migrator, Quiet};
 
 /// What to check.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct VerifyOptions {
     /// Apply only, without the down/up round trips.
     pub no_roundtrip: bool,
     /// Check round trips from this version on (earlier ones are only applied).
     pub from: Option<Version>,
+    /// The schemas exposed to API clients, whose tables the catalog checks
+    /// want row-level security on (default `["public"]`).
+    pub exposed_schemas: Vec<String>,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            no_roundtrip: false,
+            from: None,
+            exposed_schemas: vec!["public".to_owned()],
+        }
+    }
+}
+
+/// A catalog finding and the migration after which its object first existed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AttributedFinding {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: CatalogFinding,
+    /// The migration's version.
+    pub version: String,
+    /// Its name.
+    pub name: String,
+    /// Its file.
+    pub file: std::path::PathBuf,
 }
 
 /// The outcome for one migration.
@@ -92,8 +129,12 @@ impl VerifyProgress for Quiet {}
 pub struct Report {
     /// Per migration, in order, up to the first failure (later ones depend on it).
     pub migrations: Vec<Checked>,
-    /// Whether everything passed.
+    /// Whether everything passed. Catalog findings do not count: they are warnings.
     pub ok: bool,
+    /// The catalog checks' findings on the final schema, each with the
+    /// migration that created its object, in migration order; empty when a
+    /// migration failed (the final schema was never reached).
+    pub catalog: Vec<AttributedFinding>,
     /// Total milliseconds.
     pub duration_ms: u128,
 }
@@ -111,6 +152,10 @@ pub async fn verify(
         exclude_schemas: vec![migrator.settings().schema.clone()],
         ..SnapshotOptions::default()
     };
+    let exclude = snapshot_options.exclude_schemas.clone();
+    let baseline = objects(migrator.client(), &exclude).await?;
+    // Per migration applied, the objects that existed after it.
+    let mut existed: Vec<BTreeSet<String>> = Vec::with_capacity(set.migrations.len());
     let mut checked = Vec::with_capacity(set.migrations.len());
     let mut ok = true;
     for m in &set.migrations {
@@ -119,6 +164,9 @@ pub async fn verify(
             !options.no_roundtrip && options.from.as_ref().is_none_or(|from| m.version >= *from);
         let outcome = check_one(migrator, m, roundtrip, &snapshot_options).await?;
         let failed = outcome.is_failure();
+        if !failed {
+            existed.push(objects(migrator.client(), &exclude).await?);
+        }
         let entry = Checked {
             version: m.version.to_string(),
             name: m.name.clone(),
@@ -134,11 +182,53 @@ pub async fn verify(
             break;
         }
     }
+    let catalog = if ok {
+        let findings =
+            catalog_checks(migrator.client(), &options.exposed_schemas, &exclude).await?;
+        attribute(findings, &baseline, &existed, set)
+    } else {
+        Vec::new()
+    };
     Ok(Report {
         migrations: checked,
         ok,
+        catalog,
         duration_ms: started.elapsed().as_millis(),
     })
+}
+
+/// Gives each finding the first migration after which its object existed;
+/// drops those about objects that existed before the first one. A finding
+/// whose object is in no list (it cannot happen, the lists are read as the
+/// findings are) goes to the last migration.
+fn attribute(
+    findings: Vec<CatalogFinding>,
+    baseline: &BTreeSet<String>,
+    existed: &[BTreeSet<String>],
+    set: &MigrationSet,
+) -> Vec<AttributedFinding> {
+    let mut attributed: Vec<(usize, AttributedFinding)> = findings
+        .into_iter()
+        .filter(|f| !baseline.contains(&f.tracked))
+        .filter_map(|finding| {
+            let index = existed
+                .iter()
+                .position(|objects| objects.contains(&finding.tracked))
+                .unwrap_or(existed.len().checked_sub(1)?);
+            let m = set.migrations.get(index)?;
+            Some((
+                index,
+                AttributedFinding {
+                    finding,
+                    version: m.version.to_string(),
+                    name: m.name.clone(),
+                    file: m.up.file.clone(),
+                },
+            ))
+        })
+        .collect();
+    attributed.sort_by(|(a, fa), (b, fb)| a.cmp(b).then_with(|| fa.finding.cmp(&fb.finding)));
+    attributed.into_iter().map(|(_, f)| f).collect()
 }
 
 async fn check_one(

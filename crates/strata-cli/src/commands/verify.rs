@@ -77,6 +77,9 @@ pub fn run(global: &Global, args: &VerifyArgs) -> anyhow::Result<Outcome> {
             .as_deref()
             .map(|v| version_arg("--from", v))
             .transpose()?,
+        exposed_schemas: strata_lint::LintConfig::from_table(project.config.lint.as_ref())
+            .map_err(|e| crate::project::usage(format!("strata.toml: {e}")))?
+            .exposed_schemas(),
     };
     let cluster = Cluster::builder().start()?;
     let supabase = needs_supabase(&project, &set);
@@ -110,6 +113,16 @@ pub fn run(global: &Global, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         let mut lines = Lines { quiet: global.json };
         let report = verify(&mut migrator, &set, &options, &mut lines).await?;
         let mut failures = report.migrations.iter().filter(|c| c.outcome.is_failure()).count();
+        if !global.json {
+            // Warnings only: they never change the exit status.
+            for w in &report.catalog {
+                println!(
+                    "{:<12} {} {}: {}",
+                    "warning", w.version, w.name, w.finding.message
+                );
+                println!("             help: {}", w.finding.help);
+            }
+        }
         let test_files = sql_test_files(&project)?;
         let tests = if report.ok && !test_files.is_empty() {
             let tests = run_sql_tests(&migrator, &test_files).await?;
@@ -134,6 +147,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> anyhow::Result<Outcome> {
                 "supabase": supabase,
                 "migrations": report.migrations,
                 "tests": tests,
+                "catalog_checks": report.catalog,
                 "duration_ms": started.elapsed().as_millis(),
             }))?;
         } else {
@@ -152,8 +166,13 @@ pub fn run(global: &Global, args: &VerifyArgs) -> anyhow::Result<Outcome> {
             } else {
                 format!(", {} run", render::plural(tests.len(), "SQL test"))
             };
+            let warnings_note = if report.catalog.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", render::plural(report.catalog.len(), "catalog warning"))
+            };
             let summary = format!(
-                "{} checked{tests_note} in {} ms: {passed} round trip(s) passed, {irreversible} irreversible, {failures} failed",
+                "{} checked{tests_note} in {} ms: {passed} round trip(s) passed, {irreversible} irreversible, {failures} failed{warnings_note}",
                 render::plural(report.migrations.len(), "migration"),
                 started.elapsed().as_millis()
             );
