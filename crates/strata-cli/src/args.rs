@@ -100,6 +100,9 @@ pub struct LintArgs {
     /// Only report migrations whose files changed against this git ref (default: HEAD).
     #[arg(long, value_name = "REF", num_args = 0..=1, default_missing_value = "HEAD")]
     pub changed: Option<String>,
+    /// Only report migrations not yet applied in the database (--env, --url, DATABASE_URL or local).
+    #[arg(long, conflicts_with_all = ["since", "changed"])]
+    pub pending: bool,
 }
 
 /// `strata lint --format`.

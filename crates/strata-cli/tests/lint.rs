@@ -8,6 +8,7 @@ fn strata(project: &Path, args: &[&str]) -> Output {
         .current_dir(project)
         .args(args)
         .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
         .output()
         .unwrap_or_else(|e| panic!("cannot run strata: {e}"))
 }
@@ -263,5 +264,37 @@ fn risk_levels_per_statement() {
     assert!(
         text.contains("4 statements: 1 high, 1 medium, 2 low risk"),
         "{text}"
+    );
+}
+
+#[test]
+fn pending_limits_the_report_to_migrations_not_yet_applied() {
+    let dir = project(&[
+        ("migrations/0001_old.sql", "create table a (id int);\n"),
+        (
+            "0002_new.sql.aside",
+            "create table b (id int);\nrollback;\n",
+        ),
+    ]);
+    // Apply 0001 only, to the project's local database; then 0002 arrives.
+    let migrate = strata(dir.path(), &["migrate"]);
+    assert_eq!(migrate.status.code(), Some(0), "{}", stdout(&migrate));
+    std::fs::rename(
+        dir.path().join("0002_new.sql.aside"),
+        dir.path().join("migrations/0002_new.sql"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = strata(dir.path(), &["lint", "--pending", "--format", "json"]);
+    let _ = strata(dir.path(), &["local", "reset", "--yes"]);
+    let found: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let files: Vec<&str> = found
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v["file"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(!files.is_empty(), "{found}");
+    assert!(
+        files.iter().all(|f| f.ends_with("0002_new.sql")),
+        "{files:?}"
     );
 }

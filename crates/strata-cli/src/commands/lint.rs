@@ -34,6 +34,17 @@ pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
         violations.retain(|v| files.contains(&v.file));
         risks.retain(|r| files.contains(&r.file));
     }
+    if args.pending {
+        let applied = applied_versions(&project, global)?;
+        let pending: BTreeSet<&PathBuf> = set
+            .migrations
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .flat_map(|m| std::iter::once(&m.up.file).chain(m.down.as_ref().map(|d| &d.file)))
+            .collect();
+        violations.retain(|v| pending.contains(&v.file));
+        risks.retain(|r| pending.contains(&r.file));
+    }
     if let Some(reference) = &args.changed {
         let changed = changed_files(reference)?;
         let keep = |file: &std::path::Path| {
@@ -96,6 +107,26 @@ fn risk_report(
         count(Risk::Low)
     )?;
     Ok(Outcome::Success)
+}
+
+/// The versions recorded as applied in the target database.
+fn applied_versions(
+    project: &Project,
+    global: &Global,
+) -> anyhow::Result<BTreeSet<strata_core::Version>> {
+    crate::db::runtime()?.block_on(async {
+        let db = crate::db::open(project, global, &crate::args::LockArgs::default()).await?;
+        let records = db
+            .migrator
+            .history()
+            .await
+            .map_err(|e| anyhow::anyhow!(db.redact(&e.to_string())))?;
+        Ok(records
+            .into_iter()
+            .filter(|r| r.status == strata_core::plan::RecordStatus::Applied)
+            .map(|r| r.version)
+            .collect())
+    })
 }
 
 /// Files changed against `reference` (committed, staged, unstaged, untracked).
