@@ -150,6 +150,7 @@ rules! {
     ForeignKeyToUnknownTable => "foreign-key-to-unknown-table", Correctness, warning, statement, "a foreign key to a table in an exposed schema that no earlier migration creates", foreign_key_to_unknown_table;
     CreatingExistingTable => "creating-existing-table", Correctness, error, statement, "CREATE TABLE without IF NOT EXISTS of a table an earlier migration already created", creating_existing_table;
     DroppingMissingObject => "dropping-missing-object", Correctness, warning, statement, "DROP TABLE without IF EXISTS of a table in an exposed schema that no earlier migration creates", dropping_missing_object;
+    UsingNewEnumValueInSameTransaction => "using-new-enum-value-in-same-transaction", Correctness, error, statement, "a statement using an enum value added earlier in the same transactional migration", using_new_enum_value_in_same_transaction;
     // -- end security, conventions, model-based correctness --
 }
 

@@ -44,6 +44,7 @@ pub(crate) mod table_without_comment;
 pub(crate) mod table_without_primary_key;
 pub(crate) mod table_without_row_level_security;
 pub(crate) mod table_without_timestamps;
+pub(crate) mod using_new_enum_value_in_same_transaction;
 pub(crate) mod view_without_security_invoker;
 // -- end security, conventions, model-based correctness --
 

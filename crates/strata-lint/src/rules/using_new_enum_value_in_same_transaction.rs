@@ -1,0 +1,102 @@
+//! ## What it flags
+//!
+//! A statement that uses an enum value added by `ALTER TYPE ... ADD VALUE` earlier in the
+//! same migration, when the migration runs in one transaction: a statement that cannot
+//! share that transaction with the rest of the file.
+//!
+//! ## Why it is dangerous
+//!
+//! PostgreSQL does not let a transaction use an enum value it added itself until it
+//! commits: the statement fails with `unsafe use of new value` (SQLSTATE 55P04), the whole
+//! migration rolls back, and the deploy stops.
+//!
+//! ## Example
+//!
+//! ```sql
+//! alter type order_status add value 'refunded';
+//! update orders set status = 'refunded' where refunded_at is not null;
+//! ```
+//!
+//! ## Instead
+//!
+//! Add the value in one migration and use it in the next:
+//!
+//! ```sql
+//! -- 0041_add_refunded_status.sql
+//! alter type order_status add value if not exists 'refunded';
+//! -- 0042_mark_refunded_orders.sql
+//! update orders set status = 'refunded' where refunded_at is not null;
+//! ```
+
+use strata_sql::analyze::{Action, ObjectKind};
+
+use crate::lint::{Finding, StatementContext};
+
+pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    if context.section.no_transaction() {
+        return;
+    }
+    let statement = context.statement();
+    let text = &context.section.text[statement.span.clone()];
+    // Values added by earlier statements of this section.
+    for earlier in &context.statements[..context.index] {
+        let Ok(analysis) =
+            strata_sql::analyze::analyze(&context.section.text[earlier.span.clone()])
+        else {
+            continue;
+        };
+        for effect in &analysis.effects {
+            if effect.action != Action::Create || effect.object.kind != ObjectKind::EnumValue {
+                continue;
+            }
+            let value = &effect.object.name.name;
+            let literal = format!("'{}'", value.replace('\'', "''"));
+            if text.contains(&literal) {
+                out.push(Finding {
+                    span: statement.span.clone(),
+                    message: format!(
+                        "uses enum value {literal}, added earlier in this migration's transaction: PostgreSQL refuses it until that transaction commits"
+                    ),
+                    help: "add the enum value in one migration and use it in a later one".to_owned(),
+                });
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Rule;
+    use crate::rules::test_support::violations;
+
+    const RULE: Rule = Rule::UsingNewEnumValueInSameTransaction;
+
+    #[test]
+    fn flags_a_use_of_the_value_after_adding_it() {
+        let text =
+            "alter type status add value 'refunded';\nupdate orders set status = 'refunded';\n";
+        let found = violations(RULE, text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 2);
+    }
+
+    #[test]
+    fn accepts_other_values_separate_migrations_and_no_transaction_files() {
+        assert!(
+            violations(
+                RULE,
+                "alter type status add value 'refunded';\nupdate orders set status = 'paid';\n"
+            )
+            .is_empty()
+        );
+        assert!(violations(RULE, "update orders set status = 'refunded';\n").is_empty());
+        assert!(
+            violations(
+                RULE,
+                "-- strata:no-transaction\nalter type status add value 'refunded';\nupdate orders set status = 'refunded';\n"
+            )
+            .is_empty()
+        );
+    }
+}
