@@ -29,7 +29,7 @@ pub fn success(message: &str) {
 
 /// Prints a problem like a compiler diagnostic, with the source line when known.
 pub fn problem(out: &mut impl std::io::Write, problem: &Problem) -> std::io::Result<()> {
-    lint_problem(out, problem, problem.code.as_str())
+    lint_problem(out, problem, problem.code.as_str(), 1)
 }
 
 /// Like [`problem`], labelled with `code` (a lint rule's name, say).
@@ -37,6 +37,7 @@ pub fn lint_problem(
     out: &mut impl std::io::Write,
     problem: &Problem,
     code: &str,
+    span_chars: usize,
 ) -> std::io::Result<()> {
     let (label, style) = match problem.severity {
         Severity::Error => ("error", RED),
@@ -68,7 +69,17 @@ pub fn lint_problem(
                 .take(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            writeln!(out, "  {pad} {BLUE}|{BLUE:#} {indent}{style}^{style:#}")?;
+            // Underline the span, up to the end of this line.
+            let rest = source
+                .chars()
+                .skip(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
+                .collect::<String>();
+            let width = span_chars.clamp(1, rest.trim_end().chars().count().max(1));
+            let marks = "^".repeat(width);
+            writeln!(
+                out,
+                "  {pad} {BLUE}|{BLUE:#} {indent}{style}{marks}{style:#}"
+            )?;
         } else {
             writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
         }

@@ -128,12 +128,17 @@ fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<State
                     rule.check(&context, &mut findings);
                     for finding in findings {
                         let (line, column) = section.position(finding.span.start);
+                        let length = section
+                            .text
+                            .get(finding.span.clone())
+                            .map_or(1, |t| t.chars().count());
                         out.push(Violation {
                             rule,
                             severity,
                             file: section.file.clone(),
                             line,
                             column,
+                            length,
                             span: finding.span,
                             message: finding.message,
                             help: finding.help,
@@ -187,6 +192,7 @@ fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<State
                 file: found.origin.file,
                 line: found.origin.line,
                 column: found.origin.column,
+                length: found.origin.span.len(),
                 span: found.origin.span,
                 message: found.message,
                 help: found.help,

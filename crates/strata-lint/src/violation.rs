@@ -28,6 +28,9 @@ pub struct Violation {
     /// Byte span in the section's text.
     #[serde(skip)]
     pub span: std::ops::Range<usize>,
+    /// The span's length in characters (for underlining it).
+    #[serde(skip)]
+    pub length: usize,
     /// What is wrong, lowercase, no trailing period.
     pub message: String,
     /// What to write instead.

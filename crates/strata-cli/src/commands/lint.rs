@@ -171,7 +171,7 @@ fn human(violations: &[Violation]) -> anyhow::Result<()> {
             message: v.message.clone(),
             help: Some(format!("{}\n    see {DOCS}/{}", v.help, v.rule.doc_path())),
         };
-        render::lint_problem(&mut out, &problem, v.rule.name())?;
+        render::lint_problem(&mut out, &problem, v.rule.name(), v.length)?;
     }
     let errors = violations
         .iter()
