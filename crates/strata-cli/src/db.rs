@@ -167,3 +167,21 @@ fn os_user() -> Option<String> {
                 .map(|u| u.name)
         })
 }
+
+/// Loads the migrations without parsing their SQL (for read-only commands such
+/// as `status`, which only compare files and history): file-level problems
+/// (names, layouts, encodings) still stop the command.
+pub fn load_files(project: &Project) -> anyhow::Result<MigrationSet> {
+    let set = project.load();
+    if set.has_errors() {
+        let mut out = anstream::stderr().lock();
+        for problem in set.problems.iter().filter(|p| p.is_error()) {
+            crate::render::problem(&mut out, problem)?;
+        }
+        return Err(usage(format!(
+            "{} has problems (listed above); see `strata validate`",
+            set.dir.display()
+        )));
+    }
+    Ok(set)
+}

@@ -27,6 +27,8 @@ pub(crate) struct StatementContext<'a> {
     pub index: usize,
     /// What the statement does (None when it could not be analysed).
     pub analysis: Option<&'a Analysis>,
+    /// The analyses of every statement of the section, by index (computed once).
+    pub analyses: &'a [Option<Analysis>],
     /// The schema as the migrations before this statement left it.
     pub model: &'a Model,
     /// Schemas exposed to API clients (`public` by default).
@@ -117,6 +119,7 @@ fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<State
                     statements: &statements,
                     index,
                     analysis: analyses[index].as_ref(),
+                    analyses: &analyses,
                     model: &model,
                     exposed_schemas: &exposed,
                 };

@@ -31,7 +31,7 @@ struct Row<'a> {
 /// Runs `strata status`.
 pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     let project = Project::discover(global)?;
-    let set = db::load_valid(&project)?;
+    let set = db::load_files(&project)?;
     db::runtime()?.block_on(async {
         let db = db::open(&project, global, &LockArgs::default()).await?;
         let records = match db.migrator.history().await {

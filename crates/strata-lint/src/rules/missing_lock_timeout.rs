@@ -41,8 +41,8 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         if sets_lock_timeout(text) {
             return;
         }
-        let earlier = strata_sql::analyze::analyze(text).ok();
-        if earlier.is_some_and(|a| locks_existing_table(context, &a)) {
+        let earlier = context.analyses.get(index).and_then(Option::as_ref);
+        if earlier.is_some_and(|a| locks_existing_table(context, a)) {
             return;
         }
     }

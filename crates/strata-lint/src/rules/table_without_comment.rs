@@ -60,12 +60,10 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
 /// Whether a later statement of the section sets a comment on `table`.
 fn commented_later(context: &StatementContext<'_>, table: &QualifiedName) -> bool {
     let wanted = key(table);
-    context.statements[context.index + 1..]
+    context.analyses[context.index + 1..]
         .iter()
-        .any(|statement| {
-            let Ok(analysis) =
-                strata_sql::analyze::analyze(&context.section.text[statement.span.clone()])
-            else {
+        .any(|analysis| {
+            let Some(analysis) = analysis else {
                 return false;
             };
             analysis.effects.iter().any(|effect| {

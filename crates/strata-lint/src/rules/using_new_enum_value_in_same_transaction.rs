@@ -39,10 +39,8 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     let statement = context.statement();
     let text = &context.section.text[statement.span.clone()];
     // Values added by earlier statements of this section.
-    for earlier in &context.statements[..context.index] {
-        let Ok(analysis) =
-            strata_sql::analyze::analyze(&context.section.text[earlier.span.clone()])
-        else {
+    for analysis in &context.analyses[..context.index] {
+        let Some(analysis) = analysis else {
             continue;
         };
         for effect in &analysis.effects {
