@@ -43,10 +43,15 @@ impl MigrationSource for FsSource {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(self.root.join(dir))? {
             let entry = entry?;
-            // Follow symlinks: a linked migration is still a migration.
-            let is_dir = std::fs::metadata(entry.path())
-                .map(|m| m.is_dir())
-                .unwrap_or(false);
+            // The entry's own type needs no extra system call on most file
+            // systems; only a symlink is followed (a linked migration is still
+            // a migration), which costs a stat.
+            let file_type = entry.file_type()?;
+            let is_dir = if file_type.is_symlink() {
+                std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
+            } else {
+                file_type.is_dir()
+            };
             out.push(SourceEntry {
                 name: entry.file_name(),
                 is_dir,

@@ -143,3 +143,25 @@ fn a_missing_directory_is_one_clear_problem() {
             .contains("strata init")
     );
 }
+
+#[test]
+fn symlinked_migrations_and_directories_are_followed() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let real = tmp.path().join("real");
+    std::fs::create_dir_all(real.join("up")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(real.join("0001_a.sql"), "select 1;\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(real.join("up/0002_b.sql"), "select 2;\n").unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(real.join("0001_a.sql"), dir.join("0001_a.sql"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(real.join("up"), dir.join("up")).unwrap_or_else(|e| panic!("{e}"));
+    let set = load(&FsSource::new(&dir), Path::new("migrations"));
+    assert_eq!(set.problems, vec![]);
+    let versions: Vec<String> = set
+        .migrations
+        .iter()
+        .map(|m| m.version.to_string())
+        .collect();
+    assert_eq!(versions, ["0001", "0002"]);
+}
