@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use strata_core::config::Pooler;
 use strata_core::plan::{AppliedRecord, Blocker, RecordStatus, plan_migrate};
 use strata_core::{Migration, MigrationSet, Section, Version};
-use strata_sql::TransactionControl;
 use tokio_postgres::Client;
 
 use crate::error::{LockHolder, MigrationFailure, PgError, ServerError};
@@ -687,16 +686,13 @@ END $strata$;\n",
         let Ok(statements) = strata_sql::split(&section.text) else {
             return;
         };
-        let last = statements.len().saturating_sub(1);
+        let count = statements.len();
         let runnable: Vec<&strata_sql::Statement> = statements
             .iter()
             .enumerate()
             .filter(|(i, s)| {
-                !matches!(
-                    (s.transaction_control(), *i == 0, *i == last),
-                    (Some(TransactionControl::Begin), true, _)
-                        | (Some(TransactionControl::Commit), _, true)
-                )
+                !s.transaction_control()
+                    .is_some_and(|c| c.is_absorbed_at(*i, count))
             })
             .map(|(_, s)| s)
             .collect();
@@ -1120,13 +1116,11 @@ pub fn absorb_transaction_control(sql: &str) -> String {
         return sql.to_owned();
     };
     let mut bytes = sql.as_bytes().to_vec();
-    let last = statements.len().saturating_sub(1);
+    let count = statements.len();
     for (i, statement) in statements.iter().enumerate() {
-        let absorb = match statement.transaction_control() {
-            Some(TransactionControl::Begin) => i == 0,
-            Some(TransactionControl::Commit) => i == last,
-            _ => false,
-        };
+        let absorb = statement
+            .transaction_control()
+            .is_some_and(|c| c.is_absorbed_at(i, count));
         if absorb && sql[statement.span.clone()].is_ascii() {
             for b in &mut bytes[statement.span.clone()] {
                 if *b != b'\n' {

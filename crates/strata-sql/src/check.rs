@@ -7,7 +7,7 @@
 
 use strata_core::{Migration, MigrationSet, Problem, ProblemCode, Section};
 
-use crate::{TransactionControl, split};
+use crate::split;
 
 /// Every problem of `set`: those found while loading it and those in its SQL,
 /// sorted by file, line and column.
@@ -65,7 +65,6 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
             return problems;
         }
     };
-    let last = statements.len().saturating_sub(1);
     for (i, statement) in statements.iter().enumerate() {
         let start = statement.span.start;
         if let Some(reason) = statement.no_transaction_reason()
@@ -96,15 +95,7 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
             ));
             continue;
         }
-        let absorbed = match control {
-            TransactionControl::Begin => i == 0,
-            TransactionControl::Commit => i == last,
-            TransactionControl::Savepoint
-            | TransactionControl::Release
-            | TransactionControl::RollbackToSavepoint => true,
-            _ => false,
-        };
-        if !absorbed {
+        if !control.fits_wrapping_transaction(i, statements.len()) {
             problems.push(at(
                 start,
                 Problem::error(

@@ -207,10 +207,48 @@ impl TransactionControl {
             Self::PrepareTransaction => "PREPARE TRANSACTION",
         }
     }
+
+    /// Whether an executor that wraps a section of `count` statements in its own
+    /// transaction absorbs this one at `index`: a plain `BEGIN` first, a plain
+    /// `COMMIT` last.
+    #[must_use]
+    pub const fn is_absorbed_at(self, index: usize, count: usize) -> bool {
+        match self {
+            Self::Begin => index == 0,
+            Self::Commit => index + 1 == count,
+            _ => false,
+        }
+    }
+
+    /// Whether it can stay at `index` of `count` statements inside such a wrapping
+    /// transaction: absorbed, or savepoint handling, which works inside it.
+    #[must_use]
+    pub const fn fits_wrapping_transaction(self, index: usize, count: usize) -> bool {
+        matches!(
+            self,
+            Self::Savepoint | Self::Release | Self::RollbackToSavepoint
+        ) || self.is_absorbed_at(index, count)
+    }
 }
 
 impl fmt::Display for TransactionControl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TransactionControl;
+
+    #[test]
+    fn only_a_leading_begin_and_a_trailing_commit_are_absorbed() {
+        assert!(TransactionControl::Begin.is_absorbed_at(0, 3));
+        assert!(!TransactionControl::Begin.is_absorbed_at(1, 3));
+        assert!(TransactionControl::Commit.is_absorbed_at(2, 3));
+        assert!(!TransactionControl::Commit.is_absorbed_at(1, 3));
+        assert!(!TransactionControl::BeginWithModes.is_absorbed_at(0, 3));
+        assert!(TransactionControl::Savepoint.fits_wrapping_transaction(1, 3));
+        assert!(!TransactionControl::Rollback.fits_wrapping_transaction(2, 3));
     }
 }

@@ -24,8 +24,6 @@
 //! Split the work into two migrations. If a statement cannot run in a transaction, give it
 //! a migration of its own with `-- strata:no-transaction`.
 
-use strata_sql::TransactionControl;
-
 use crate::lint::{Finding, StatementContext};
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
@@ -36,16 +34,7 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     let Some(control) = statement.transaction_control() else {
         return;
     };
-    let last = context.statements.len() - 1;
-    let absorbed = match control {
-        TransactionControl::Begin => context.index == 0,
-        TransactionControl::Commit => context.index == last,
-        TransactionControl::Savepoint
-        | TransactionControl::Release
-        | TransactionControl::RollbackToSavepoint => true,
-        _ => false,
-    };
-    if !absorbed {
+    if !control.fits_wrapping_transaction(context.index, context.statements.len()) {
         out.push(Finding {
             span: statement.span.clone(),
             message: format!("{control} inside a migration that runs in one transaction"),
