@@ -716,7 +716,7 @@ fn is_port_conflict(log: &str) -> bool {
 
 /// A TCP port on the loopback address that was free a moment ago. Another process may take it
 /// before the server binds it; the start loop retries when that happens.
-fn free_port() -> Result<u16, Error> {
+pub(crate) fn free_port() -> Result<u16, Error> {
     let failed = |e| Error::io("find a free TCP port on", HOST, e);
     let listener = TcpListener::bind((HOST, 0)).map_err(failed)?;
     Ok(listener.local_addr().map_err(failed)?.port())

@@ -20,10 +20,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::binaries::PgBinaries;
+use crate::cluster::free_port;
 use crate::error::Error;
 use crate::fsutil::{chown_tree, copy_tree, first_unsearchable, set_mode};
 use crate::process::{combined_output, command, log_tail, output_retrying};
-use crate::template::{self, Spec, default_cache_dir, initdb_args, run_initdb, usable_cache_dir};
+use crate::template::{
+    self, Spec, default_cache_dir, fnv1a, initdb_args, run_initdb, usable_cache_dir,
+};
 use crate::user::{OsUser, server_user};
 
 /// The superuser of the local cluster.
@@ -74,12 +77,7 @@ impl LocalCluster {
                 } else {
                     let abs = fs::canonicalize(project_root)
                         .map_err(|e| Error::io("resolve", project_root, e))?;
-                    let hash = abs
-                        .to_string_lossy()
-                        .bytes()
-                        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-                        });
+                    let hash = fnv1a(abs.to_string_lossy().as_bytes());
                     let outside = std::env::temp_dir()
                         .join(format!("strata-local-{hash:016x}"))
                         .join("data");
@@ -311,13 +309,4 @@ impl LocalCluster {
     pub fn url(&self, port: u16, dbname: &str) -> String {
         format!("postgres://{SUPERUSER}@127.0.0.1:{port}/{dbname}")
     }
-}
-
-fn free_port() -> Result<u16, Error> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .map_err(|e| Error::io("bind a port on", Path::new("127.0.0.1"), e))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| Error::io("read the port of", Path::new("127.0.0.1"), e))
 }

@@ -143,7 +143,7 @@ impl Spec<'_> {
 
 /// FNV-1a, 64 bits: a hash that stays the same across Rust releases and machines, unlike
 /// std's `DefaultHasher`, so a template name is stable.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
