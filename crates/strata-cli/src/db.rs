@@ -61,7 +61,14 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Resolves the target from flags, `strata.toml`, `.env` and the environment, and connects.
-pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow::Result<Db> {
+/// `set` is the command's already-loaded migrations (read only when the local
+/// database may need the Supabase stand-in and the command has not loaded them).
+pub async fn open(
+    project: &Project,
+    global: &Global,
+    lock: &LockArgs,
+    set: Option<&MigrationSet>,
+) -> anyhow::Result<Db> {
     let dotenv = connect::load_dotenv(&project.root).map_err(|e| usage(e.to_string()))?;
     let vars = connect::vars_with_dotenv(dotenv);
     let inputs = Inputs {
@@ -91,7 +98,12 @@ pub async fn open(project: &Project, global: &Global, lock: &LockArgs) -> anyhow
     let client = connect::connect(&target, "strata")
         .await
         .map_err(|e| anyhow::anyhow!(target.redact(&e.to_string())))?;
-    if local_database && crate::commands::verify::needs_supabase(project, &project.load()) {
+    let needs_supabase = local_database
+        && match set {
+            Some(set) => crate::commands::verify::needs_supabase(project, set),
+            None => crate::commands::verify::needs_supabase(project, &project.load()),
+        };
+    if needs_supabase {
         strata_pg::setup::install_once(
             &client,
             "auth.users",

@@ -17,7 +17,7 @@ pub fn run(global: &Global, args: &BaselineArgs) -> anyhow::Result<Outcome> {
     let project = Project::discover(global)?;
     let set = db::load_valid(&project)?;
     db::runtime()?.block_on(async {
-        let mut db = db::open(&project, global, &LockArgs::default()).await?;
+        let mut db = db::open(&project, global, &LockArgs::default(), Some(&set)).await?;
         let redact = db.redactor();
         match db.migrator.baseline(&set, version.as_ref()).await {
             Ok(versions) => {

@@ -12,7 +12,7 @@ use crate::render;
 pub fn run(global: &Global, args: &LogArgs) -> anyhow::Result<Outcome> {
     let project = Project::discover(global)?;
     db::runtime()?.block_on(async {
-        let db = db::open(&project, global, &LockArgs::default()).await?;
+        let db = db::open(&project, global, &LockArgs::default(), None).await?;
         let events = match db.migrator.events(args.limit).await {
             Ok(events) => events,
             Err(e) => {

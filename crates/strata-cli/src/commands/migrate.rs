@@ -155,7 +155,7 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
         allow_out_of_order: args.allow_out_of_order,
     };
     db::runtime()?.block_on(async {
-        let mut db = db::open(&project, global, &args.lock).await?;
+        let mut db = db::open(&project, global, &args.lock, Some(&set)).await?;
         let redact = db.redactor();
         if args.dry_run {
             let pending = match db.migrator.plan(&set, &options).await {

@@ -26,7 +26,7 @@ pub fn run(global: &Global, args: &RepairArgs) -> anyhow::Result<Outcome> {
     let project = Project::discover(global)?;
     let set = project.load();
     db::runtime()?.block_on(async {
-        let mut db = db::open(&project, global, &LockArgs::default()).await?;
+        let mut db = db::open(&project, global, &LockArgs::default(), Some(&set)).await?;
         let redact = db.redactor();
         match db.migrator.repair(&set, &action).await {
             Ok(done) => {

@@ -21,7 +21,7 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
         (None, steps) => RollbackTarget::Steps(steps.unwrap_or(1)),
     };
     db::runtime()?.block_on(async {
-        let mut db = db::open(&project, global, &args.lock).await?;
+        let mut db = db::open(&project, global, &args.lock, Some(&set)).await?;
         let redact = db.redactor();
         // `--to V` must name an applied migration, or 0 for "everything": a typo
         // must not roll back more than meant.

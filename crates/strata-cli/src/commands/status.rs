@@ -33,7 +33,7 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     let project = Project::discover(global)?;
     let set = db::load_files(&project)?;
     db::runtime()?.block_on(async {
-        let db = db::open(&project, global, &LockArgs::default()).await?;
+        let db = db::open(&project, global, &LockArgs::default(), Some(&set)).await?;
         let records = match db.migrator.history().await {
             Ok(records) => records,
             Err(e) => {
