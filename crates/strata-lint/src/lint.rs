@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use strata_core::{Migration, MigrationSet, Section};
 use strata_sql::Statement;
-use strata_sql::analyze::{Analysis, QualifiedName};
+use strata_sql::analyze::{
+    Action, Analysis, ConstraintDetails, EffectDetails, ObjectKind, QualifiedName,
+};
 
 use crate::model::{Model, Origin};
 use crate::risk::StatementRisk;
@@ -35,7 +37,7 @@ pub(crate) struct StatementContext<'a> {
     pub exposed_schemas: &'a [String],
 }
 
-impl StatementContext<'_> {
+impl<'a> StatementContext<'a> {
     /// This statement.
     pub fn statement(&self) -> &Statement {
         &self.statements[self.index]
@@ -49,6 +51,29 @@ impl StatementContext<'_> {
         self.model
             .table(table)
             .is_none_or(|t| t.origin.version != self.migration.version)
+    }
+
+    /// The constraints this up-section statement adds to tables that existed
+    /// before this migration, with their table: what the constraint rules judge.
+    pub fn constraints_added_to_existing_tables(
+        &self,
+    ) -> Vec<(&'a QualifiedName, &'a ConstraintDetails)> {
+        let Some(analysis) = self.analysis.filter(|_| !self.is_down) else {
+            return Vec::new();
+        };
+        analysis
+            .effects
+            .iter()
+            .filter_map(
+                |effect| match (effect.action, effect.object.kind, &effect.details) {
+                    (Action::Create, ObjectKind::Constraint, EffectDetails::Constraint(c)) => {
+                        Some((effect.object.parent.as_ref()?, c))
+                    }
+                    _ => None,
+                },
+            )
+            .filter(|(table, _)| self.is_existing_table(table))
+            .collect()
     }
 }
 

@@ -27,36 +27,13 @@
 //! alter table orders validate constraint orders_total_positive;
 //! ```
 
-use strata_sql::analyze::{Action, ConstraintKind, EffectDetails, ObjectKind};
+use strata_sql::analyze::ConstraintKind;
 
 use crate::lint::{Finding, StatementContext};
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (
-            Action::Create,
-            ObjectKind::Constraint,
-            EffectDetails::Constraint(constraint),
-            Some(table),
-        ) = (
-            effect.action,
-            effect.object.kind,
-            &effect.details,
-            &effect.object.parent,
-        )
-        else {
-            continue;
-        };
-        if constraint.kind != ConstraintKind::Check
-            || constraint.not_valid
-            || !context.is_existing_table(table)
-        {
+    for (table, constraint) in context.constraints_added_to_existing_tables() {
+        if constraint.kind != ConstraintKind::Check || constraint.not_valid {
             continue;
         }
         out.push(Finding {

@@ -27,38 +27,18 @@
 //! alter table accounts add constraint accounts_email_key unique using index accounts_email_key;
 //! ```
 
-use strata_sql::analyze::{Action, ConstraintKind, EffectDetails, ObjectKind};
+use strata_sql::analyze::ConstraintKind;
 
 use crate::lint::{Finding, StatementContext};
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (
-            Action::Create,
-            ObjectKind::Constraint,
-            EffectDetails::Constraint(constraint),
-            Some(table),
-        ) = (
-            effect.action,
-            effect.object.kind,
-            &effect.details,
-            &effect.object.parent,
-        )
-        else {
-            continue;
-        };
+    for (table, constraint) in context.constraints_added_to_existing_tables() {
         let kind = match constraint.kind {
             ConstraintKind::Unique => "unique",
             ConstraintKind::PrimaryKey => "primary key",
             _ => continue,
         };
-        if constraint.using_index.is_some() || !context.is_existing_table(table) {
+        if constraint.using_index.is_some() {
             continue;
         }
         out.push(Finding {
