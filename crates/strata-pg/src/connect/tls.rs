@@ -64,13 +64,14 @@ pub(crate) fn connector(target: &Target) -> Result<MakeRustlsConnect, ConnectErr
     let builder = match target.verification() {
         Verification::None => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate {
+            .with_custom_certificate_verifier(Arc::new(WithoutHostName {
+                roots: None,
                 provider: Arc::clone(&provider),
             })),
         Verification::Chain => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(ChainOnly {
-                roots: Arc::new(roots(target)?),
+            .with_custom_certificate_verifier(Arc::new(WithoutHostName {
+                roots: Some(roots(target)?),
                 provider: Arc::clone(&provider),
             })),
         Verification::Full => builder.with_root_certificates(roots(target)?),
@@ -143,68 +144,17 @@ fn certificate_error(
     }
 }
 
-/// Accepts any certificate (libpq's `prefer` and `require`), still checking that the server
-/// holds its key, so that the session is at least encrypted to the peer that answered.
+/// The verifiers that skip the host name: with no roots, any certificate is accepted
+/// (libpq's `prefer` and `require`); with roots, the chain must lead to one of them
+/// (`verify-ca`). Either way the server must prove it holds the certificate's key, so the
+/// session is at least encrypted to the peer that answered.
 #[derive(Debug)]
-struct AcceptAnyCertificate {
+struct WithoutHostName {
+    roots: Option<RootCertStore>,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// Verifies the chain up to a trusted root but not the host name (libpq's `verify-ca`).
-#[derive(Debug)]
-struct ChainOnly {
-    roots: Arc<RootCertStore>,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for WithoutHostName {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -213,14 +163,16 @@ impl ServerCertVerifier for ChainOnly {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let cert = ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_cert_signed_by_trust_anchor(
-            &cert,
-            &self.roots,
-            intermediates,
-            now,
-            self.provider.signature_verification_algorithms.all,
-        )?;
+        if let Some(roots) = &self.roots {
+            let cert = ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_cert_signed_by_trust_anchor(
+                &cert,
+                roots,
+                intermediates,
+                now,
+                self.provider.signature_verification_algorithms.all,
+            )?;
+        }
         Ok(ServerCertVerified::assertion())
     }
 
