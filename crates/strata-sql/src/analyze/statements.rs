@@ -462,11 +462,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
         }
         Node::AlterOwnerStmt(stmt) => {
             let kind = object_kind(stmt.object_type);
-            let object = match (&stmt.relation, stmt.object.as_deref()) {
-                (Some(relation), _) => Some(ObjectRef::new(kind, range_var(Some(relation)))),
-                (None, Some(object)) => object_ref(kind, object),
-                (None, None) => None,
-            };
+            let object = relation_or_object(kind, stmt.relation.as_ref(), stmt.object.as_deref());
             if let Some(object) = object {
                 let owner = stmt.newowner.as_ref().map(role_name).unwrap_or_default();
                 let lock = kind.is_relation().then_some(Lock::AccessExclusive);
@@ -479,11 +475,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
         }
         Node::AlterObjectSchemaStmt(stmt) => {
             let kind = object_kind(stmt.object_type);
-            let object = match (&stmt.relation, stmt.object.as_deref()) {
-                (Some(relation), _) => Some(ObjectRef::new(kind, range_var(Some(relation)))),
-                (None, Some(object)) => object_ref(kind, object),
-                (None, None) => None,
-            };
+            let object = relation_or_object(kind, stmt.relation.as_ref(), stmt.object.as_deref());
             if let Some(object) = object {
                 let lock = kind.is_relation().then_some(Lock::AccessExclusive);
                 out.push(
@@ -1430,6 +1422,20 @@ fn object_kind(objtype: i32) -> ObjectKind {
 
 /// The object an object node (of `DROP`, `COMMENT ON`, `ALTER ... OWNER`...)
 /// names, for an object of `kind`.
+/// The object of an `ALTER ... OWNER TO` / `SET SCHEMA`: a relation when one is named,
+/// else the generic object node.
+fn relation_or_object(
+    kind: ObjectKind,
+    relation: Option<&protobuf::RangeVar>,
+    object: Option<&protobuf::Node>,
+) -> Option<ObjectRef> {
+    match (relation, object) {
+        (Some(relation), _) => Some(ObjectRef::new(kind, range_var(Some(relation)))),
+        (None, Some(object)) => object_ref(kind, object),
+        (None, None) => None,
+    }
+}
+
 fn object_ref(kind: ObjectKind, node: &protobuf::Node) -> Option<ObjectRef> {
     let object = match node.node.as_ref()? {
         Node::List(list) => {
