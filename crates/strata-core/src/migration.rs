@@ -4,7 +4,6 @@
 //! layout of DESIGN.md, and returns the migrations it could build together
 //! with every problem it found. It never stops at the first problem.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::checksum::{Checksum, normalize};
@@ -212,8 +211,15 @@ struct Candidate {
 
 /// Reads every migration in `source`; `dir` is the directory's display path.
 pub fn load(source: &dyn MigrationSource, dir: &Path) -> MigrationSet {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    load_on(source, dir, threads)
+}
+
+/// [`load`], reading files on up to `threads` threads.
+fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> MigrationSet {
     let mut problems = Vec::new();
-    let mut candidates = Vec::new();
     let root = match source.list(Path::new("")) {
         Ok(entries) => entries,
         Err(e) => {
@@ -258,23 +264,23 @@ pub fn load(source: &dyn MigrationSource, dir: &Path) -> MigrationSet {
             files.push((PathBuf::from(name), Origin::Top));
         }
     }
-    files.sort();
+    // Byte order of the relative paths (cheaper than comparing components,
+    // and the same order wherever it matters: names start with their version).
+    files.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
 
-    for (rel, origin) in files {
-        if let Some(candidate) = read_candidate(source, dir, &rel, origin, &mut problems) {
-            candidates.push(candidate);
+    let mut candidates = read_candidates(source, dir, &files, threads, &mut problems);
+
+    // Files sharing a version form one group; the sort is stable, so a group
+    // keeps file order. (Grouping by sorting allocates one exact vector per
+    // group, where a map of vectors held thousands of half-empty ones.)
+    candidates.sort_by(|a, b| a.name.version.cmp(&b.name.version));
+    let mut migrations = Vec::with_capacity(candidates.len());
+    let mut candidates = candidates.into_iter().peekable();
+    while let Some(first) = candidates.next() {
+        let mut group = vec![first];
+        while let Some(next) = candidates.next_if(|c| c.name.version == group[0].name.version) {
+            group.push(next);
         }
-    }
-
-    let mut by_version: BTreeMap<Version, Vec<Candidate>> = BTreeMap::new();
-    for c in candidates {
-        by_version
-            .entry(c.name.version.clone())
-            .or_default()
-            .push(c);
-    }
-    let mut migrations = Vec::with_capacity(by_version.len());
-    for (_, group) in by_version {
         if let Some(m) = assemble(group, &mut problems) {
             if m.up.is_blank() {
                 let (line, _) = m.up.position(0);
@@ -297,6 +303,52 @@ pub fn load(source: &dyn MigrationSource, dir: &Path) -> MigrationSet {
         migrations,
         problems,
     }
+}
+
+/// Below this many files one thread reads them faster than several started for it.
+const PARALLEL_READ_MIN_FILES: usize = 256;
+
+/// Reads the candidates of `files`, in their order, on up to `threads`
+/// threads when there are enough files for it to pay (a status of 10,000
+/// migrations is mostly opening and reading files). The result and the
+/// problems are the same as reading them one by one.
+fn read_candidates(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    files: &[(PathBuf, Origin)],
+    threads: usize,
+    problems: &mut Vec<Problem>,
+) -> Vec<Candidate> {
+    let read_part = |part: &[(PathBuf, Origin)], problems: &mut Vec<Problem>| {
+        part.iter()
+            .filter_map(|(rel, origin)| read_candidate(source, dir, rel, *origin, problems))
+            .collect::<Vec<_>>()
+    };
+    if threads < 2 || files.len() < PARALLEL_READ_MIN_FILES {
+        return read_part(files, problems);
+    }
+    let mut parts = files.chunks(files.len().div_ceil(threads));
+    let first = parts.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = parts
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut problems = Vec::new();
+                    let candidates = read_part(part, &mut problems);
+                    (candidates, problems)
+                })
+            })
+            .collect();
+        let mut candidates = read_part(first, problems);
+        for other in others {
+            let (more, more_problems) = other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            candidates.extend(more);
+            problems.extend(more_problems);
+        }
+        candidates
+    })
 }
 
 fn list_subdirectory(
@@ -628,6 +680,59 @@ impl Layout {
         match down_role {
             Some(NameRole::Down(PairStyle::FlywayUndo)) => Self::Pair(PairStyle::FlywayUndo),
             _ => self,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemorySource;
+
+    /// A directory where every version is an up/down pair (so a split of the
+    /// files into parts falls between the halves of a pair whenever a part
+    /// has an odd size), with problems of every kind sprinkled in.
+    fn large_directory() -> MemorySource {
+        let mut source = MemorySource::new();
+        for v in 1..=400_u32 {
+            let up = format!("create table t{v} (id int);\n");
+            let (up, down) = match v % 50 {
+                7 => ("-- strata:bogus\nselect 1;\n".to_owned(), "select 1;\n"),
+                13 => (up, "-- strata:up\nselect 1;\n-- strata:down\nselect 2;\n"),
+                21 => ("   \n".to_owned(), "select 1;\n"),
+                _ => (up, "drop table t;\n"),
+            };
+            source = source
+                .with(format!("{v:04}_t{v}.up.sql"), up)
+                .with(format!("{v:04}_t{v}.down.sql"), down);
+            if v % 97 == 0 {
+                source = source.with(format!("{v:04}_again.sql"), "select 1;\n");
+            }
+        }
+        source
+            .with("0401_bad.sql", b"select '\xff';\n".to_vec())
+            .with("0402_x.down.sql", "select 1;\n")
+            .with("R__view.sql", "select 1;\n")
+            .with("notes.sql", "select 1;\n")
+            .with("up/0403_dirs.sql", "select 1;\n")
+            .with("down/0403_dirs.sql", "select 2;\n")
+    }
+
+    #[test]
+    fn reading_on_several_threads_gives_what_reading_on_one_does() {
+        let source = large_directory();
+        let dir = Path::new("migrations");
+        let one = load_on(&source, dir, 1);
+        assert!(one.migrations.len() > 300, "{}", one.migrations.len());
+        assert!(one.problems.len() > 20, "{:#?}", one.problems);
+        let expected = format!("{:?}", (&one.migrations, &one.problems));
+        for threads in [2, 3, 4, 7] {
+            let many = load_on(&source, dir, threads);
+            assert_eq!(
+                format!("{:?}", (&many.migrations, &many.problems)),
+                expected,
+                "{threads} threads"
+            );
         }
     }
 }

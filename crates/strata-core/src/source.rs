@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 /// One entry of a listed directory.
@@ -18,7 +18,9 @@ pub struct SourceEntry {
 }
 
 /// Read access to a migrations directory. Paths are relative to its root.
-pub trait MigrationSource {
+///
+/// Sources are `Sync`: large directories are read on several threads.
+pub trait MigrationSource: Sync {
     /// Lists the entries of `dir` (`""` is the root), in any order.
     fn list(&self, dir: &Path) -> io::Result<Vec<SourceEntry>>;
     /// Reads a whole file.
@@ -29,12 +31,43 @@ pub trait MigrationSource {
 #[derive(Clone, Debug)]
 pub struct FsSource {
     root: PathBuf,
+    /// The root, opened on first use: files are opened relative to it, which
+    /// spares the kernel walking the whole path again for each of thousands
+    /// of files. `None` when it cannot be opened (reads then go by path and
+    /// report their own errors).
+    #[cfg(unix)]
+    root_fd: std::sync::OnceLock<Option<std::sync::Arc<std::os::fd::OwnedFd>>>,
 }
 
 impl FsSource {
     /// A source rooted at `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            #[cfg(unix)]
+            root_fd: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Opens a file of the directory for reading.
+    fn open(&self, file: &Path) -> io::Result<std::fs::File> {
+        #[cfg(unix)]
+        {
+            use rustix::fs::{Mode, OFlags};
+            let root = self.root_fd.get_or_init(|| {
+                let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                rustix::fs::open(&self.root, flags, Mode::empty())
+                    .ok()
+                    .map(std::sync::Arc::new)
+            });
+            if let Some(root) = root {
+                let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+                return rustix::fs::openat(&**root, file, flags, Mode::empty())
+                    .map(std::fs::File::from)
+                    .map_err(io::Error::from);
+            }
+        }
+        std::fs::File::open(self.root.join(file))
     }
 }
 
@@ -61,7 +94,20 @@ impl MigrationSource for FsSource {
     }
 
     fn read(&self, file: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(self.root.join(file))
+        // `std::fs::read` first asks for the file's size, one more system call
+        // per file; migrations are small, and a status of thousands of them is
+        // mostly system calls, so read in chunks until the end instead.
+        let mut file = self.open(file)?;
+        let mut bytes = Vec::new();
+        let mut chunk = [0_u8; 16 * 1024];
+        loop {
+            match file.read(&mut chunk) {
+                Ok(0) => return Ok(bytes),
+                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 
