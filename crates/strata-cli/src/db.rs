@@ -61,8 +61,10 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Resolves the target from flags, `strata.toml`, `.env` and the environment, and connects.
-/// `set` is the command's already-loaded migrations (read only when the local
-/// database may need the Supabase stand-in and the command has not loaded them).
+/// `set` is given by commands that run the migrations' SQL: when the target is
+/// the local database and they use Supabase's schemas or roles, the Supabase
+/// stand-in is installed there first. Commands that only read history
+/// (`status`, `log`, `lint --pending`) pass `None`.
 pub async fn open(
     project: &Project,
     global: &Global,
@@ -99,10 +101,7 @@ pub async fn open(
         .await
         .map_err(|e| anyhow::anyhow!(target.redact(&e.to_string())))?;
     let needs_supabase = local_database
-        && match set {
-            Some(set) => crate::commands::verify::needs_supabase(project, set),
-            None => crate::commands::verify::needs_supabase(project, &project.load()),
-        };
+        && set.is_some_and(|set| crate::commands::verify::needs_supabase(project, set));
     if needs_supabase {
         strata_pg::setup::install_once(
             &client,

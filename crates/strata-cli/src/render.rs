@@ -103,9 +103,12 @@ fn source_line(path: &std::path::Path, line: u32) -> Option<String> {
 
 /// Prints a value as pretty JSON to stdout.
 pub fn json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    // Buffered: standard output flushes at every newline, and pretty JSON
+    // has one per field.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

@@ -61,6 +61,18 @@ pub enum State {
 }
 
 impl State {
+    /// The state's name, as in JSON output (`out-of-order`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Pending => "pending",
+            Self::OutOfOrder => "out-of-order",
+            Self::Modified => "modified",
+            Self::MissingFile => "missing-file",
+            Self::Failed => "failed",
+        }
+    }
+
     /// Whether this state makes `strata status` exit 1.
     pub fn is_problem(self) -> bool {
         matches!(
@@ -327,6 +339,23 @@ mod tests {
     use super::*;
     use crate::source::MemorySource;
     use std::path::Path;
+
+    #[test]
+    fn state_names_are_those_of_the_json_output() {
+        for state in [
+            State::Applied,
+            State::Pending,
+            State::OutOfOrder,
+            State::Modified,
+            State::MissingFile,
+            State::Failed,
+        ] {
+            assert_eq!(
+                serde_json::to_value(state).ok(),
+                Some(serde_json::Value::from(state.as_str()))
+            );
+        }
+    }
 
     fn set() -> MigrationSet {
         let source = MemorySource::new()

@@ -35,7 +35,7 @@ pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
         risks.retain(|r| files.contains(&r.file));
     }
     if args.pending {
-        let applied = applied_versions(&project, global, &set)?;
+        let applied = applied_versions(&project, global)?;
         let pending: BTreeSet<&PathBuf> = set
             .migrations
             .iter()
@@ -113,16 +113,9 @@ fn risk_report(
 fn applied_versions(
     project: &Project,
     global: &Global,
-    set: &strata_core::MigrationSet,
 ) -> anyhow::Result<BTreeSet<strata_core::Version>> {
     crate::db::runtime()?.block_on(async {
-        let db = crate::db::open(
-            project,
-            global,
-            &crate::args::LockArgs::default(),
-            Some(set),
-        )
-        .await?;
+        let db = crate::db::open(project, global, &crate::args::LockArgs::default(), None).await?;
         let records = db
             .migrator
             .history()

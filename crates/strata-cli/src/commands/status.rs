@@ -3,7 +3,8 @@
 use std::io::Write as _;
 
 use serde::Serialize;
-use strata_core::plan::{State, status};
+use strata_core::plan::{AppliedRecord, State, status};
+use strata_pg::PgError;
 
 use crate::Outcome;
 use crate::args::{Global, LockArgs};
@@ -31,90 +32,111 @@ struct Row<'a> {
 /// Runs `strata status`.
 pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     let project = Project::discover(global)?;
-    let set = db::load_files(&project)?;
-    db::runtime()?.block_on(async {
-        let db = db::open(&project, global, &LockArgs::default(), Some(&set)).await?;
-        let records = match db.migrator.history().await {
-            Ok(records) => records,
-            Err(e) => {
-                render::pg_error(&e, &|s| db.redact(s), render::Action::Other);
-                return Ok(Outcome::Failed);
-            }
-        };
-        let rows: Vec<Row<'_>> = status(&set, &records)
-            .into_iter()
-            .map(|r| Row {
-                version: r.version.to_string(),
-                name: r.name,
-                state: r.state,
-                file: r.migration.map(|m| m.up.file.as_path()),
-                applied_at: r.record.map(|x| x.applied_at.as_str()),
-                applied_by: r.record.map(|x| x.applied_by.as_str()),
-                duration_ms: r.record.map(|x| x.duration_ms),
-                down_changed: r.down_changed,
-            })
-            .collect();
-        let problems = rows.iter().filter(|r| r.state.is_problem()).count();
-        if global.json {
-            render::json(&serde_json::json!({
-                "database": db.target.display(),
-                "ok": problems == 0,
-                "migrations": rows,
-            }))?;
-        } else {
-            let mut out = anstream::stdout().lock();
-            writeln!(out, "database: {}", db.target.display())?;
-            if rows.is_empty() {
-                writeln!(out, "no migrations")?;
-            }
-            let width = rows
-                .iter()
-                .map(|r| r.version.len())
-                .max()
-                .unwrap_or(7)
-                .max(7);
+    // Reading the files and reading the history are independent, and with
+    // thousands of migrations each takes a while: the files are read on
+    // another thread while this one talks to the database.
+    let (set, history) = std::thread::scope(|scope| {
+        let files = scope.spawn(|| db::load_files(&project));
+        let history = read_history(&project, global);
+        let set = files
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (set, history)
+    });
+    // Problems with the files come first: they say why nothing else is shown.
+    let set = set?;
+    let (db, records) = history?;
+    let records = match records {
+        Ok(records) => records,
+        Err(e) => {
+            render::pg_error(&e, &|s| db.redact(s), render::Action::Other);
+            return Ok(Outcome::Failed);
+        }
+    };
+    let rows: Vec<Row<'_>> = status(&set, &records)
+        .into_iter()
+        .map(|r| Row {
+            version: r.version.to_string(),
+            name: r.name,
+            state: r.state,
+            file: r.migration.map(|m| m.up.file.as_path()),
+            applied_at: r.record.map(|x| x.applied_at.as_str()),
+            applied_by: r.record.map(|x| x.applied_by.as_str()),
+            duration_ms: r.record.map(|x| x.duration_ms),
+            down_changed: r.down_changed,
+        })
+        .collect();
+    let problems = rows.iter().filter(|r| r.state.is_problem()).count();
+    if global.json {
+        render::json(&serde_json::json!({
+            "database": db.target.display(),
+            "ok": problems == 0,
+            "migrations": rows,
+        }))?;
+    } else {
+        // Buffered: one write for the table, not one per row.
+        let mut out = std::io::BufWriter::new(anstream::stdout().lock());
+        writeln!(out, "database: {}", db.target.display())?;
+        if rows.is_empty() {
+            writeln!(out, "no migrations")?;
+        }
+        let width = rows
+            .iter()
+            .map(|r| r.version.len())
+            .max()
+            .unwrap_or(7)
+            .max(7);
+        writeln!(
+            out,
+            "{:<width$}  {:<12}  {:<20}  {:<12}  {:>9}  NAME",
+            "VERSION", "STATE", "APPLIED AT", "BY", "TOOK"
+        )?;
+        for r in &rows {
+            let took = r
+                .duration_ms
+                .map(|ms| format!("{ms} ms"))
+                .unwrap_or_default();
+            let note = if r.down_changed {
+                "  (down section edited since apply)"
+            } else {
+                ""
+            };
             writeln!(
                 out,
-                "{:<width$}  {:<12}  {:<20}  {:<12}  {:>9}  NAME",
-                "VERSION", "STATE", "APPLIED AT", "BY", "TOOK"
-            )?;
-            for r in &rows {
-                let state = serde_json::to_value(r.state)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                let took = r
-                    .duration_ms
-                    .map(|ms| format!("{ms} ms"))
-                    .unwrap_or_default();
-                let note = if r.down_changed {
-                    "  (down section edited since apply)"
-                } else {
-                    ""
-                };
-                writeln!(
-                    out,
-                    "{:<width$}  {:<12}  {:<20}  {:<12}  {:>9}  {}{note}",
-                    r.version,
-                    state,
-                    r.applied_at.unwrap_or(""),
-                    r.applied_by.unwrap_or(""),
-                    took,
-                    r.name
-                )?;
-            }
-            let pending = rows.iter().filter(|r| r.state == State::Pending).count();
-            writeln!(
-                out,
-                "\n{} applied, {pending} pending, {} needing attention",
-                rows.iter().filter(|r| r.state == State::Applied).count(),
-                problems
+                "{:<width$}  {:<12}  {:<20}  {:<12}  {:>9}  {}{note}",
+                r.version,
+                r.state.as_str(),
+                r.applied_at.unwrap_or(""),
+                r.applied_by.unwrap_or(""),
+                took,
+                r.name
             )?;
         }
-        Ok(if problems > 0 {
-            Outcome::Failed
-        } else {
-            Outcome::Success
-        })
+        let pending = rows.iter().filter(|r| r.state == State::Pending).count();
+        writeln!(
+            out,
+            "\n{} applied, {pending} pending, {} needing attention",
+            rows.iter().filter(|r| r.state == State::Applied).count(),
+            problems
+        )?;
+        out.flush()?;
+    }
+    Ok(if problems > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Connects and reads the history; the outer error is a failure to connect,
+/// the inner one a failure to read.
+fn read_history(
+    project: &Project,
+    global: &Global,
+) -> anyhow::Result<(db::Db, Result<Vec<AppliedRecord>, PgError>)> {
+    db::runtime()?.block_on(async {
+        let db = db::open(project, global, &LockArgs::default(), None).await?;
+        let records = db.migrator.history().await;
+        Ok((db, records))
     })
 }
