@@ -26,9 +26,10 @@ pub(crate) struct RawSection {
     pub text: String,
     /// The file line of the first line of `text`.
     pub first_line: u32,
-    /// Per line of `text`, how many characters were removed from its start
-    /// (uncommented `-- ROLLBACK:` blocks); empty when none were.
-    pub col_shift: Vec<u32>,
+    /// Per line of `text`, what was cut from the start of the file's line
+    /// (uncommented `-- ROLLBACK:` blocks: `-- `, or a whole directive line);
+    /// empty when nothing was.
+    pub line_prefixes: Vec<String>,
     pub directives: Directives,
 }
 
@@ -280,7 +281,7 @@ fn sections(
         let section = RawSection {
             text: text[start..end].to_owned(),
             first_line: lines[idx].number + 1,
-            col_shift: Vec::new(),
+            line_prefixes: Vec::new(),
             directives: Directives {
                 no_transaction,
                 ..Directives::default()
@@ -361,8 +362,7 @@ fn rollback_block(
     let shift = marker_text.len() - inline.len();
     down.text.push_str(inline);
     down.text.push('\n');
-    down.col_shift
-        .push(u32::try_from(marker_text[..shift].chars().count()).unwrap_or(u32::MAX));
+    down.line_prefixes.push(marker_text[..shift].to_owned());
     for line in &lines[marker + 1..] {
         let trimmed = line.text.trim_start();
         if let Some(body) = trimmed.strip_prefix("--") {
@@ -370,11 +370,10 @@ fn rollback_block(
                 let body = body.strip_prefix(' ').unwrap_or(body);
                 let removed = line.text.len() - body.len();
                 down.text.push_str(body);
-                down.col_shift
-                    .push(u32::try_from(line.text[..removed].chars().count()).unwrap_or(u32::MAX));
+                down.line_prefixes.push(line.text[..removed].to_owned());
             } else {
                 // A directive line inside the block: keep the line count.
-                down.col_shift.push(0);
+                down.line_prefixes.push(line.text.to_owned());
             }
         } else {
             if !trimmed.is_empty() {
@@ -389,7 +388,7 @@ fn rollback_block(
                     ),
                 ));
             }
-            down.col_shift.push(0);
+            down.line_prefixes.push(line.text.to_owned());
         }
         down.text.push('\n');
     }
@@ -488,7 +487,7 @@ mod tests {
         let down = p.down.unwrap_or_default();
         assert_eq!(down.text, "\ndrop table t;\n  -- a comment\n");
         assert_eq!(down.first_line, 2);
-        assert_eq!(down.col_shift, vec![12, 3, 3]);
+        assert_eq!(down.line_prefixes, ["-- ROLLBACK:", "-- ", "-- "]);
     }
 
     #[test]

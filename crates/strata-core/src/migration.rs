@@ -53,9 +53,9 @@ pub struct Section {
     pub text: String,
     /// The file line on which `text` starts.
     pub first_line: u32,
-    /// Characters removed from the start of each line (uncommented blocks).
+    /// What was cut from the start of each file line (uncommented blocks).
     #[serde(skip)]
-    col_shift: Vec<u32>,
+    line_prefixes: Vec<String>,
     /// Directives in force: the file's, then the section's own.
     pub directives: Directives,
     /// SHA-256 of `text`.
@@ -70,7 +70,7 @@ impl Section {
             directives: Directives::merged(file_directives, &raw.directives),
             text: raw.text,
             first_line: raw.first_line,
-            col_shift: raw.col_shift,
+            line_prefixes: raw.line_prefixes,
         }
     }
 
@@ -86,7 +86,7 @@ impl Section {
             },
             text,
             first_line: 1,
-            col_shift: Vec::new(),
+            line_prefixes: Vec::new(),
         }
     }
 
@@ -100,12 +100,29 @@ impl Section {
         let line_index = before.bytes().filter(|&b| b == b'\n').count();
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count();
-        let shift = self.col_shift.get(line_index).copied().unwrap_or(0);
+        let shift = self
+            .line_prefixes
+            .get(line_index)
+            .map_or(0, |prefix| prefix.chars().count());
         let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         (
             self.first_line.saturating_add(to_u32(line_index)),
-            to_u32(column).saturating_add(shift).saturating_add(1),
+            to_u32(column)
+                .saturating_add(to_u32(shift))
+                .saturating_add(1),
         )
+    }
+
+    /// File line `line` (1-based, as [`Section::position`] gives) as written
+    /// in the file, when it belongs to this section: an uncommented
+    /// `-- ROLLBACK:` block's line with its comment prefix back.
+    pub fn file_line(&self, line: u32) -> Option<String> {
+        let index = usize::try_from(line.checked_sub(self.first_line)?).ok()?;
+        let body = self.text.split('\n').nth(index)?;
+        Some(match self.line_prefixes.get(index) {
+            Some(prefix) => format!("{prefix}{body}"),
+            None => body.to_owned(),
+        })
     }
 
     /// Whether the section holds no SQL (only whitespace and comments).
@@ -716,6 +733,32 @@ mod tests {
             .with("notes.sql", "select 1;\n")
             .with("up/0403_dirs.sql", "select 1;\n")
             .with("down/0403_dirs.sql", "select 2;\n")
+    }
+
+    #[test]
+    fn positions_and_file_lines_agree_in_an_uncommented_rollback_block() {
+        let file = "create table t (id int);\n-- ROLLBACK: drop index i;\n  --   drop tabel t;\n-- strata:allow x -- why\n";
+        let source = MemorySource::new().with("0001_t.sql", file);
+        let set = load(&source, Path::new("m"));
+        let down = set.migrations[0].down.as_ref().expect("a down section");
+        let file_lines: Vec<&str> = file.lines().collect();
+        for (needle, line) in [("drop index", 2), ("tabel", 3)] {
+            let offset = down.text.find(needle).expect("in the down text");
+            let (l, column) = down.position(offset);
+            assert_eq!(l, line);
+            let written = down.file_line(l).expect("a line of the section");
+            assert_eq!(written, file_lines[usize::try_from(l - 1).unwrap_or(0)]);
+            let at: String = written
+                .chars()
+                .skip(usize::try_from(column - 1).unwrap_or(0))
+                .take(needle.len())
+                .collect();
+            assert_eq!(at, needle);
+        }
+        assert_eq!(down.file_line(4).as_deref(), Some(file_lines[3]));
+        assert_eq!(down.file_line(1), None);
+        let up = &set.migrations[0].up;
+        assert_eq!(up.file_line(1).as_deref(), Some(file_lines[0]));
     }
 
     #[test]

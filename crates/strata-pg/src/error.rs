@@ -71,7 +71,7 @@ pub struct MigrationFailure {
     /// 1-based column, with `line`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
-    /// The source line the error points at.
+    /// The file's line the error points at, as written there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_line: Option<String>,
     /// What the server said.

@@ -1197,10 +1197,7 @@ fn locate(
         Some((l, c)) => (Some(l), Some(c)),
         None => (None, None),
     };
-    let source_line = location.and_then(|(l, _)| {
-        let index = usize::try_from(l.checked_sub(section.first_line)?).ok()?;
-        section.text.lines().nth(index).map(str::to_owned)
-    });
+    let source_line = location.and_then(|(l, _)| section.file_line(l));
     MigrationFailure {
         version: m.version.to_string(),
         name: m.name.clone(),
@@ -1234,11 +1231,7 @@ fn set_location(failure: &mut MigrationFailure, section: &Section, offset: usize
     let (line, column) = section.position(offset);
     failure.line = Some(line);
     failure.column = Some(column);
-    failure.source_line = line
-        .checked_sub(section.first_line)
-        .and_then(|i| usize::try_from(i).ok())
-        .and_then(|i| section.text.lines().nth(i))
-        .map(str::to_owned);
+    failure.source_line = section.file_line(line);
 }
 
 /// strata's advice for the usual SQLSTATEs.

@@ -224,6 +224,34 @@ async fn rollback_uses_the_down_stored_in_history_when_the_file_is_gone() {
 }
 
 #[tokio::test]
+async fn an_error_in_a_rollback_block_points_at_the_commented_line_as_written() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let set = set(&[(
+        "0001_a.sql",
+        "create table a (id int);\n-- ROLLBACK:\n--   drop table a;\n--   select * from gone;\n",
+    )]);
+    let report = m
+        .migrate(&set, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let report = m
+        .rollback(&set, &RollbackTarget::Steps(1), &mut Quiet)
+        .await;
+    let Some(PgError::Migration(failure)) = report.error else {
+        panic!("expected a migration failure, got {:?}", report.error);
+    };
+    assert_eq!(failure.section, "down");
+    assert_eq!(failure.error.sqlstate, "42P01");
+    assert_eq!((failure.line, failure.column), (Some(4), Some(20)));
+    let line = failure.source_line.unwrap_or_default();
+    assert_eq!(line, "--   select * from gone;");
+    // The column counts in the line as written: it falls on the missing table.
+    assert!(line[19..].starts_with("gone"), "{line}");
+    assert_eq!(scalar(&m, "select to_regclass('a')::text").await, "a");
+}
+
+#[tokio::test]
 async fn settings_and_directives_become_set_local_timeouts() {
     let cluster = cluster();
     let mut m = migrator(&cluster, "postgres", Settings::default()).await;
