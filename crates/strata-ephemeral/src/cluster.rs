@@ -2,7 +2,9 @@
 //!
 //! A cluster lives in a temporary directory of its own: `data/` (the data directory, copied
 //! from the cached template), `socket/` (the unix socket) and `postgres.log` (the server's
-//! stdout and stderr). Dropping the [`Cluster`] stops the server and deletes the directory.
+//! stdout and stderr), and `owner` (the process that made it). Dropping the [`Cluster`]
+//! stops the server and deletes the directory; a cluster whose process died without
+//! dropping it is cleared by the next start in the same place (see `reap.rs`).
 
 use std::ffi::OsString;
 use std::fmt;
@@ -20,6 +22,7 @@ use nix::unistd::Pid;
 
 use crate::fsutil::{chown_tree, copy_tree, first_unsearchable, set_mode};
 use crate::process::{combined_output, command, log_tail, spawn_retrying};
+use crate::reap;
 use crate::template::{self, Spec, default_cache_dir, initdb_args, run_initdb, usable_cache_dir};
 use crate::user::server_user;
 use crate::{Error, OsUser, PgBinaries, PgVersion};
@@ -212,8 +215,10 @@ impl ClusterBuilder {
                 user: user.name().to_owned(),
             });
         }
+        // Clusters left behind by processes that died without dropping theirs.
+        reap::reap(&parent);
         let root = tempfile::Builder::new()
-            .prefix("strata-pg-")
+            .prefix(reap::DIR_PREFIX)
             .tempdir_in(&parent)
             .map_err(|e| Error::io("create a directory in", &parent, e))?
             .keep();
@@ -223,6 +228,7 @@ impl ClusterBuilder {
             child: None,
             removed: false,
         };
+        reap::record_owner(&root).map_err(|e| Error::io("write the owner file of", &root, e))?;
         let data_dir = root.join("data");
         let socket_dir = root.join("socket");
         let log_file = root.join("postgres.log");

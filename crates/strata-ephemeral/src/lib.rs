@@ -3,8 +3,10 @@
 //! [`Cluster::builder`] finds the server binaries ([`PgBinaries`]), copies a cached template
 //! data directory made once by `initdb`, and starts a server on a unix socket and a free TCP
 //! port of `127.0.0.1`, tuned for speed rather than durability. Dropping the [`Cluster`] stops
-//! the server and deletes its files. When this process is root, the server runs as an
-//! unprivileged user, since PostgreSQL refuses to run as root.
+//! the server and deletes its files; when the process dies without dropping it (SIGKILL), the
+//! next cluster started in the same directory stops that server and deletes its files. When
+//! this process is root, the server runs as an unprivileged user, since PostgreSQL refuses to
+//! run as root.
 //!
 //! Environment variables:
 //! - `PG_BIN`: the directory holding `initdb` and `postgres`, instead of searching
@@ -37,6 +39,7 @@ mod error;
 mod fsutil;
 mod local;
 mod process;
+mod reap;
 pub mod supabase;
 mod template;
 mod user;

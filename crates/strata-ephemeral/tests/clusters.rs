@@ -5,11 +5,11 @@
 //! cover the non-root path too.
 
 use std::fs;
-use std::io::ErrorKind;
+use std::io::{BufRead as _, BufReader, ErrorKind, Write as _};
 use std::os::unix::fs::{MetadataExt, PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
@@ -243,6 +243,77 @@ fn two_clusters_as_an_unprivileged_process() {
         stdout.contains(&format!("running as uid {}", nobody.uid)) && stdout.contains("1 passed"),
         "the inner test did not run as nobody:\n{stdout}\n{stderr}"
     );
+}
+
+/// Run by [`a_cluster_whose_process_was_killed_is_cleared_by_the_next_start`]: starts a
+/// cluster where it is told, says where, and waits to be killed; harmless on its own.
+#[test]
+#[ignore = "run and killed by a_cluster_whose_process_was_killed_is_cleared_by_the_next_start"]
+fn killed_owner_inner() {
+    let Some(parent) = std::env::var_os("STRATA_TEST_KILLED_PARENT") else {
+        return;
+    };
+    let cluster = Cluster::builder()
+        .temp_dir(parent)
+        .start()
+        .expect("start a cluster");
+    println!("cluster {} {}", cluster.pid(), cluster.data_dir().display());
+    std::io::stdout().flush().expect("flush");
+    thread::sleep(Duration::from_secs(120));
+}
+
+#[test]
+fn a_cluster_whose_process_was_killed_is_cleared_by_the_next_start() {
+    let parent = open_tempdir();
+    let exe = std::env::current_exe().expect("current exe");
+    let mut owner = Command::new(&exe)
+        .args(["--ignored", "--exact", "killed_owner_inner", "--nocapture"])
+        .env("STRATA_TEST_KILLED_PARENT", parent.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run the owner");
+    let stdout = owner.stdout.take().expect("its stdout");
+    let said = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.starts_with("cluster "));
+    owner.kill().expect("kill the owner");
+    owner.wait().expect("wait for the owner");
+    let said = said.expect("the owner started a cluster");
+    let mut words = said.split(' ').skip(1);
+    let pid: u32 = words.next().and_then(|p| p.parse().ok()).expect("a pid");
+    let data_dir = PathBuf::from(words.next().expect("a data directory"));
+    let root = data_dir
+        .parent()
+        .expect("the cluster's directory")
+        .to_owned();
+    // SIGKILL: nothing was dropped, the server still runs.
+    assert!(is_alive(pid), "the orphaned server should still run");
+    assert!(data_dir.exists());
+
+    let next = Cluster::builder()
+        .temp_dir(parent.path())
+        .start()
+        .expect("start the next cluster");
+    select_one(&next);
+    assert!(!root.exists(), "{} was not removed", root.display());
+    assert!(
+        !is_alive(pid) || proc_state(pid) == "Z",
+        "the orphaned server {pid} still runs"
+    );
+    // The new cluster is its own and is left alone.
+    assert!(next.data_dir().exists());
+    next.stop().expect("stop");
+}
+
+/// The state letter of a process (`Z` for a zombie), from `/proc`.
+fn proc_state(pid: u32) -> String {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().next())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Template directories in `cache`, sorted; hidden entries (builds in progress) are excluded.
