@@ -153,9 +153,7 @@ pub fn load_valid(project: &Project) -> anyhow::Result<MigrationSet> {
     let problems = strata_sql::check::validate(&set);
     if problems.iter().any(strata_core::Problem::is_error) {
         let mut out = anstream::stderr().lock();
-        for problem in &problems {
-            crate::render::problem(&mut out, problem)?;
-        }
+        crate::render::problems(&mut out, &problems)?;
         return Err(usage(format!(
             "{} has problems (listed above); nothing was run (see `strata validate`)",
             set.dir.display()
@@ -186,9 +184,7 @@ pub fn load_files(project: &Project) -> anyhow::Result<MigrationSet> {
     let set = project.load();
     if set.has_errors() {
         let mut out = anstream::stderr().lock();
-        for problem in set.problems.iter().filter(|p| p.is_error()) {
-            crate::render::problem(&mut out, problem)?;
-        }
+        crate::render::problems(&mut out, set.problems.iter().filter(|p| p.is_error()))?;
         return Err(usage(format!(
             "{} has problems (listed above); see `strata validate`",
             set.dir.display()

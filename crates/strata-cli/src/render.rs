@@ -1,6 +1,7 @@
 //! Rendering results for people (text, coloured on a terminal) and machines (JSON).
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use anstyle::{AnsiColor, Style};
 use strata_core::{Problem, Severity};
@@ -27,78 +28,134 @@ pub fn success(message: &str) {
     let _ = writeln!(out, "{GREEN}{message}{GREEN:#}");
 }
 
-/// Prints a problem like a compiler diagnostic, with the source line when known.
-pub fn problem(out: &mut impl std::io::Write, problem: &Problem) -> std::io::Result<()> {
-    lint_problem(out, problem, problem.code.as_str(), 1)
+/// One diagnostic to print like a compiler's: a problem of the files or a lint finding.
+pub struct Diagnostic<'a> {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The label in brackets: a problem code or a lint rule's name.
+    pub code: &'a str,
+    /// What is wrong.
+    pub message: &'a str,
+    /// Where.
+    pub file: &'a Path,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column (in characters), with `line`.
+    pub column: Option<u32>,
+    /// How many characters to underline from `column`.
+    pub span_chars: usize,
+    /// What to do about it.
+    pub help: Option<&'a str>,
 }
 
-/// Like [`problem`], labelled with `code` (a lint rule's name, say).
-pub fn lint_problem(
+impl<'a> From<&'a Problem> for Diagnostic<'a> {
+    fn from(problem: &'a Problem) -> Self {
+        Self {
+            severity: problem.severity,
+            code: problem.code.as_str(),
+            message: &problem.message,
+            file: &problem.file,
+            line: problem.line,
+            column: problem.column,
+            span_chars: 1,
+            help: problem.help.as_deref(),
+        }
+    }
+}
+
+/// Prints problems like compiler diagnostics, with their source lines.
+pub fn problems<'a>(
     out: &mut impl std::io::Write,
-    problem: &Problem,
-    code: &str,
-    span_chars: usize,
+    problems: impl IntoIterator<Item = &'a Problem>,
 ) -> std::io::Result<()> {
-    let (label, style) = match problem.severity {
-        Severity::Error => ("error", RED),
-        Severity::Warning => ("warning", YELLOW),
-    };
-    writeln!(
-        out,
-        "{style}{label}[{code}]{style:#}{BOLD}: {}{BOLD:#}",
-        problem.message
-    )?;
-    let mut location = problem.file.display().to_string();
-    if let Some(line) = problem.line {
-        location.push_str(&format!(":{line}"));
-        if let Some(column) = problem.column {
-            location.push_str(&format!(":{column}"));
-        }
+    let mut printer = Diagnostics::default();
+    for problem in problems {
+        printer.print(out, &problem.into())?;
     }
-    writeln!(out, "  {BLUE}-->{BLUE:#} {location}")?;
-    if let Some(line) = problem.line
-        && let Some(source) = source_line(&problem.file, line)
-    {
-        let number = line.to_string();
-        let pad = " ".repeat(number.len());
-        writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
-        writeln!(out, "  {BLUE}{number} |{BLUE:#} {source}")?;
-        if let Some(column) = problem.column {
-            let indent: String = source
-                .chars()
-                .take(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            // Underline the span, up to the end of this line.
-            let rest = source
-                .chars()
-                .skip(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
-                .collect::<String>();
-            let width = span_chars.clamp(1, rest.trim_end().chars().count().max(1));
-            let marks = "^".repeat(width);
-            writeln!(
-                out,
-                "  {pad} {BLUE}|{BLUE:#} {indent}{style}{marks}{style:#}"
-            )?;
-        } else {
-            writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
-        }
-    }
-    if let Some(help) = &problem.help {
-        writeln!(out, "  {BLUE}= help:{BLUE:#} {help}")?;
-    }
-    writeln!(out)
+    Ok(())
 }
 
-/// The text of one line of a file, if it can be read.
-fn source_line(path: &std::path::Path, line: u32) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let content = text
-        .lines()
-        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
-    Some(content.trim_end_matches('\r').to_owned())
+/// Prints diagnostics, reading each file once for the source lines it shows
+/// (diagnostics come sorted by file, so the last file read is kept).
+#[derive(Default)]
+pub struct Diagnostics {
+    file: Option<(PathBuf, Option<String>)>,
+}
+
+impl Diagnostics {
+    /// Prints one diagnostic, with the source line when known.
+    pub fn print(
+        &mut self,
+        out: &mut impl std::io::Write,
+        d: &Diagnostic<'_>,
+    ) -> std::io::Result<()> {
+        let (label, style) = match d.severity {
+            Severity::Error => ("error", RED),
+            Severity::Warning => ("warning", YELLOW),
+        };
+        writeln!(
+            out,
+            "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}",
+            d.code, d.message
+        )?;
+        let mut location = d.file.display().to_string();
+        if let Some(line) = d.line {
+            location.push_str(&format!(":{line}"));
+            if let Some(column) = d.column {
+                location.push_str(&format!(":{column}"));
+            }
+        }
+        writeln!(out, "  {BLUE}-->{BLUE:#} {location}")?;
+        if let Some(line) = d.line
+            && let Some(source) = self.source_line(d.file, line)
+        {
+            let number = line.to_string();
+            let pad = " ".repeat(number.len());
+            writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
+            writeln!(out, "  {BLUE}{number} |{BLUE:#} {source}")?;
+            if let Some(column) = d.column {
+                let before = usize::try_from(column.saturating_sub(1)).unwrap_or(0);
+                let indent: String = source
+                    .chars()
+                    .take(before)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                // Underline the span, up to the end of this line.
+                let rest = source.chars().skip(before).collect::<String>();
+                let width = d
+                    .span_chars
+                    .clamp(1, rest.trim_end().chars().count().max(1));
+                let marks = "^".repeat(width);
+                writeln!(
+                    out,
+                    "  {pad} {BLUE}|{BLUE:#} {indent}{style}{marks}{style:#}"
+                )?;
+            } else {
+                writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
+            }
+        }
+        if let Some(help) = d.help {
+            writeln!(out, "  {BLUE}= help:{BLUE:#} {help}")?;
+        }
+        writeln!(out)
+    }
+
+    /// The text of one line of a file, if it can be read.
+    fn source_line(&mut self, path: &Path, line: u32) -> Option<String> {
+        if self.file.as_ref().is_none_or(|(read, _)| read != path) {
+            let text = std::fs::read(path).ok().map(|bytes| {
+                let text = String::from_utf8_lossy(&bytes);
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                text.to_owned()
+            });
+            self.file = Some((path.to_owned(), text));
+        }
+        let text = self.file.as_ref()?.1.as_deref()?;
+        let content = text
+            .lines()
+            .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+        Some(content.trim_end_matches('\r').to_owned())
+    }
 }
 
 /// Prints a value as pretty JSON to stdout.
@@ -235,4 +292,41 @@ fn write_pg_error(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::ProblemCode;
+
+    #[test]
+    fn diagnostics_show_the_line_of_their_own_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let a = dir.path().join("a.sql");
+        let b = dir.path().join("b.sql");
+        std::fs::write(&a, "select 1;\nselect a2;\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&b, "\u{feff}select b1;\r\nselect b2;\r\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let at = |file: &Path, line: u32| {
+            Problem::error(ProblemCode::SyntaxError, file, "bad").at(line, Some(8))
+        };
+        let mut out = Vec::new();
+        problems(
+            &mut out,
+            &[at(&a, 2), at(&a, 1), at(&b, 2), at(&b, 1), at(&a, 9)],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let text = anstream::adapter::strip_str(&String::from_utf8_lossy(&out)).to_string();
+        let shown: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once(" | ").map(|(_, source)| source))
+            .filter(|source| source.starts_with("select"))
+            .collect();
+        assert_eq!(
+            shown,
+            ["select a2;", "select 1;", "select b2;", "select b1;"],
+            "{text}"
+        );
+        assert!(text.contains("       ^"), "{text}");
+    }
 }

@@ -157,21 +157,26 @@ fn changed_files(reference: &str) -> anyhow::Result<BTreeSet<PathBuf>> {
 }
 
 fn human(violations: &[Violation]) -> anyhow::Result<()> {
-    let mut out = anstream::stdout().lock();
+    let mut out = std::io::BufWriter::new(anstream::stdout().lock());
+    let mut printer = render::Diagnostics::default();
     for v in violations {
-        let problem = strata_core::Problem {
-            code: strata_core::ProblemCode::SyntaxError,
-            severity: match v.severity {
-                Severity::Error => strata_core::Severity::Error,
-                Severity::Warning => strata_core::Severity::Warning,
+        let help = format!("{}\n    see {DOCS}/{}", v.help, v.rule.doc_path());
+        printer.print(
+            &mut out,
+            &render::Diagnostic {
+                severity: match v.severity {
+                    Severity::Error => strata_core::Severity::Error,
+                    Severity::Warning => strata_core::Severity::Warning,
+                },
+                code: v.rule.name(),
+                message: &v.message,
+                file: &v.file,
+                line: Some(v.line),
+                column: Some(v.column),
+                span_chars: v.length,
+                help: Some(&help),
             },
-            file: v.file.clone(),
-            line: Some(v.line),
-            column: Some(v.column),
-            message: v.message.clone(),
-            help: Some(format!("{}\n    see {DOCS}/{}", v.help, v.rule.doc_path())),
-        };
-        render::lint_problem(&mut out, &problem, v.rule.name(), v.length)?;
+        )?;
     }
     let errors = violations
         .iter()
@@ -188,6 +193,7 @@ fn human(violations: &[Violation]) -> anyhow::Result<()> {
             render::plural(errors, "error"),
             render::plural(warnings, "warning")
         )?;
+        out.flush()?;
     }
     Ok(())
 }

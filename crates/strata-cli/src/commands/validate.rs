@@ -66,9 +66,7 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
         })?;
     } else {
         let mut out = anstream::stdout().lock();
-        for problem in &problems {
-            render::problem(&mut out, problem)?;
-        }
+        render::problems(&mut out, &problems)?;
         let count = render::plural(set.migrations.len(), "migration");
         let dir = set.dir.display();
         if problems.is_empty() {
