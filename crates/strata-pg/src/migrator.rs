@@ -72,6 +72,8 @@ pub enum Direction {
 pub trait Progress {
     /// The lock is held by someone else; strata waits.
     fn lock_waiting(&mut self, _holder: Option<&LockHolder>) {}
+    /// The lock is held and the plan made: this many migrations will run.
+    fn planned(&mut self, _count: usize) {}
     /// A migration starts.
     fn started(&mut self, _migration: &Migration, _direction: Direction) {}
     /// A migration finished.
@@ -375,6 +377,7 @@ impl Migrator {
         if !plan.blockers.is_empty() {
             return Err(PgError::Blocked(plan.blockers));
         }
+        progress.planned(plan.apply.len());
         for migration in plan.apply {
             progress.started(migration, Direction::Up);
             let started = Instant::now();
@@ -737,12 +740,37 @@ END $strata$;\n",
         target: &RollbackTarget,
         progress: &mut dyn Progress,
     ) -> RunReport {
+        self.rollback_checked(set, target, None, progress).await
+    }
+
+    /// [`Migrator::rollback`] of exactly the versions a person confirmed from
+    /// [`Migrator::rollback_plan`]: if, once the lock is held, the plan is not
+    /// those versions any more (someone migrated or rolled back meanwhile),
+    /// nothing is rolled back.
+    pub async fn rollback_confirmed(
+        &mut self,
+        set: &MigrationSet,
+        target: &RollbackTarget,
+        confirmed: &[Version],
+        progress: &mut dyn Progress,
+    ) -> RunReport {
+        self.rollback_checked(set, target, Some(confirmed), progress)
+            .await
+    }
+
+    async fn rollback_checked(
+        &mut self,
+        set: &MigrationSet,
+        target: &RollbackTarget,
+        confirmed: Option<&[Version]>,
+        progress: &mut dyn Progress,
+    ) -> RunReport {
         let mut report = RunReport {
             done: Vec::new(),
             error: None,
         };
         if let Err(e) = self
-            .rollback_inner(set, target, progress, &mut report)
+            .rollback_inner(set, target, confirmed, progress, &mut report)
             .await
         {
             report.error = Some(e);
@@ -826,11 +854,31 @@ END $strata$;\n",
         &mut self,
         set: &MigrationSet,
         target: &RollbackTarget,
+        confirmed: Option<&[Version]>,
         progress: &mut dyn Progress,
         report: &mut RunReport,
     ) -> Result<(), PgError> {
         self.lock(progress).await?;
         let plan = self.rollback_plan(set, target).await?;
+        if let Some(confirmed) = confirmed {
+            let now: Vec<&Version> = plan.iter().map(|(record, _)| &record.version).collect();
+            if !now.iter().copied().eq(confirmed) {
+                let list = |versions: &mut dyn Iterator<Item = &Version>| {
+                    let names: Vec<String> = versions.map(ToString::to_string).collect();
+                    if names.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                };
+                return Err(PgError::Refused(format!(
+                    "the history changed since the rollback was confirmed (it would now undo {} instead of {}): nothing was rolled back; run the command again to see the new plan",
+                    list(&mut now.into_iter()),
+                    list(&mut confirmed.iter())
+                )));
+            }
+        }
+        progress.planned(plan.len());
         for (_, migration) in plan {
             let Some(m) = migration else { continue };
             progress.started(&m, Direction::Down);

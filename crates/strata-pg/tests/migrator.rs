@@ -251,6 +251,101 @@ async fn an_error_in_a_rollback_block_points_at_the_commented_line_as_written() 
     assert_eq!(scalar(&m, "select to_regclass('a')::text").await, "a");
 }
 
+/// Records what a run reports.
+#[derive(Default)]
+struct Recorded {
+    planned: Vec<usize>,
+    started: Vec<String>,
+}
+
+impl strata_pg::Progress for Recorded {
+    fn planned(&mut self, count: usize) {
+        self.planned.push(count);
+    }
+    fn started(&mut self, migration: &strata_core::Migration, _: strata_pg::Direction) {
+        self.started.push(migration.version.to_string());
+    }
+}
+
+#[tokio::test]
+async fn a_confirmed_rollback_refuses_when_the_history_changed_since() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let file = |v: &str| {
+        (
+            format!("000{v}_t{v}.sql"),
+            format!(
+                "-- strata:up\ncreate table t{v} (id int);\n-- strata:down\ndrop table t{v};\n"
+            ),
+        )
+    };
+    let files: Vec<(String, String)> = ["1", "2", "3"].iter().map(|v| file(v)).collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let two = set(&borrowed[..2]);
+    let three = set(&borrowed);
+    let mut progress = Recorded::default();
+    let report = m
+        .migrate(&two, &MigrateOptions::default(), &mut progress)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(progress.planned, [2]);
+
+    // A person is shown "roll back 0002" ...
+    let shown: Vec<strata_core::Version> = m
+        .rollback_plan(&two, &RollbackTarget::Steps(1))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|(record, _)| record.version)
+        .collect();
+    assert_eq!(shown.len(), 1);
+    // ... while someone else applies 0003; the confirmed rollback then undoes nothing.
+    let report = m
+        .migrate(&three, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let mut progress = Recorded::default();
+    let report = m
+        .rollback_confirmed(&three, &RollbackTarget::Steps(1), &shown, &mut progress)
+        .await;
+    let Some(PgError::Refused(message)) = &report.error else {
+        panic!("expected a refusal, got {:?}", report.error);
+    };
+    assert!(message.contains("0003 instead of 0002"), "{message}");
+    assert!(report.done.is_empty() && progress.started.is_empty());
+    assert_eq!(scalar(&m, "select to_regclass('t3')::text").await, "t3");
+
+    // Confirmed against the current plan, it runs.
+    let mut progress = Recorded::default();
+    let report = m
+        .rollback_confirmed(
+            &three,
+            &RollbackTarget::Steps(2),
+            &[
+                strata_core::Version::parse("3").unwrap_or_else(|e| panic!("{e}")),
+                strata_core::Version::parse("2").unwrap_or_else(|e| panic!("{e}")),
+            ],
+            &mut progress,
+        )
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(progress.planned, [2]);
+    assert_eq!(progress.started, ["0003", "0002"]);
+    assert_eq!(scalar(&m, "select to_regclass('t2')::text").await, "");
+    // The lock was released after the refusal and after the run.
+    assert_eq!(
+        scalar(
+            &m,
+            "select count(*) from pg_locks where locktype = 'advisory'"
+        )
+        .await,
+        "0"
+    );
+}
+
 #[tokio::test]
 async fn settings_and_directives_become_set_local_timeouts() {
     let cluster = cluster();

@@ -32,6 +32,10 @@ impl Progress for Lines {
         };
     }
 
+    fn planned(&mut self, count: usize) {
+        self.total = count;
+    }
+
     fn started(&mut self, migration: &Migration, direction: Direction) {
         // On a terminal, show what is running now; the finished line replaces it.
         if !self.quiet && std::io::stdout().is_terminal() {
@@ -201,15 +205,9 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
             }
             return Ok(Outcome::Success);
         }
-        let total = db
-            .migrator
-            .plan(&set, &options)
-            .await
-            .map(|p| p.len())
-            .unwrap_or(0);
         let mut lines = Lines {
             quiet: global.json,
-            total,
+            total: 0,
             count: 0,
         };
         let report = db.migrator.migrate(&set, &options, &mut lines).await;

@@ -106,7 +106,13 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
             total: plan.len(),
             count: 0,
         };
-        let report = db.migrator.rollback(&set, &target, &mut lines).await;
+        // What runs is what was shown (and confirmed), or nothing.
+        let shown: Vec<strata_core::Version> =
+            plan.iter().map(|(record, _)| record.version.clone()).collect();
+        let report = db
+            .migrator
+            .rollback_confirmed(&set, &target, &shown, &mut lines)
+            .await;
         if global.json {
             render::json(&serde_json::json!({
                 "ok": report.error.is_none(),
