@@ -20,3 +20,28 @@ pub use migrator::{
     Direction, Done, MigrateOptions, Migrator, Progress, Quiet, Repair, RollbackTarget, RunReport,
     Settings,
 };
+
+/// The long-running futures can move between threads (a multi-threaded runtime's
+/// `tokio::spawn`): a compile-time check.
+#[cfg(test)]
+#[expect(dead_code, reason = "never called: compiling it is the check")]
+fn futures_are_send(
+    migrator: &mut Migrator,
+    set: &strata_core::MigrationSet,
+    (migrate, rollback, repair, verify): (
+        &MigrateOptions,
+        &RollbackTarget,
+        &Repair,
+        &verify::VerifyOptions,
+    ),
+    progress: &mut Quiet,
+    checks: &mut dyn verify::VerifyProgress,
+) {
+    fn send<T: Send>(_: T) {}
+    send(migrator.migrate(set, migrate, progress));
+    send(migrator.rollback(set, rollback, progress));
+    send(migrator.repair(set, repair));
+    send(migrator.baseline(set, None));
+    send(migrator.history());
+    send(verify::verify(migrator, set, verify, checks));
+}

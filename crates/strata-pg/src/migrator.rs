@@ -69,7 +69,7 @@ pub enum Direction {
 }
 
 /// Hooks for showing progress; every method has a do-nothing default.
-pub trait Progress {
+pub trait Progress: Send {
     /// The lock is held by someone else; strata waits.
     fn lock_waiting(&mut self, _holder: Option<&LockHolder>) {}
     /// The lock is held and the plan made: this many migrations will run.

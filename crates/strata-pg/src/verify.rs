@@ -117,7 +117,7 @@ pub struct Checked {
 }
 
 /// Hooks for showing progress of a verification.
-pub trait VerifyProgress {
+pub trait VerifyProgress: Send {
     /// One migration was checked.
     fn checked(&mut self, _checked: &Checked) {}
 }

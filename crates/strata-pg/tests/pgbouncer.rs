@@ -674,8 +674,8 @@ async fn migrate_together(
 ) -> Vec<(Migrator, RunReport)> {
     let set = Rc::new(set);
     let start = Rc::new(Barrier::new(count));
-    // `Migrator::migrate` borrows a `dyn Progress` that need not be `Send`, so the migrators
-    // run as local tasks of this thread; the server still sees them all at once.
+    // The migrators run as local tasks of this thread (sharing the set without copies); the
+    // server still sees them all at once.
     let local = LocalSet::new();
     let mut runs = Vec::new();
     for _ in 0..count {
