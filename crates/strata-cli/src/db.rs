@@ -32,7 +32,7 @@ impl Drop for LocalGuard {
         if !self.cluster.is_pinned()
             && let Err(e) = self.cluster.stop()
         {
-            eprintln!("warning: cannot stop the local PostgreSQL: {e}");
+            crate::render::warning(&format!("cannot stop the local PostgreSQL: {e}"));
         }
     }
 }

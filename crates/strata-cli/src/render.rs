@@ -22,6 +22,12 @@ pub fn error(error: &anyhow::Error) {
     let _ = writeln!(err);
 }
 
+/// Prints a warning to stderr.
+pub fn warning(message: &str) {
+    let mut err = anstream::stderr().lock();
+    let _ = writeln!(err, "{YELLOW}warning{YELLOW:#}: {message}");
+}
+
 /// Prints a success line (`✓`-free, plain words) to stdout.
 pub fn success(message: &str) {
     let mut out = anstream::stdout().lock();

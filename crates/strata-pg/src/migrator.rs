@@ -74,6 +74,8 @@ pub trait Progress: Send {
     fn lock_waiting(&mut self, _holder: Option<&LockHolder>) {}
     /// The lock is held and the plan made: this many migrations will run.
     fn planned(&mut self, _count: usize) {}
+    /// Something the person running strata should know, that does not stop the run.
+    fn warning(&mut self, _message: &str) {}
     /// A migration starts.
     fn started(&mut self, _migration: &Migration, _direction: Direction) {}
     /// A migration finished.
@@ -379,6 +381,9 @@ impl Migrator {
         }
         progress.planned(plan.apply.len());
         for migration in plan.apply {
+            if let Some(warning) = self.untimed_warning(migration, &migration.up, "up") {
+                progress.warning(&warning);
+            }
             progress.started(migration, Direction::Up);
             let started = Instant::now();
             let skipped = self.apply(migration).await?;
@@ -413,6 +418,21 @@ impl Migrator {
         } else {
             Err(PgError::Blocked(plan.blockers))
         }
+    }
+
+    /// Through a transaction pooler, a section run outside a transaction gets no
+    /// timeouts (a session `SET` would stay on the server connection for other
+    /// clients, and `SET LOCAL` needs a transaction): says so when some were due.
+    fn untimed_warning(&self, m: &Migration, section: &Section, which: &str) -> Option<String> {
+        (self.transaction_pooler()
+            && section.no_transaction()
+            && !self.timeouts(section, false).is_empty())
+        .then(|| {
+            format!(
+                "migration {} ({}) runs its {which} section outside a transaction through a transaction pooler, so without lock_timeout or statement_timeout: a statement that waits for a lock waits without limit (connect directly, or in session mode, to have them)",
+                m.version, m.name
+            )
+        })
     }
 
     fn timeouts(&self, section: &Section, local: bool) -> String {
@@ -881,6 +901,11 @@ END $strata$;\n",
         progress.planned(plan.len());
         for (_, migration) in plan {
             let Some(m) = migration else { continue };
+            if let Some(down) = &m.down
+                && let Some(warning) = self.untimed_warning(&m, down, "down")
+            {
+                progress.warning(&warning);
+            }
             progress.started(&m, Direction::Down);
             let started = Instant::now();
             self.undo(&m).await?;

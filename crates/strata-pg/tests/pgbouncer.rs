@@ -700,6 +700,34 @@ async fn migrate_together(
         .await
 }
 
+/// Collects the warnings of a run.
+#[derive(Default)]
+struct Warnings(Vec<String>);
+
+impl strata_pg::Progress for Warnings {
+    fn warning(&mut self, message: &str) {
+        self.0.push(message.to_owned());
+    }
+}
+
+/// The one no-transaction migration of [`MIGRATIONS`] was run without timeouts, and said so.
+fn check_untimed_warning(warnings: &Warnings, section: &str) {
+    let no_transaction: Vec<&str> = MIGRATIONS
+        .iter()
+        .filter(|m| m.1.contains("no-transaction"))
+        .map(version_of)
+        .collect();
+    assert_eq!(no_transaction.len(), 1);
+    assert_eq!(warnings.0.len(), 1, "{:?}", warnings.0);
+    let warning = &warnings.0[0];
+    assert!(
+        warning.starts_with(&format!("migration {} ", no_transaction[0]))
+            && warning.contains(&format!("its {section} section"))
+            && warning.contains("without lock_timeout"),
+        "{warning}"
+    );
+}
+
 #[tokio::test]
 async fn thirty_migrations_apply_through_pgbouncer_in_transaction_mode() {
     let Some((cluster, bouncer)) = cluster_and_bouncer() else {
@@ -720,10 +748,12 @@ async fn thirty_migrations_apply_through_pgbouncer_in_transaction_mode() {
         "pgbouncer forwards to the cluster"
     );
 
+    let mut warnings = Warnings::default();
     let report = migrator
-        .migrate(&set, &MigrateOptions::default(), &mut Quiet)
+        .migrate(&set, &MigrateOptions::default(), &mut warnings)
         .await;
     assert_ok(&report, "migrate");
+    check_untimed_warning(&warnings, "up");
     let applied: Vec<&str> = report.done.iter().map(|d| d.version.as_str()).collect();
     let expected: Vec<&str> = MIGRATIONS.iter().map(version_of).collect();
     assert_eq!(applied, expected);
@@ -846,10 +876,12 @@ async fn rollback_through_pgbouncer_runs_the_downs_and_migrate_reapplies() {
     );
 
     // Down to 0010: twenty downs, among them the no-transaction `drop index concurrently`.
+    let mut warnings = Warnings::default();
     let report = migrator
-        .rollback(&set, &RollbackTarget::To(version("0010")), &mut Quiet)
+        .rollback(&set, &RollbackTarget::To(version("0010")), &mut warnings)
         .await;
     assert_ok(&report, "rollback");
+    check_untimed_warning(&warnings, "down");
     let undone: Vec<&str> = report.done.iter().map(|d| d.version.as_str()).collect();
     let expected: Vec<&str> = MIGRATIONS[10..].iter().rev().map(version_of).collect();
     assert_eq!(undone, expected);

@@ -36,6 +36,11 @@ impl Progress for Lines {
         self.total = count;
     }
 
+    fn warning(&mut self, message: &str) {
+        // Also under --json: stderr is not the report.
+        render::warning(message);
+    }
+
     fn started(&mut self, migration: &Migration, direction: Direction) {
         // On a terminal, show what is running now; the finished line replaces it.
         if !self.quiet && std::io::stdout().is_terminal() {

@@ -67,12 +67,10 @@ pub fn run(global: &Global, args: &NewArgs) -> anyhow::Result<Outcome> {
             render::success(&format!("created {}", path.display()));
         }
         if planned.out_of_order {
-            let mut err = anstream::stderr().lock();
-            writeln!(
-                err,
-                "warning: version {} sorts before an existing migration; is the clock right?",
+            render::warning(&format!(
+                "version {} sorts before an existing migration; is the clock right?",
                 planned.version
-            )?;
+            ));
         }
     }
     Ok(Outcome::Success)
