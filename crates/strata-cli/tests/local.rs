@@ -97,10 +97,43 @@ fn local_start_keeps_it_running_until_local_stop() {
     assert_eq!(state["pinned"], true);
     ok(&strata(project.path(), &["migrate", "--local"]));
     assert_eq!(project.state()["state"], "running");
+    // `local url` gives the password (it is for other tools); every other output masks it.
+    let password_file = project.path().join(".strata/local/password");
+    let password = std::fs::read_to_string(&password_file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(password.len(), 32, "{password}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&password_file)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
     let url = ok(&strata(project.path(), &["local", "url"]));
-    assert_eq!(url.trim(), state["url"].as_str().unwrap_or_default());
+    let masked = state["url"].as_str().unwrap_or_default();
+    assert!(masked.contains(":***@"), "{masked}");
+    assert_eq!(url.trim(), masked.replace("***", &password));
+    let status = ok(&strata(project.path(), &["status", "--local"]));
+    assert!(!status.contains(&password), "{status}");
+    // Without the password, the database is closed (trust would let any local user in).
+    let port = state["port"].as_u64().unwrap_or_default();
+    let anonymous = strata(
+        project.path(),
+        &[
+            "status",
+            "--url",
+            &format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&anonymous.stderr);
+    assert!(
+        !anonymous.status.success() && stderr.contains("password"),
+        "{stderr}"
+    );
+    ok(&strata(project.path(), &["status", "--url", url.trim()]));
     ok(&strata(project.path(), &["local", "stop"]));
     assert_eq!(project.state()["state"], "stopped");
+    // A reset forgets the password with the data.
+    ok(&strata(project.path(), &["local", "reset", "--yes"]));
+    assert!(!password_file.exists());
 }
 
 #[test]

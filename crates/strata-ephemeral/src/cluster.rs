@@ -730,10 +730,10 @@ pub(crate) fn free_port() -> Result<u16, Error> {
 
 /// Writes `pg_hba.conf`: the socket is trusted; TCP from the loopback address is trusted or
 /// needs a SCRAM password.
-fn write_hba(data_dir: &Path, password: bool) -> Result<(), Error> {
+pub(crate) fn write_hba(data_dir: &Path, password: bool) -> Result<(), Error> {
     let tcp = if password { "scram-sha-256" } else { "trust" };
     let text = format!(
-        "# Written by strata-ephemeral for a throwaway cluster listening on {HOST} only.\n\
+        "# Written by strata-ephemeral for a cluster listening on {HOST} only.\n\
          local all all trust\n\
          local replication all trust\n\
          host all all {HOST}/32 {tcp}\n\
@@ -745,7 +745,7 @@ fn write_hba(data_dir: &Path, password: bool) -> Result<(), Error> {
 
 /// Sets the superuser's password through a single-user backend, before the server starts,
 /// so that no client connection is needed.
-fn set_superuser_password(
+pub(crate) fn set_superuser_password(
     binaries: &PgBinaries,
     data_dir: &Path,
     password: &str,

@@ -3,8 +3,12 @@
 //! Unlike a throwaway [`Cluster`](crate::Cluster), the local cluster keeps its
 //! data between runs. It lives under `.strata/local/` in the project:
 //! `data/` (the data directory), `postgres.log`, `port` (the TCP port chosen
-//! when it was created) and `pinned` (present while `strata local start` wants
-//! it kept running). When this process is root and the server's unprivileged
+//! when it was created), `password` (the superuser's, generated when it was
+//! created, readable by its owner only) and `pinned` (present while
+//! `strata local start` wants it kept running). Connections over TCP need the
+//! password, so other users of a shared machine cannot reach the database (a
+//! cluster created before passwords were introduced keeps trust
+//! authentication). When this process is root and the server's unprivileged
 //! user cannot reach the project (a project under `/root`, say), the data
 //! directory goes to a per-project directory under the system's temporary
 //! directory instead, and `.strata/local/data-location` says where.
@@ -20,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::binaries::PgBinaries;
-use crate::cluster::free_port;
+use crate::cluster::{free_port, set_superuser_password, write_hba};
 use crate::error::Error;
 use crate::fsutil::{chown_tree, copy_tree, first_unsearchable, set_mode};
 use crate::process::{combined_output, command, log_tail, output_retrying};
@@ -249,7 +253,40 @@ impl LocalCluster {
         if let Some(user) = self.switch_to() {
             chown_tree(&parent, user)?;
         }
-        Ok(())
+        // A half-made cluster would be taken for a made one next time: start over.
+        self.secure().inspect_err(|_| {
+            let _ = fs::remove_dir_all(&self.data_dir);
+        })
+    }
+
+    fn secure(&self) -> Result<(), Error> {
+        // A password, so that the database is this user's only (trust would let any
+        // local user in): set before the first start, kept where only we read it.
+        let password = random_password()?;
+        let file = self.password_file();
+        write_private(&file, &password).map_err(|e| Error::io("write", &file, e))?;
+        let cwd = self.data_dir.parent().unwrap_or(&self.meta_dir);
+        set_superuser_password(
+            &self.binaries,
+            &self.data_dir,
+            &password,
+            self.switch_to(),
+            cwd,
+        )?;
+        write_hba(&self.data_dir, true)
+    }
+
+    fn password_file(&self) -> PathBuf {
+        self.meta_dir.join("password")
+    }
+
+    /// The superuser's password; `None` for a cluster created with trust
+    /// authentication (before passwords).
+    fn password(&self) -> Option<String> {
+        fs::read_to_string(self.password_file())
+            .ok()
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
     }
 
     /// Stops the server (fast shutdown); returns whether it was running.
@@ -282,7 +319,13 @@ impl LocalCluster {
             fs::remove_dir_all(&self.data_dir)
                 .map_err(|e| Error::io("remove", &self.data_dir, e))?;
         }
-        Ok(())
+        let password = self.password_file();
+        match fs::remove_file(&password) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::io("remove", &password, e))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Marks the server as wanted running (`strata local start`) or not.
@@ -305,8 +348,46 @@ impl LocalCluster {
         self.meta_dir.join("pinned").exists()
     }
 
-    /// The URL of a database of the running cluster (trust authentication on loopback).
+    /// The URL of a database of the running cluster, with the password: for
+    /// connecting, not for showing (see [`LocalCluster::display_url`]).
     pub fn url(&self, port: u16, dbname: &str) -> String {
-        format!("postgres://{SUPERUSER}@127.0.0.1:{port}/{dbname}")
+        match self.password() {
+            Some(password) => {
+                format!("postgres://{SUPERUSER}:{password}@127.0.0.1:{port}/{dbname}")
+            }
+            None => format!("postgres://{SUPERUSER}@127.0.0.1:{port}/{dbname}"),
+        }
     }
+
+    /// [`LocalCluster::url`] with the password masked, for messages.
+    pub fn display_url(&self, port: u16, dbname: &str) -> String {
+        match self.password() {
+            Some(_) => format!("postgres://{SUPERUSER}:***@127.0.0.1:{port}/{dbname}"),
+            None => self.url(port, dbname),
+        }
+    }
+}
+
+/// 32 hexadecimal digits from the system's random source (URL-safe as is).
+fn random_password() -> Result<String, Error> {
+    use std::io::Read as _;
+    let source = Path::new("/dev/urandom");
+    let mut bytes = [0_u8; 16];
+    fs::File::open(source)
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| Error::io("read", source, e))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Writes a file only its owner can read (created so, never world-readable for a moment).
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }

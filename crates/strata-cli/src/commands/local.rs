@@ -17,7 +17,7 @@ pub fn run(global: &Global, command: &LocalCommand) -> anyhow::Result<Outcome> {
         LocalCommand::Start => {
             let (port, started) = local.ensure_running()?;
             local.set_pinned(true)?;
-            let url = local.url(port, "postgres");
+            let url = local.display_url(port, "postgres");
             if global.json {
                 render::json(
                     &serde_json::json!({"running": true, "started": started, "port": port, "url": url}),
@@ -52,7 +52,7 @@ pub fn run(global: &Global, command: &LocalCommand) -> anyhow::Result<Outcome> {
                     }
                     LocalState::Running { port, pid } => serde_json::json!({
                         "state": "running", "port": port, "pid": pid,
-                        "url": local.url(*port, "postgres"), "data_dir": data,
+                        "url": local.display_url(*port, "postgres"), "data_dir": data,
                         "pinned": local.is_pinned(),
                     }),
                 };
@@ -65,12 +65,14 @@ pub fn run(global: &Global, command: &LocalCommand) -> anyhow::Result<Outcome> {
                     LocalState::Stopped => println!("local PostgreSQL: stopped (data in {data})"),
                     LocalState::Running { port, pid } => println!(
                         "local PostgreSQL: running, pid {pid}, {} (data in {data})",
-                        local.url(port, "postgres")
+                        local.display_url(port, "postgres")
                     ),
                 }
             }
         }
         LocalCommand::Url => {
+            // The one command that prints the password: its output is for other
+            // tools (`psql "$(strata local url)"`).
             let (port, _) = local.ensure_running()?;
             println!("{}", local.url(port, "postgres"));
         }
