@@ -61,6 +61,9 @@ pub enum ProblemCode {
     NonTransactionalStatement,
     /// Transaction control (BEGIN, COMMIT...) that strata cannot honour.
     TransactionControl,
+    /// A statement that only works in a transaction block (LOCK TABLE, SET
+    /// LOCAL...), in a no-transaction section outside any block.
+    NeedsTransactionBlock,
 }
 
 impl ProblemCode {
@@ -87,6 +90,7 @@ impl ProblemCode {
             Self::SyntaxError => "syntax-error",
             Self::NonTransactionalStatement => "non-transactional-statement",
             Self::TransactionControl => "transaction-control",
+            Self::NeedsTransactionBlock => "needs-transaction-block",
         }
     }
 }

@@ -3,11 +3,13 @@
 //! Every section is split with PostgreSQL's parser: syntax errors become
 //! problems with file, line and column; statements that cannot run in a
 //! transaction block are refused in a transactional section, with the fix;
-//! transaction control that would break a migration's atomicity is refused.
+//! transaction control that would break a migration's atomicity is refused;
+//! in a no-transaction section, statements that only work inside a
+//! transaction block (LOCK TABLE, SET LOCAL...) are pointed out.
 
-use strata_core::{Migration, MigrationSet, Problem, ProblemCode, Section};
+use strata_core::{Migration, MigrationSet, Problem, ProblemCode, Section, Severity};
 
-use crate::split;
+use crate::{NeedsTransaction, TransactionControl, split};
 
 /// Every problem of `set`: those found while loading it and those in its SQL,
 /// sorted by file, line and column.
@@ -65,8 +67,41 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
             return problems;
         }
     };
+    // In a no-transaction section each statement runs on its own, unless the
+    // section opens a block of its own with BEGIN.
+    let mut in_block = false;
     for (i, statement) in statements.iter().enumerate() {
         let start = statement.span.start;
+        if section.no_transaction()
+            && !in_block
+            && let Some(needs) = statement.needs_transaction()
+        {
+            let consequence = if needs.fails() {
+                "fails outside a transaction block"
+            } else {
+                "does nothing outside a transaction block"
+            };
+            let help = match needs {
+                NeedsTransaction::SetLocal | NeedsTransaction::SetTransaction => {
+                    "for timeouts use `-- strata:lock-timeout` / `-- strata:statement-timeout`, which strata applies to every statement of a no-transaction section; otherwise a plain SET (and RESET after)"
+                }
+                _ => {
+                    "move it to a migration that runs in a transaction (without `-- strata:no-transaction`), or put it in a BEGIN ... COMMIT block with the statements it serves"
+                }
+            };
+            let mut problem = Problem::error(
+                ProblemCode::NeedsTransactionBlock,
+                &section.file,
+                format!(
+                    "{needs} {consequence}, and this no-transaction {which} section runs each statement on its own"
+                ),
+            )
+            .help(help);
+            if !needs.fails() {
+                problem.severity = Severity::Warning;
+            }
+            problems.push(at(start, problem));
+        }
         if let Some(reason) = statement.no_transaction_reason()
             && !section.no_transaction()
         {
@@ -84,6 +119,13 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
             continue;
         };
         if section.no_transaction() {
+            in_block = match control {
+                TransactionControl::Begin | TransactionControl::BeginWithModes => true,
+                TransactionControl::Commit
+                | TransactionControl::Rollback
+                | TransactionControl::PrepareTransaction => false,
+                _ => in_block,
+            };
             problems.push(at(
                 start,
                 Problem::warning(
@@ -108,4 +150,39 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use strata_core::{MemorySource, ProblemCode, Severity};
+
+    fn problems(sql: &str) -> Vec<(u32, Severity)> {
+        let source = MemorySource::new().with("0001_x.sql", sql);
+        let set = strata_core::load(&source, Path::new("m"));
+        super::validate(&set)
+            .into_iter()
+            .filter(|p| p.code == ProblemCode::NeedsTransactionBlock)
+            .map(|p| (p.line.unwrap_or(0), p.severity))
+            .collect()
+    }
+
+    #[test]
+    fn statements_needing_a_block_are_refused_outside_one_in_a_no_transaction_section() {
+        let sql = "-- strata:no-transaction\nlock table a;\nset local lock_timeout = '1s';\ndeclare c cursor with hold for select 1;\nbegin;\nlock table a;\nset local x.y = 1;\ncommit;\nlock table b;\n";
+        assert_eq!(
+            problems(sql),
+            [
+                (2, Severity::Error),
+                (3, Severity::Warning),
+                (9, Severity::Error)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_transactional_section_needs_no_such_care() {
+        assert!(problems("lock table a;\nset local lock_timeout = '1s';\n").is_empty());
+    }
 }

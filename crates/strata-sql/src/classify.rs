@@ -12,7 +12,7 @@ use pg_query::protobuf::{
 };
 
 use crate::token::{Token, leading};
-use crate::{NonTransactional, TransactionControl};
+use crate::{NeedsTransaction, NonTransactional, TransactionControl};
 
 /// How one statement stands towards transactions.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,28 @@ impl Subscriptions {
 
     fn is_slotless(&self, name: &str) -> bool {
         self.slotless.iter().any(|known| known == name)
+    }
+}
+
+/// Whether the statement only works inside a transaction block; its leading
+/// keywords settle it (and, for a cursor, whether `WITH HOLD` comes before
+/// `FOR`, where the grammar puts it).
+pub(crate) fn needs_transaction(tokens: &[Token]) -> Option<NeedsTransaction> {
+    match leading::<2>(tokens) {
+        [Kind::LockP, _] => Some(NeedsTransaction::LockTable),
+        [Kind::Set, Kind::Local] => Some(NeedsTransaction::SetLocal),
+        [Kind::Set, Kind::Transaction] => Some(NeedsTransaction::SetTransaction),
+        [Kind::Declare, _] => {
+            let options: Vec<Kind> = tokens
+                .iter()
+                .skip_while(|token| token.kind != Kind::Cursor)
+                .take_while(|token| token.kind != Kind::For)
+                .map(|token| token.kind)
+                .collect();
+            let holds = options.windows(2).any(|w| w == [Kind::With, Kind::Hold]);
+            (!holds).then_some(NeedsTransaction::DeclareCursor)
+        }
+        _ => None,
     }
 }
 

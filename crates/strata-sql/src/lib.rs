@@ -42,4 +42,4 @@ mod token;
 pub use error::SyntaxError;
 pub use lines::{LineCol, LineIndex, line_col};
 pub use split::split;
-pub use statement::{NonTransactional, Statement, TransactionControl};
+pub use statement::{NeedsTransaction, NonTransactional, Statement, TransactionControl};

@@ -61,6 +61,7 @@ pub fn split(sql: &str) -> Result<Vec<Statement>, SyntaxError> {
             tag: tag::tag(tokens),
             no_transaction: class.no_transaction,
             transaction_control: class.transaction_control,
+            needs_transaction: classify::needs_transaction(tokens),
         });
     }
     Ok(statements)
@@ -686,6 +687,39 @@ create function g() returns int language sql begin atomic select 1; select 2; en
                 })
                 .collect();
             assert_eq!(by_split, classify_from_full_tree(&sql), "{sql}");
+        }
+    }
+
+    #[test]
+    fn statements_that_need_a_transaction_block_are_recognised() {
+        use crate::NeedsTransaction as Needs;
+        for (sql, expected) in [
+            (
+                "lock table a in access exclusive mode",
+                Some(Needs::LockTable),
+            ),
+            ("LOCK a", Some(Needs::LockTable)),
+            ("set local lock_timeout = '1s'", Some(Needs::SetLocal)),
+            (
+                "set transaction isolation level serializable",
+                Some(Needs::SetTransaction),
+            ),
+            ("declare c cursor for select 1", Some(Needs::DeclareCursor)),
+            (
+                "declare c no scroll cursor without hold for select 1",
+                Some(Needs::DeclareCursor),
+            ),
+            (
+                "declare c cursor for select 'with hold'",
+                Some(Needs::DeclareCursor),
+            ),
+            ("declare c binary cursor with hold for select 1", None),
+            ("set lock_timeout = '1s'", None),
+            ("set session characteristics as transaction read only", None),
+            ("select 'lock table a'", None),
+            ("create table lock (local int)", None),
+        ] {
+            assert_eq!(only(sql).needs_transaction(), expected, "{sql}");
         }
     }
 

@@ -21,6 +21,7 @@ pub struct Statement {
     pub tag: &'static str,
     pub(crate) no_transaction: Option<NonTransactional>,
     pub(crate) transaction_control: Option<TransactionControl>,
+    pub(crate) needs_transaction: Option<NeedsTransaction>,
 }
 
 impl Statement {
@@ -48,6 +49,15 @@ impl Statement {
     #[must_use]
     pub fn transaction_control(&self) -> Option<TransactionControl> {
         self.transaction_control
+    }
+
+    /// The construct that makes this statement fail, or do nothing, outside a
+    /// transaction block (in a no-transaction section, where each statement
+    /// runs on its own), if there is one. Savepoint commands are
+    /// [`TransactionControl`] instead.
+    #[must_use]
+    pub fn needs_transaction(&self) -> Option<NeedsTransaction> {
+        self.needs_transaction
     }
 }
 
@@ -228,6 +238,46 @@ impl TransactionControl {
             self,
             Self::Savepoint | Self::Release | Self::RollbackToSavepoint
         ) || self.is_absorbed_at(index, count)
+    }
+}
+
+/// A statement that only works inside a transaction block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum NeedsTransaction {
+    /// `LOCK [TABLE]`: an error outside a block (SQLSTATE 25P01).
+    LockTable,
+    /// `DECLARE ... CURSOR` without `WITH HOLD`: an error outside a block.
+    DeclareCursor,
+    /// `SET LOCAL`: only a warning outside a block, and no effect.
+    SetLocal,
+    /// `SET TRANSACTION`: only a warning outside a block, and no effect.
+    SetTransaction,
+}
+
+impl NeedsTransaction {
+    /// The statement as people write it, e.g. `"LOCK TABLE"`.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::LockTable => "LOCK TABLE",
+            Self::DeclareCursor => "DECLARE CURSOR without WITH HOLD",
+            Self::SetLocal => "SET LOCAL",
+            Self::SetTransaction => "SET TRANSACTION",
+        }
+    }
+
+    /// Whether PostgreSQL refuses it outside a block (rather than warning that
+    /// it has no effect).
+    #[must_use]
+    pub const fn fails(self) -> bool {
+        matches!(self, Self::LockTable | Self::DeclareCursor)
+    }
+}
+
+impl fmt::Display for NeedsTransaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
     }
 }
 

@@ -1,0 +1,3 @@
+-- strata:no-transaction
+set local statement_timeout = '1min';
+vacuum analyze accounts;
