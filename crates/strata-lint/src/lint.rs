@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use strata_core::{Migration, MigrationSet, Section};
 use strata_sql::Statement;
 use strata_sql::analyze::{
-    Action, Analysis, ConstraintDetails, EffectDetails, ObjectKind, QualifiedName,
+    Action, Analysis, ConstraintDetails, EffectDetails, ObjectKind, QualifiedName, TypeRef,
 };
 
 use crate::model::{Model, Origin};
@@ -51,6 +51,12 @@ impl<'a> StatementContext<'a> {
         self.model
             .table(table)
             .is_none_or(|t| t.origin.version != self.migration.version)
+    }
+
+    /// The type of `table.column` before this statement, when the migrations
+    /// gave it (not for tables or columns made outside them).
+    pub fn column_type(&self, table: &QualifiedName, column: &str) -> Option<&TypeRef> {
+        self.model.table(table)?.types.get(column)
     }
 
     /// The constraints this up-section statement adds to tables that existed

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 use strata_core::Version;
 use strata_sql::analyze::{
-    Action, Analysis, ConstraintKind, EffectDetails, ObjectKind, QualifiedName, TableChange,
+    Action, Analysis, ColumnChange, ConstraintKind, EffectDetails, ObjectKind, QualifiedName,
+    TableChange, TypeRef,
 };
 
 /// Where an object was created: for messages and for attributing end-of-set findings.
@@ -42,6 +43,8 @@ pub(crate) struct ForeignKey {
 pub(crate) struct Table {
     pub origin: Origin,
     pub columns: Vec<String>,
+    /// Column types, for the columns whose type the migrations gave.
+    pub types: BTreeMap<String, TypeRef>,
     pub primary_key: bool,
     pub rls: bool,
     pub policies: Vec<String>,
@@ -98,6 +101,11 @@ impl Model {
                     let mut table = Table {
                         origin: origin.clone(),
                         columns: details.columns.iter().map(|c| c.name.clone()).collect(),
+                        types: details
+                            .columns
+                            .iter()
+                            .filter_map(|c| Some((c.name.clone(), c.type_name.clone()?)))
+                            .collect(),
                         primary_key: details.has_primary_key,
                         rls: false,
                         policies: Vec::new(),
@@ -133,6 +141,9 @@ impl Model {
                 (Action::Create, ObjectKind::Column, EffectDetails::Column(column)) => {
                     if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
                         table.columns.push(column.name.clone());
+                        if let Some(type_name) = &column.type_name {
+                            table.types.insert(column.name.clone(), type_name.clone());
+                        }
                         if column.primary_key {
                             table.primary_key = true;
                         }
@@ -149,8 +160,33 @@ impl Model {
                     if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
                         let name = &object.name.name;
                         table.columns.retain(|c| c != name);
+                        table.types.remove(name);
                         table.indexes.retain(|(_, cols)| !cols.contains(name));
                         table.foreign_keys.retain(|fk| !fk.columns.contains(name));
+                    }
+                }
+                (
+                    Action::Alter,
+                    ObjectKind::Column,
+                    EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. }),
+                ) => {
+                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                        table
+                            .types
+                            .insert(object.name.name.clone(), type_name.clone());
+                    }
+                }
+                (Action::Rename, ObjectKind::Column, EffectDetails::Rename(new_name)) => {
+                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                        let old_name = &object.name.name;
+                        for column in &mut table.columns {
+                            if column == old_name {
+                                column.clone_from(new_name);
+                            }
+                        }
+                        if let Some(type_name) = table.types.remove(old_name) {
+                            table.types.insert(new_name.clone(), type_name);
+                        }
                     }
                 }
                 (Action::Create, ObjectKind::Constraint, EffectDetails::Constraint(c)) => {
