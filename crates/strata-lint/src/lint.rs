@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use strata_core::{Migration, MigrationSet, Section};
 use strata_sql::Statement;
 use strata_sql::analyze::{
-    Action, Analysis, ConstraintDetails, EffectDetails, ObjectKind, QualifiedName, TypeRef,
+    Action, Analysis, ColumnChange, ConstraintDetails, EffectDetails, ObjectKind, QualifiedName,
+    TypeRef,
 };
 
 use crate::model::{Model, Origin};
@@ -57,6 +58,55 @@ impl<'a> StatementContext<'a> {
     /// gave it (not for tables or columns made outside them).
     pub fn column_type(&self, table: &QualifiedName, column: &str) -> Option<&TypeRef> {
         self.model.table(table)?.types.get(column)
+    }
+
+    /// The columns this statement gives a type, with that type: those of a
+    /// `CREATE TABLE` and of `ADD COLUMN`, and with `type_changes` those of
+    /// `ALTER COLUMN ... TYPE` too. What the column-type conventions judge.
+    pub fn typed_columns(&self, type_changes: bool) -> Vec<(&'a str, &'a TypeRef)> {
+        let Some(analysis) = self.analysis else {
+            return Vec::new();
+        };
+        let mut columns = Vec::new();
+        for effect in &analysis.effects {
+            match &effect.details {
+                EffectDetails::Table(table) => columns.extend(
+                    table
+                        .columns
+                        .iter()
+                        .filter_map(|c| Some((c.name.as_str(), c.type_name.as_ref()?))),
+                ),
+                EffectDetails::Column(column) => {
+                    columns.extend(column.type_name.iter().map(|t| (column.name.as_str(), t)))
+                }
+                EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. })
+                    if type_changes =>
+                {
+                    columns.push((effect.object.name.name.as_str(), type_name));
+                }
+                _ => {}
+            }
+        }
+        columns
+    }
+
+    /// The tables this up-section statement writes with `action` (`DELETE`
+    /// or `UPDATE`) and no `WHERE`, among those that existed before this
+    /// migration.
+    pub fn unfiltered_writes_to_existing_tables(&self, action: Action) -> Vec<&'a QualifiedName> {
+        let Some(analysis) = self.analysis.filter(|_| !self.is_down) else {
+            return Vec::new();
+        };
+        analysis
+            .effects
+            .iter()
+            .filter(|effect| effect.action == action)
+            .filter_map(|effect| match &effect.details {
+                EffectDetails::Write(write) if !write.has_where => Some(&effect.object.name),
+                _ => None,
+            })
+            .filter(|table| self.is_existing_table(table))
+            .collect()
     }
 
     /// The constraints this up-section statement adds to tables that existed

@@ -26,8 +26,6 @@
 //! create table public.orders (id bigint generated always as identity primary key);
 //! ```
 
-use strata_sql::analyze::{EffectDetails, TypeRef};
-
 use crate::lint::{Finding, StatementContext};
 
 const SERIALS: &[&str] = &[
@@ -40,31 +38,13 @@ const SERIALS: &[&str] = &[
 ];
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
-        let columns: Vec<(&str, &TypeRef)> = match &effect.details {
-            EffectDetails::Table(table) => table
-                .columns
-                .iter()
-                .filter_map(|c| Some((c.name.as_str(), c.type_name.as_ref()?)))
-                .collect(),
-            EffectDetails::Column(column) => column
-                .type_name
-                .iter()
-                .map(|t| (column.name.as_str(), t))
-                .collect(),
-            _ => continue,
-        };
-        for (column, type_name) in columns {
-            if type_name.schema.is_none() && SERIALS.contains(&type_name.name.as_str()) {
-                out.push(Finding {
-                    span: context.statement().span.clone(),
-                    message: format!("column `{column}` is {}", type_name.name),
-                    help: "use `bigint generated always as identity` (or `by default` if you must insert ids)".to_owned(),
-                });
-            }
+    for (column, type_name) in context.typed_columns(false) {
+        if type_name.schema.is_none() && SERIALS.contains(&type_name.name.as_str()) {
+            out.push(Finding {
+                span: context.statement().span.clone(),
+                message: format!("column `{column}` is {}", type_name.name),
+                help: "use `bigint generated always as identity` (or `by default` if you must insert ids)".to_owned(),
+            });
         }
     }
 }

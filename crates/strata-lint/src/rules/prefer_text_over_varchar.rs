@@ -29,39 +29,18 @@
 //! );
 //! ```
 
-use strata_sql::analyze::{ColumnChange, EffectDetails, TypeRef};
-
 use crate::lint::{Finding, StatementContext};
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
-        let columns: Vec<(&str, &TypeRef)> = match &effect.details {
-            EffectDetails::Table(table) => table
-                .columns
-                .iter()
-                .filter_map(|c| Some((c.name.as_str(), c.type_name.as_ref()?)))
-                .collect(),
-            EffectDetails::Column(column) => column
-                .type_name
-                .iter()
-                .map(|t| (column.name.as_str(), t))
-                .collect(),
-            EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. }) => {
-                vec![(effect.object.name.name.as_str(), type_name)]
-            }
-            _ => continue,
-        };
-        for (column, type_name) in columns {
-            if type_name.name == "varchar" && !type_name.modifiers.is_empty() {
-                out.push(Finding {
-                    span: context.statement().span.clone(),
-                    message: format!("column `{column}` is {type_name}"),
-                    help: "use `text`, with `check (char_length(...) <= n)` if the limit is a real rule".to_owned(),
-                });
-            }
+    for (column, type_name) in context.typed_columns(true) {
+        if type_name.name == "varchar" && !type_name.modifiers.is_empty() {
+            out.push(Finding {
+                span: context.statement().span.clone(),
+                message: format!("column `{column}` is {type_name}"),
+                help:
+                    "use `text`, with `check (char_length(...) <= n)` if the limit is a real rule"
+                        .to_owned(),
+            });
         }
     }
 }

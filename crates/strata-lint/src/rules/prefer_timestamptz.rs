@@ -26,39 +26,16 @@
 //! create table public.events (id bigint primary key, happened_at timestamptz);
 //! ```
 
-use strata_sql::analyze::{ColumnChange, EffectDetails, TypeRef};
-
 use crate::lint::{Finding, StatementContext};
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
-        let columns: Vec<(&str, &TypeRef)> = match &effect.details {
-            EffectDetails::Table(table) => table
-                .columns
-                .iter()
-                .filter_map(|c| Some((c.name.as_str(), c.type_name.as_ref()?)))
-                .collect(),
-            EffectDetails::Column(column) => column
-                .type_name
-                .iter()
-                .map(|t| (column.name.as_str(), t))
-                .collect(),
-            EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. }) => {
-                vec![(effect.object.name.name.as_str(), type_name)]
-            }
-            _ => continue,
-        };
-        for (column, type_name) in columns {
-            if type_name.name == "timestamp" && type_name.schema.is_none() {
-                out.push(Finding {
-                    span: context.statement().span.clone(),
-                    message: format!("column `{column}` is timestamp without time zone"),
-                    help: "use `timestamptz` (timestamp with time zone)".to_owned(),
-                });
-            }
+    for (column, type_name) in context.typed_columns(true) {
+        if type_name.name == "timestamp" && type_name.schema.is_none() {
+            out.push(Finding {
+                span: context.statement().span.clone(),
+                message: format!("column `{column}` is timestamp without time zone"),
+                help: "use `timestamptz` (timestamp with time zone)".to_owned(),
+            });
         }
     }
 }

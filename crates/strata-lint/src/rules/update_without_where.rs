@@ -21,25 +21,12 @@
 //! row is really meant, say so with `WHERE true` or silence the rule with
 //! `-- strata:allow update-without-where -- reason`.
 
-use strata_sql::analyze::{Action, EffectDetails};
+use strata_sql::analyze::Action;
 
 use crate::lint::{Finding, StatementContext};
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (Action::Update, EffectDetails::Write(write)) = (effect.action, &effect.details) else {
-            continue;
-        };
-        let table = &effect.object.name;
-        if write.has_where || !context.is_existing_table(table) {
-            continue;
-        }
+    for table in context.unfiltered_writes_to_existing_tables(Action::Update) {
         out.push(Finding {
             span: context.statement().span.clone(),
             message: format!("UPDATE without WHERE overwrites every row of `{table}`"),
