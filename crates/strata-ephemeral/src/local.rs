@@ -319,13 +319,7 @@ impl LocalCluster {
             fs::remove_dir_all(&self.data_dir)
                 .map_err(|e| Error::io("remove", &self.data_dir, e))?;
         }
-        let password = self.password_file();
-        match fs::remove_file(&password) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(Error::io("remove", &password, e))
-            }
-            _ => Ok(()),
-        }
+        remove_if_present(&self.password_file())
     }
 
     /// Marks the server as wanted running (`strata local start`) or not.
@@ -334,12 +328,7 @@ impl LocalCluster {
         if pinned {
             fs::write(&file, b"").map_err(|e| Error::io("write", &file, e))
         } else {
-            match fs::remove_file(&file) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    Err(Error::io("remove", &file, e))
-                }
-                _ => Ok(()),
-            }
+            remove_if_present(&file)
         }
     }
 
@@ -365,6 +354,14 @@ impl LocalCluster {
             Some(_) => format!("postgres://{SUPERUSER}:***@127.0.0.1:{port}/{dbname}"),
             None => self.url(port, dbname),
         }
+    }
+}
+
+/// Removes a file; one that is not there is fine.
+fn remove_if_present(file: &Path) -> Result<(), Error> {
+    match fs::remove_file(file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", file, e)),
+        _ => Ok(()),
     }
 }
 

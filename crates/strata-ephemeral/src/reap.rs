@@ -103,13 +103,20 @@ impl Owner {
     }
 }
 
-/// A process's start time in clock ticks since boot, from `/proc/PID/stat` (Linux).
-fn start_time(pid: i32) -> Option<u64> {
+/// Field `n` (1-based, as `man proc` numbers them, 3 or more) of `/proc/PID/stat` (Linux).
+fn stat_field(pid: i32, n: usize) -> Option<String> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so count the fields
-    // after its closing parenthesis; the start time is field 22, the 20th after it.
+    // after its closing parenthesis, where field 3 (the state) starts.
     let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
+    rest.split_whitespace()
+        .nth(n.checked_sub(3)?)
+        .map(str::to_owned)
+}
+
+/// A process's start time in clock ticks since boot (field 22).
+fn start_time(pid: i32) -> Option<u64> {
+    stat_field(pid, 22)?.parse().ok()
 }
 
 /// Records this process as the owner of the cluster directory `root`.
@@ -188,11 +195,7 @@ fn is_running(pid: i32) -> bool {
     if kill(Pid::from_raw(pid), None) == Err(Errno::ESRCH) {
         return false;
     }
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let state = stat
-        .rfind(')')
-        .and_then(|i| stat[i + 1..].split_whitespace().next());
-    state != Some("Z")
+    stat_field(pid, 3).as_deref() != Some("Z")
 }
 
 /// Whether process `pid` is a postmaster started on `data_dir` (its `-D` argument, read
