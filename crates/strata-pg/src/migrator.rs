@@ -883,18 +883,18 @@ END $strata$;\n",
         if let Some(confirmed) = confirmed {
             let now: Vec<&Version> = plan.iter().map(|(record, _)| &record.version).collect();
             if !now.iter().copied().eq(confirmed) {
-                let list = |versions: &mut dyn Iterator<Item = &Version>| {
-                    let names: Vec<String> = versions.map(ToString::to_string).collect();
-                    if names.is_empty() {
-                        "nothing".to_owned()
-                    } else {
-                        names.join(", ")
-                    }
+                let list = |versions: Vec<&Version>| match versions.as_slice() {
+                    [] => "nothing".to_owned(),
+                    _ => versions
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 };
                 return Err(PgError::Refused(format!(
                     "the history changed since the rollback was confirmed (it would now undo {} instead of {}): nothing was rolled back; run the command again to see the new plan",
-                    list(&mut now.into_iter()),
-                    list(&mut confirmed.iter())
+                    list(now),
+                    list(confirmed.iter().collect())
                 )));
             }
         }
