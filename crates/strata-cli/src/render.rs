@@ -251,34 +251,11 @@ fn write_pg_error(
             if let Some(advice) = &failure.advice {
                 writeln!(out, "  {BLUE}= help:{BLUE:#} {advice}")?;
             }
-            let v = &failure.version;
-            if e.sqlstate == "08006" {
-                writeln!(
-                    out,
-                    "  {BLUE}= note:{BLUE:#} the connection was lost, so whether migration {v} committed is unknown: run `strata status` before anything else"
-                )?;
-            } else if let Some((done, total)) = failure.statements_done {
-                if done == 0 {
-                    writeln!(
-                        out,
-                        "  {BLUE}= note:{BLUE:#} this migration runs without a transaction, and its first statement failed: nothing of it ran and it is not recorded; fix it and run migrate again"
-                    )?;
-                } else {
-                    writeln!(
-                        out,
-                        "  {BLUE}= note:{BLUE:#} this migration runs without a transaction: {done} of {total} statement(s) completed and stay applied; it is recorded as failed.\n    Inspect the database, then either finish the work by hand and run `strata repair --mark-applied {v}`,\n    or undo what ran and run `strata repair --clear-failed {v}` so the next migrate runs it again."
-                    )?;
-                }
-            } else if failure.section == "down" {
-                writeln!(
-                    out,
-                    "  {BLUE}= note:{BLUE:#} the rollback's transaction was rolled back: migration {v} stays applied"
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "  {BLUE}= note:{BLUE:#} the migration's transaction was rolled back: nothing of it was applied"
-                )?;
+            for left in &failure.left_behind {
+                writeln!(out, "  {BLUE}= left behind:{BLUE:#} {left}")?;
+            }
+            if !failure.note.is_empty() {
+                writeln!(out, "  {BLUE}= note:{BLUE:#} {}", failure.note)?;
             }
         }
         PgError::Blocked(blockers) => {

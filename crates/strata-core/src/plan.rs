@@ -27,18 +27,56 @@ pub struct AppliedRecord {
     pub applied_by: String,
     /// How long it took, in milliseconds.
     pub duration_ms: i64,
+    /// For a failed row: what strata knew when it stopped (the statement, the
+    /// server's message, objects left behind such as an INVALID index).
+    pub failure: Option<String>,
+}
+
+/// Up or down: which section of a migration runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Applying.
+    Up,
+    /// Rolling back.
+    Down,
+}
+
+impl Direction {
+    /// `up` or `down`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Whether a recorded migration completed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case", tag = "status")]
 pub enum RecordStatus {
     /// Completed.
     Applied,
-    /// A no-transaction migration that stopped after this many statements.
+    /// A no-transaction section that stopped part-way: of the up (the migration
+    /// is partly applied) or of the down (it is partly rolled back).
     Failed {
-        /// Statements that completed before the failure.
+        /// The section that stopped.
+        direction: Direction,
+        /// Statements of that section that completed before it stopped.
         statements_done: i32,
+    },
+    /// A row strata cannot take at its word (edited by hand): an unknown status,
+    /// an unreadable checksum, a version recorded twice.
+    Damaged {
+        /// What is wrong with the row.
+        problem: String,
     },
 }
 
@@ -58,6 +96,8 @@ pub enum State {
     MissingFile,
     /// Recorded as failed part-way; needs `strata repair`.
     Failed,
+    /// A history row that cannot be read as written; needs `strata repair`.
+    Damaged,
 }
 
 impl State {
@@ -70,6 +110,7 @@ impl State {
             Self::Modified => "modified",
             Self::MissingFile => "missing-file",
             Self::Failed => "failed",
+            Self::Damaged => "damaged",
         }
     }
 
@@ -77,7 +118,7 @@ impl State {
     pub fn is_problem(self) -> bool {
         matches!(
             self,
-            Self::Modified | Self::MissingFile | Self::Failed | Self::OutOfOrder
+            Self::Modified | Self::MissingFile | Self::Failed | Self::Damaged | Self::OutOfOrder
         )
     }
 }
@@ -111,6 +152,7 @@ pub fn status<'a>(set: &'a MigrationSet, records: &'a [AppliedRecord]) -> Vec<St
     let mut sorted: Vec<&AppliedRecord> = records.iter().collect();
     sorted.sort_by(|a, b| a.version.cmp(&b.version));
     let mut recs = sorted.into_iter().peekable();
+    let mut previous: Option<&'a Version> = None;
     loop {
         let next = match (files.peek(), recs.peek()) {
             (None, None) => break,
@@ -118,11 +160,27 @@ pub fn status<'a>(set: &'a MigrationSet, records: &'a [AppliedRecord]) -> Vec<St
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
         };
+        // A second row of a version already seen (`5` and `0005`: one version,
+        // two texts) gets a row of its own, as damaged.
+        if let Some(r) = recs.next_if(|r| previous.is_some_and(|p| *p == r.version)) {
+            rows.push(StatusRow {
+                version: &r.version,
+                name: r.name.as_str(),
+                state: State::Damaged,
+                migration: None,
+                record: Some(r),
+                down_changed: false,
+            });
+            continue;
+        }
         let (migration, record) = match next {
             std::cmp::Ordering::Less => (files.next(), None),
             std::cmp::Ordering::Greater => (None, recs.next()),
             std::cmp::Ordering::Equal => (files.next(), recs.next()),
         };
+        if let Some(r) = record {
+            previous = Some(&r.version);
+        }
         let state = match (migration, record) {
             (Some(m), None) => {
                 if newest_applied.is_some_and(|newest| *newest > m.version) {
@@ -130,6 +188,10 @@ pub fn status<'a>(set: &'a MigrationSet, records: &'a [AppliedRecord]) -> Vec<St
                 } else {
                     State::Pending
                 }
+            }
+            (_, Some(r)) if matches!(r.status, RecordStatus::Damaged { .. }) => State::Damaged,
+            (_, Some(r)) if recs.peek().is_some_and(|next| next.version == r.version) => {
+                State::Damaged
             }
             (_, Some(r)) if matches!(r.status, RecordStatus::Failed { .. }) => State::Failed,
             (None, Some(_)) => State::MissingFile,
@@ -175,14 +237,27 @@ pub enum Blocker {
         /// Checksum now.
         current: Checksum,
     },
-    /// A migration failed part-way and was not repaired.
+    /// A migration's up or down failed part-way and was not repaired.
     Failed {
         /// The version.
         version: Version,
         /// The name.
         name: String,
+        /// The section that stopped.
+        direction: Direction,
         /// Statements that ran before the failure.
         statements_done: i32,
+        /// What was known when it stopped.
+        failure: Option<String>,
+    },
+    /// A history row that cannot be read as written.
+    Damaged {
+        /// The version, as recorded.
+        version: Version,
+        /// The name recorded.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
     },
     /// A pending migration older than the newest applied one.
     OutOfOrder {
@@ -218,10 +293,42 @@ impl std::fmt::Display for Blocker {
             Self::Failed {
                 version,
                 name,
+                direction: Direction::Up,
                 statements_done,
+                failure,
+            } => {
+                write!(
+                    f,
+                    "migration {version} ({name}) failed part-way after {statements_done} statement(s) (or another migrator is applying it right now) and must be repaired before anything else runs"
+                )?;
+                if let Some(failure) = failure {
+                    write!(f, " ({failure})")?;
+                }
+                Ok(())
+            }
+            Self::Failed {
+                version,
+                name,
+                direction: Direction::Down,
+                statements_done,
+                failure,
+            } => {
+                write!(
+                    f,
+                    "the rollback of migration {version} ({name}) failed part-way after {statements_done} statement(s) of its down section (or another migrator is rolling it back right now): it is neither applied nor rolled back, and must be repaired before anything else runs"
+                )?;
+                if let Some(failure) = failure {
+                    write!(f, " ({failure})")?;
+                }
+                Ok(())
+            }
+            Self::Damaged {
+                version,
+                name,
+                problem,
             } => write!(
                 f,
-                "migration {version} ({name}) failed part-way after {statements_done} statement(s) (or another migrator is applying it right now) and must be repaired before anything else runs"
+                "the history row of migration {version} ({name}) is damaged: {problem}"
             ),
             Self::OutOfOrder {
                 version,
@@ -247,8 +354,22 @@ impl Blocker {
             Self::Modified { version, .. } => format!(
                 "restore the file as it was applied (git checkout), and make the change in a new migration; if the edit is cosmetic, `strata repair --accept-checksum {version}`"
             ),
-            Self::Failed { version, .. } => format!(
+            Self::Failed {
+                version,
+                direction: Direction::Up,
+                ..
+            } => format!(
                 "look at what the statements that ran did, then either finish by hand and run `strata repair --mark-applied {version}`, or undo them and run `strata repair --clear-failed {version}` to run it again"
+            ),
+            Self::Failed {
+                version,
+                direction: Direction::Down,
+                ..
+            } => format!(
+                "look at what the down statements that ran did, then either finish the rollback by hand and run `strata repair --mark-rolled-back {version}`, or undo them and run `strata repair --mark-applied {version}` (the migration stays applied; `strata rollback` can run its down again)"
+            ),
+            Self::Damaged { version, .. } => format!(
+                "`strata repair --accept-checksum {version}` rewrites the row from the file, `--mark-applied {version}` sets it applied, `--mark-rolled-back {version}` removes it; with two rows for one version, name the one to act on as recorded (e.g. `0005`)"
             ),
             Self::OutOfOrder { .. } => "rename the file to a version above the newest applied one, or run with --allow-out-of-order if applying it late is safe".to_owned(),
             Self::MissingFile { version, .. } => format!(
@@ -320,12 +441,30 @@ pub fn plan_migrate<'a>(
                 name: row.name.to_owned(),
             }),
             State::Failed => {
-                if let Some(RecordStatus::Failed { statements_done }) = row.record.map(|r| r.status)
+                if let Some(r) = row.record
+                    && let RecordStatus::Failed {
+                        direction,
+                        statements_done,
+                    } = r.status
                 {
                     plan.blockers.push(Blocker::Failed {
                         version: row.version.clone(),
                         name: row.name.to_owned(),
+                        direction,
                         statements_done,
+                        failure: r.failure.clone(),
+                    });
+                }
+            }
+            State::Damaged => {
+                if let Some(r) = row.record {
+                    plan.blockers.push(Blocker::Damaged {
+                        version: r.version.clone(),
+                        name: r.name.clone(),
+                        problem: match &r.status {
+                            RecordStatus::Damaged { problem } => problem.clone(),
+                            _ => "the version is recorded more than once".to_owned(),
+                        },
                     });
                 }
             }
@@ -349,6 +488,7 @@ mod tests {
             State::Modified,
             State::MissingFile,
             State::Failed,
+            State::Damaged,
         ] {
             assert_eq!(
                 serde_json::to_value(state).ok(),
@@ -380,6 +520,7 @@ mod tests {
             applied_at: "2026-01-01T00:00:00Z".to_owned(),
             applied_by: "postgres".to_owned(),
             duration_ms: 1,
+            failure: None,
         }
     }
 
@@ -406,7 +547,10 @@ mod tests {
         let mut modified = record(&s, "1");
         modified.checksum = Checksum::of("something else");
         let mut failed = record(&s, "3");
-        failed.status = RecordStatus::Failed { statements_done: 1 };
+        failed.status = RecordStatus::Failed {
+            direction: Direction::Up,
+            statements_done: 1,
+        };
         let gone = record(&s, "4");
         assert_eq!(
             states(&s, &[modified, failed, gone]),
@@ -446,5 +590,48 @@ mod tests {
         assert!(rows[0].down_changed);
         let records = [r];
         assert!(plan_migrate(&s, &records, None, false).blockers.is_empty());
+    }
+
+    #[test]
+    fn a_version_recorded_twice_is_damaged_not_a_missing_file() {
+        let s = set();
+        let mut twice = record(&s, "1");
+        twice.version = Version::parse("0001").unwrap_or_else(|e| panic!("{e}"));
+        let records = [record(&s, "1"), twice, record(&s, "2")];
+        assert_eq!(
+            states(&s, &records),
+            [
+                ("001".into(), State::Damaged),
+                ("0001".into(), State::Damaged),
+                ("002".into(), State::Applied),
+                ("003".into(), State::Pending),
+            ]
+        );
+        let plan = plan_migrate(&s, &records, None, false);
+        assert!(
+            matches!(
+                plan.blockers[..],
+                [Blocker::Damaged { .. }, Blocker::Damaged { .. }]
+            ),
+            "{:?}",
+            plan.blockers
+        );
+    }
+
+    #[test]
+    fn an_unknown_status_needs_attention_not_applied() {
+        let s = set();
+        let mut odd = record(&s, "1");
+        odd.status = RecordStatus::Damaged {
+            problem: "unknown status `done`".to_owned(),
+        };
+        let records = [odd];
+        assert_eq!(status(&s, &records)[0].state, State::Damaged);
+        let plan = plan_migrate(&s, &records, None, false);
+        assert!(
+            plan.blockers[0].to_string().contains("unknown status"),
+            "{}",
+            plan.blockers[0]
+        );
     }
 }

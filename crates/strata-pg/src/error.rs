@@ -63,8 +63,8 @@ pub struct MigrationFailure {
     pub name: String,
     /// The file holding the failing SQL.
     pub file: PathBuf,
-    /// `up` or `down`.
-    pub section: &'static str,
+    /// The section that failed.
+    pub section: strata_core::plan::Direction,
     /// 1-based line of the error in the file, when the server gave a position.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
@@ -82,6 +82,12 @@ pub struct MigrationFailure {
     /// For a no-transaction migration: statements that completed, and the total.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statements_done: Option<(usize, usize)>,
+    /// The state the failure left, in a sentence: nothing applied, part-way and
+    /// recorded as failed, or unknown (connection lost).
+    pub note: String,
+    /// Objects the failure left behind (an INVALID index), each with its recovery.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_behind: Vec<String>,
 }
 
 impl std::fmt::Display for MigrationFailure {
@@ -96,7 +102,9 @@ impl std::fmt::Display for MigrationFailure {
         write!(
             f,
             ": migration {} ({} section) failed: {}",
-            self.version, self.section, self.error
+            self.version,
+            self.section.as_str(),
+            self.error
         )
     }
 }

@@ -1,11 +1,18 @@
 //! The history tables: `<schema>.migrations`, `<schema>.events`, `<schema>.meta`.
 //!
 //! Created on first use. `meta.format` records the layout of these tables;
-//! a format newer than this build understands is refused rather than guessed at.
+//! a format newer than this build understands is refused rather than guessed at,
+//! and an older one is upgraded in place, in one transaction, by the first command
+//! that writes history (reading works on every format this build knows).
+//!
+//! Format 2 added what a part-way failure needs to be told truthfully: which
+//! section stopped (`failed_direction`), the backend that ran it (`backend_pid`,
+//! to tell a statement still running on the server from one that died with its
+//! client) and what was known when it stopped (`failure`).
 //! The catalog functions used (`to_regclass`, `inet_client_addr`) exist on
 //! PostgreSQL 13 to 17 alike.
 
-use strata_core::plan::{AppliedRecord, RecordStatus};
+use strata_core::plan::{AppliedRecord, Direction, RecordStatus};
 use strata_core::{Checksum, Version};
 use tokio_postgres::{Client, SimpleQueryMessage, SimpleQueryRow};
 
@@ -13,7 +20,7 @@ use crate::error::{PgError, ServerError};
 use crate::sql::{ident, literal};
 
 /// The history table layout this build writes and reads.
-pub const HISTORY_FORMAT: i64 = 1;
+pub const HISTORY_FORMAT: i64 = 2;
 
 /// Runs SQL with the simple protocol; `context` says what strata was doing.
 pub(crate) async fn exec(
@@ -62,6 +69,9 @@ CREATE TABLE IF NOT EXISTS {s}.migrations (
     no_transaction boolean NOT NULL DEFAULT false,
     status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'failed')),
     statements_done integer NOT NULL DEFAULT 0,
+    failed_direction text,
+    backend_pid integer,
+    failure text,
     applied_at timestamptz NOT NULL DEFAULT now(),
     applied_by text NOT NULL DEFAULT current_user,
     os_user text,
@@ -83,6 +93,22 @@ CREATE TABLE IF NOT EXISTS {s}.events (
     tool_version text NOT NULL
 );"
     )
+}
+
+/// The SQL bringing history tables of an older format to [`HISTORY_FORMAT`], to run
+/// inside a transaction that holds the migration lock.
+pub(crate) fn upgrade_sql(schema: &str, from: i64) -> String {
+    let s = ident(schema);
+    let mut sql = String::new();
+    if from < 2 {
+        sql.push_str(&format!(
+            "ALTER TABLE {s}.migrations ADD COLUMN IF NOT EXISTS failed_direction text, ADD COLUMN IF NOT EXISTS backend_pid integer, ADD COLUMN IF NOT EXISTS failure text;\n"
+        ));
+    }
+    sql.push_str(&format!(
+        "UPDATE {s}.meta SET value = '{HISTORY_FORMAT}' WHERE key = 'format';\n"
+    ));
+    sql
 }
 
 /// Whether the history tables exist, and their format.
@@ -107,7 +133,9 @@ pub(crate) async fn format(client: &Client, schema: &str) -> Result<Option<i64>,
         rows.first()
             .and_then(|r| r.get(0))
             .and_then(|v| v.parse().ok())
-            .unwrap_or(HISTORY_FORMAT),
+            // An unreadable format row: read it as the oldest layout, whose
+            // columns every later one has.
+            .unwrap_or(1),
     ))
 }
 
@@ -130,12 +158,18 @@ pub(crate) async fn read(client: &Client, schema: &str) -> Result<Vec<AppliedRec
     if found.is_none() {
         return Ok(Vec::new());
     }
+    // Format 1 has no columns for what a failure left behind.
+    let failure_columns = if found < Some(2) {
+        "NULL, NULL"
+    } else {
+        "failed_direction, failure"
+    };
     let rows = exec(
         client,
         &format!(
             "SELECT version, name, checksum, down_checksum, status, statements_done::text,
                     to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                    applied_by, duration_ms::text
+                    applied_by, duration_ms::text, {failure_columns}
              FROM {}.migrations",
             ident(schema)
         ),
@@ -144,33 +178,58 @@ pub(crate) async fn read(client: &Client, schema: &str) -> Result<Vec<AppliedRec
     .await?;
     let mut records = Vec::with_capacity(rows.len());
     for row in rows {
-        let version_text = text(&row, 0);
-        let corrupt = |what: &str| {
-            PgError::Refused(format!(
-                "the history row for version {version_text} has an unreadable {what}; was {schema}.migrations edited by hand?"
-            ))
-        };
-        let version = Version::parse(&version_text).map_err(|_| corrupt("version"))?;
-        let checksum = Checksum::from_hex(&text(&row, 2)).ok_or_else(|| corrupt("checksum"))?;
-        let status = match text(&row, 4).as_str() {
-            "failed" => RecordStatus::Failed {
-                statements_done: text(&row, 5).parse().unwrap_or(0),
-            },
-            _ => RecordStatus::Applied,
-        };
-        records.push(AppliedRecord {
-            version,
-            name: text(&row, 1),
-            checksum,
-            down_checksum: row.get(3).and_then(Checksum::from_hex),
-            status,
-            applied_at: text(&row, 6),
-            applied_by: text(&row, 7),
-            duration_ms: text(&row, 8).parse().unwrap_or(0),
-        });
+        records.push(record(&row, schema)?);
     }
     records.sort_by(|a, b| a.version.cmp(&b.version));
     Ok(records)
+}
+
+/// One history row as a record. A row edited by hand into something strata does
+/// not know (an unknown status, a checksum that is not hex) is kept as
+/// [`RecordStatus::Damaged`], so that every command, `strata repair` above all,
+/// still works and says what is wrong; only a version that is not a version at
+/// all is refused, with the SQL that removes the row.
+fn record(row: &SimpleQueryRow, schema: &str) -> Result<AppliedRecord, PgError> {
+    let version_text = text(row, 0);
+    let version = Version::parse(&version_text).map_err(|_| {
+        PgError::Refused(format!(
+            "the history has a row whose version {version_text:?} is not a version (was {schema}.migrations edited by hand?); remove it with `DELETE FROM {}.migrations WHERE version = {}`",
+            ident(schema),
+            literal(&version_text)
+        ))
+    })?;
+    let recorded_checksum = text(row, 2);
+    let checksum = Checksum::from_hex(&recorded_checksum);
+    let statements_done = text(row, 5).parse().unwrap_or(0);
+    let status = match (text(row, 4).as_str(), row.get(9)) {
+        _ if checksum.is_none() => RecordStatus::Damaged {
+            problem: format!("its checksum {recorded_checksum:?} is not a SHA-256 in hex"),
+        },
+        ("applied", _) => RecordStatus::Applied,
+        ("failed", None | Some("up")) => RecordStatus::Failed {
+            direction: Direction::Up,
+            statements_done,
+        },
+        ("failed", Some("down")) => RecordStatus::Failed {
+            direction: Direction::Down,
+            statements_done,
+        },
+        (status, _) => RecordStatus::Damaged {
+            problem: format!("its status {status:?} is not one strata writes (applied, failed)"),
+        },
+    };
+    Ok(AppliedRecord {
+        version,
+        name: text(row, 1),
+        // A damaged checksum compares equal to nothing, and the state says why.
+        checksum: checksum.unwrap_or(Checksum::of("")),
+        down_checksum: row.get(3).and_then(Checksum::from_hex),
+        status,
+        applied_at: text(row, 6),
+        applied_by: text(row, 7),
+        duration_ms: text(row, 8).parse().unwrap_or(0),
+        failure: row.get(10).map(str::to_owned),
+    })
 }
 
 /// The down SQL stored at apply time, and whether it ran outside a transaction.

@@ -14,6 +14,7 @@
 use std::time::{Duration, Instant};
 
 use strata_core::config::Pooler;
+pub use strata_core::plan::Direction;
 use strata_core::plan::{AppliedRecord, Blocker, RecordStatus, plan_migrate};
 use strata_core::{Migration, MigrationSet, Section, Version};
 use tokio_postgres::Client;
@@ -56,16 +57,6 @@ impl Default for Settings {
             os_user: None,
         }
     }
-}
-
-/// Up or down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Applying.
-    Up,
-    /// Rolling back.
-    Down,
 }
 
 /// Hooks for showing progress; every method has a do-nothing default.
@@ -144,6 +135,35 @@ pub enum Repair {
     AcceptChecksum(Version),
     /// Remove a failed row so the migration runs again.
     ClearFailed(Version),
+}
+
+impl Repair {
+    /// The version the action is about.
+    pub fn version(&self) -> &Version {
+        match self {
+            Self::MarkApplied(v)
+            | Self::MarkRolledBack(v)
+            | Self::AcceptChecksum(v)
+            | Self::ClearFailed(v) => v,
+        }
+    }
+}
+
+/// When the history holds several rows for `version` (`5` and `0005`) and none
+/// is written exactly as asked, the refusal listing them.
+fn matching_ambiguity(records: &[AppliedRecord], version: &Version) -> Option<String> {
+    let rows: Vec<&str> = records
+        .iter()
+        .filter(|r| r.version == *version)
+        .map(|r| r.version.as_str())
+        .collect();
+    (rows.len() > 1 && !rows.contains(&version.as_str())).then(|| {
+        format!(
+            "the history has {} rows for version {version} ({}): name the one to act on exactly as it is recorded",
+            rows.len(),
+            rows.join(", ")
+        )
+    })
 }
 
 /// A connection that migrates.
@@ -294,16 +314,22 @@ impl Migrator {
     pub async fn ensure_history(&self) -> Result<(), PgError> {
         let found = history::format(&self.client, &self.settings.schema).await?;
         history::check_format(&self.settings.schema, found)?;
-        if found.is_none() {
-            let sql = format!(
-                "BEGIN;\n{}{}\nCOMMIT;",
-                self.xact_lock(),
-                history::create_sql(&self.settings.schema)
-            );
-            if let Err(e) = exec(&self.client, &sql, "cannot create the history tables").await {
-                let _ = self.client.simple_query("ROLLBACK").await;
-                return Err(e);
-            }
+        let (sql, context) = match found {
+            None => (
+                history::create_sql(&self.settings.schema),
+                "cannot create the history tables",
+            ),
+            Some(format) if format < history::HISTORY_FORMAT => (
+                history::upgrade_sql(&self.settings.schema, format),
+                "cannot upgrade the history tables",
+            ),
+            Some(_) => return Ok(()),
+        };
+        // Created or upgraded in one transaction: a history is never half-made.
+        let sql = format!("BEGIN;\n{}{sql}\nCOMMIT;", self.xact_lock());
+        if let Err(e) = exec(&self.client, &sql, context).await {
+            let _ = self.client.simple_query("ROLLBACK").await;
+            return Err(e);
         }
         Ok(())
     }
@@ -461,11 +487,17 @@ impl Migrator {
         sql
     }
 
+    /// The history row of `m`; a `failed` row is a claim by this backend on its up.
     fn history_insert(&self, m: &Migration, status: &str) -> String {
         let down = m.down.as_ref();
+        let claim = if status == "failed" {
+            "'up', pg_backend_pid()"
+        } else {
+            "NULL, NULL"
+        };
         format!(
-            "INSERT INTO {}.migrations (version, name, checksum, down_checksum, down_sql, down_no_transaction, no_transaction, status, os_user, tool_version, duration_ms)
-VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint);\n",
+            "INSERT INTO {}.migrations (version, name, checksum, down_checksum, down_sql, down_no_transaction, no_transaction, status, failed_direction, backend_pid, os_user, tool_version, duration_ms)
+VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {claim}, {}, {}, (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint);\n",
             self.schema(),
             literal(m.version.as_str()),
             literal(&m.name),
@@ -501,72 +533,222 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {}, {}, (extract(epoch FROM cloc
     }
 
     /// Records a failed attempt (best effort: the original error matters more).
-    async fn record_failure(&self, kind: &str, m_version: &Version, name: &str, detail: &str) {
-        let sql = self.event_insert(kind, m_version, name, "failed", Some(detail));
+    async fn record_failure(&self, direction: Direction, m: &Migration, detail: &str) {
+        let kind = match direction {
+            Direction::Up => "apply",
+            Direction::Down => "rollback",
+        };
+        let sql = format!(
+            "BEGIN;\n{}{}COMMIT;",
+            as_connecting_user(),
+            self.event_insert(kind, &m.version, &m.name, "failed", Some(detail))
+        );
         let _ = self.client.simple_query(&sql).await;
+        let _ = self.client.simple_query("ROLLBACK").await;
     }
 
     /// Applies one migration; returns true when another migrator had already
     /// applied it (transaction-pooler mode).
     pub async fn apply(&self, m: &Migration) -> Result<bool, PgError> {
-        if m.up.no_transaction() {
-            self.apply_statements(m).await
+        self.run_section(m, Direction::Up).await
+    }
+
+    /// Runs one migration's down and removes its history row (no lock taken:
+    /// `strata rollback` locks around it; `strata verify` owns its database).
+    pub async fn undo(&self, m: &Migration) -> Result<(), PgError> {
+        self.run_section(m, Direction::Down).await.map(|_| ())
+    }
+
+    /// The one path of apply and undo: runs a section of `m` with the history
+    /// writes of its direction. Returns true when another migrator had already
+    /// done it (transaction-pooler mode).
+    async fn run_section(&self, m: &Migration, direction: Direction) -> Result<bool, PgError> {
+        let section = match direction {
+            Direction::Up => &m.up,
+            Direction::Down => m.down.as_ref().ok_or_else(|| {
+                PgError::Refused(format!("migration {} has no down section", m.version))
+            })?,
+        };
+        if section.no_transaction() {
+            self.run_statements(m, section, direction).await
         } else {
-            self.apply_transaction(m).await
+            self.run_transaction(m, section, direction).await
         }
     }
 
-    /// The guard that skips a migration another migrator applied meanwhile.
-    fn already_applied_guard(&self, version: &Version) -> String {
+    /// Through a transaction pooler, the guard that skips a migration another
+    /// migrator did meanwhile (SR001 already applied, SR003 already rolled back),
+    /// and waits while another one is in the middle of a no-transaction section
+    /// (SR002).
+    fn done_by_another_guard(&self, version: &Version, direction: Direction) -> String {
         if !self.transaction_pooler() {
             return String::new();
         }
+        let s = self.schema();
+        let v = literal(version.as_str());
+        let done = match direction {
+            Direction::Up => format!(
+                "IF EXISTS (SELECT 1 FROM {s}.migrations WHERE version = {v} AND status = 'applied') THEN RAISE EXCEPTION 'strata: already applied' USING ERRCODE = 'SR001'; END IF;"
+            ),
+            Direction::Down => format!(
+                "IF NOT EXISTS (SELECT 1 FROM {s}.migrations WHERE version = {v} AND status = 'applied') THEN RAISE EXCEPTION 'strata: already rolled back' USING ERRCODE = 'SR003'; END IF;"
+            ),
+        };
         format!(
-            "DO $strata$ BEGIN \
-IF EXISTS (SELECT 1 FROM {s}.migrations WHERE version = {v} AND status = 'applied') THEN RAISE EXCEPTION 'strata: already applied' USING ERRCODE = 'SR001'; END IF; \
+            "DO $strata$ BEGIN {done} \
 IF EXISTS (SELECT 1 FROM {s}.migrations WHERE status = 'failed') THEN RAISE EXCEPTION 'strata: a no-transaction migration is running in another migrator, or failed part-way' USING ERRCODE = 'SR002'; END IF; \
-END $strata$;\n",
-            s = self.schema(),
-            v = literal(version.as_str())
+END $strata$;\n"
         )
     }
 
-    async fn apply_transaction(&self, m: &Migration) -> Result<bool, PgError> {
-        let body = absorb_transaction_control(&m.up.text);
+    /// History verb: the section completed (inside the transaction that ran it,
+    /// for a transactional section).
+    fn record_done(&self, m: &Migration, direction: Direction) -> String {
+        match direction {
+            Direction::Up => {
+                let mut sql = self.history_insert(m, "applied");
+                sql.push_str(&self.event_insert("apply", &m.version, &m.name, "ok", None));
+                sql
+            }
+            Direction::Down => self.forget(m),
+        }
+    }
+
+    /// History verb: remove the row of a rolled-back migration, with its event.
+    fn forget(&self, m: &Migration) -> String {
+        format!(
+            "DELETE FROM {}.migrations WHERE version = {};\n{}",
+            self.schema(),
+            literal(m.version.as_str()),
+            self.event_insert("rollback", &m.version, &m.name, "ok", None)
+        )
+    }
+
+    /// History verb: claim a no-transaction section before its first statement:
+    /// the row says `failed` with 0 statements done, by this backend, until the
+    /// section completes. Also lists the INVALID indexes that exist before it
+    /// runs, so that those it leaves behind can be told apart.
+    fn claim(&self, m: &Migration, direction: Direction) -> String {
+        let bookkeeping = match direction {
+            Direction::Up => self.history_insert(m, "failed"),
+            Direction::Down => format!(
+                "UPDATE {}.migrations SET status = 'failed', failed_direction = 'down', statements_done = 0, backend_pid = pg_backend_pid(), failure = NULL WHERE version = {};\n",
+                self.schema(),
+                literal(m.version.as_str())
+            ),
+        };
+        format!(
+            "BEGIN;\n{}{}{bookkeeping}{INVALID_INDEX_OIDS};\nCOMMIT;",
+            self.xact_lock(),
+            self.done_by_another_guard(&m.version, direction),
+        )
+    }
+
+    /// History verb: a no-transaction section completed.
+    fn finish(&self, m: &Migration, direction: Direction) -> String {
+        let bookkeeping = match direction {
+            Direction::Up => format!(
+                "UPDATE {}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, applied_at = now(), duration_ms = (extract(epoch FROM clock_timestamp() - applied_at) * 1000)::bigint WHERE version = {};\n{}",
+                self.schema(),
+                literal(m.version.as_str()),
+                self.event_insert("apply", &m.version, &m.name, "ok", None)
+            ),
+            Direction::Down => self.forget(m),
+        };
+        format!("BEGIN;\n{}{bookkeeping}COMMIT;", as_connecting_user())
+    }
+
+    /// History verb: a no-transaction section stopped at its first statement
+    /// and left nothing behind, so the claim is withdrawn: an up is not
+    /// recorded (fixing the file is enough), a down leaves the migration applied.
+    fn withdraw_claim(&self, m: &Migration, direction: Direction) -> String {
+        let s = self.schema();
+        let v = literal(m.version.as_str());
+        let sql = match direction {
+            Direction::Up => {
+                format!("DELETE FROM {s}.migrations WHERE version = {v} AND statements_done = 0;\n")
+            }
+            Direction::Down => format!(
+                "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL WHERE version = {v} AND statements_done = 0;\n"
+            ),
+        };
+        format!("BEGIN;\n{}{sql}COMMIT;", as_connecting_user())
+    }
+
+    /// History verb: what is known about a section that stopped part-way.
+    fn record_stop(&self, m: &Migration, failure: &str) -> String {
+        format!(
+            "BEGIN;\n{}UPDATE {}.migrations SET backend_pid = NULL, failure = {} WHERE version = {};\nCOMMIT;",
+            as_connecting_user(),
+            self.schema(),
+            literal(failure),
+            literal(m.version.as_str())
+        )
+    }
+
+    async fn run_transaction(
+        &self,
+        m: &Migration,
+        section: &Section,
+        direction: Direction,
+    ) -> Result<bool, PgError> {
+        let body = absorb_transaction_control(&section.text);
         let mut batch = String::with_capacity(body.len() + 1024);
-        batch.push_str(self.session_reset());
+        batch.push_str(&self.session_reset());
         batch.push_str("BEGIN;\n");
         batch.push_str(&self.xact_lock());
-        batch.push_str(&self.already_applied_guard(&m.version));
-        batch.push_str(&self.timeouts(&m.up, true));
+        batch.push_str(&self.done_by_another_guard(&m.version, direction));
+        batch.push_str(&self.timeouts(section, true));
         let prefix_chars = batch.chars().count();
         batch.push_str(&body);
         batch.push_str("\n;\n");
-        batch.push_str(&self.history_insert(m, "applied"));
-        batch.push_str(&self.event_insert("apply", &m.version, &m.name, "ok", None));
+        // The history is written as the connecting user, whatever role the
+        // body switched to; the switch ends with the migration.
+        batch.push_str(RESET_ROLE);
+        batch.push_str(&self.record_done(m, direction));
         batch.push_str("COMMIT;");
         let started = Instant::now();
-        match self.send_waiting_for_others(&batch).await {
-            Ok(_) => Ok(false),
-            Err(e) => {
-                let error = ServerError::from_driver(&e);
-                let _ = self.client.simple_query("ROLLBACK").await;
-                if error.sqlstate == "SR001" {
-                    return Ok(true);
-                }
-                if let Some(e) = pooler_error(&error) {
-                    return Err(e);
-                }
-                let mut failure = locate(m, &m.up, "up", error, prefix_chars, &body, None);
-                if failure.line.is_none() {
-                    self.replay_for_position(&m.up, &mut failure, started.elapsed())
-                        .await;
-                }
-                self.record_failure("apply", &m.version, &m.name, &failure.error.to_string())
-                    .await;
-                Err(PgError::Migration(Box::new(failure)))
-            }
+        let Err(e) = self.send_waiting_for_others(&batch).await else {
+            return Ok(false);
+        };
+        let error = ServerError::from_driver(&e);
+        let lost = e.as_db_error().is_none();
+        let _ = self.client.simple_query("ROLLBACK").await;
+        if matches!(error.sqlstate.as_str(), "SR001" | "SR003") {
+            return Ok(true);
         }
+        if let Some(e) = pooler_error(&error) {
+            return Err(e);
+        }
+        let mut failure = locate(m, section, direction, error, prefix_chars, &body, None);
+        if failure.line.is_none() && !lost {
+            self.replay_for_position(section, &mut failure, started.elapsed())
+                .await;
+        }
+        failure.note = if lost {
+            format!(
+                "the connection was lost, so whether migration {} {} is unknown: run `strata status` before anything else",
+                m.version,
+                match direction {
+                    Direction::Up => "was applied",
+                    Direction::Down => "was rolled back",
+                }
+            )
+        } else {
+            match direction {
+                Direction::Up => {
+                    "the migration's transaction was rolled back: nothing of it was applied"
+                        .to_owned()
+                }
+                Direction::Down => format!(
+                    "the rollback's transaction was rolled back: migration {} stays applied",
+                    m.version
+                ),
+            }
+        };
+        self.record_failure(direction, m, &failure.error.to_string())
+            .await;
+        Err(PgError::Migration(Box::new(failure)))
     }
 
     /// Sends a migration's batch; through a transaction pooler, while another
@@ -594,66 +776,99 @@ END $strata$;\n",
         }
     }
 
-    async fn apply_statements(&self, m: &Migration) -> Result<bool, PgError> {
-        let statements = split_for_execution(m, &m.up)?;
-        let schema = self.schema();
-        let version = literal(m.version.as_str());
-        // Claim the migration: a `failed` row with 0 statements done.
-        let claim = format!(
-            "BEGIN;\n{}{}{}COMMIT;",
-            self.xact_lock(),
-            self.already_applied_guard(&m.version),
-            self.history_insert(m, "failed")
-        );
-        if let Err(e) = self.send_waiting_for_others(&claim).await {
-            let error = ServerError::from_driver(&e);
-            let _ = self.client.simple_query("ROLLBACK").await;
-            if error.sqlstate == "SR001" {
-                return Ok(true);
+    /// A no-transaction section, statement by statement. The history row is
+    /// claimed first (`failed`, 0 done, this backend) and advances after each
+    /// statement, so that a run stopped anywhere (error, kill, lost connection)
+    /// leaves a row that says how far it got.
+    async fn run_statements(
+        &self,
+        m: &Migration,
+        section: &Section,
+        direction: Direction,
+    ) -> Result<bool, PgError> {
+        let statements = split_for_execution(m, section, direction)?;
+        let claimed = match self
+            .send_waiting_for_others(&self.claim(m, direction))
+            .await
+        {
+            Ok(messages) => messages,
+            Err(e) => {
+                let error = ServerError::from_driver(&e);
+                let _ = self.client.simple_query("ROLLBACK").await;
+                if matches!(error.sqlstate.as_str(), "SR001" | "SR003") {
+                    return Ok(true);
+                }
+                if let Some(e) = pooler_error(&error) {
+                    return Err(e);
+                }
+                return Err(PgError::Server {
+                    context: format!(
+                        "cannot record migration {} as started ({})",
+                        m.version,
+                        direction.as_str()
+                    ),
+                    error: Box::new(error),
+                });
             }
-            if let Some(e) = pooler_error(&error) {
-                return Err(e);
-            }
-            return Err(PgError::Server {
-                context: format!("cannot record migration {} as started", m.version),
-                error: Box::new(error),
-            });
-        }
+        };
+        let invalid_before = first_value(&claimed).unwrap_or_default();
         self.reset_session().await?;
         // Session timeouts; a transaction pooler would leak them to other clients.
-        let timeouts = self.timeouts(&m.up, false);
+        let timeouts = self.timeouts(section, false);
         if !self.transaction_pooler() && !timeouts.is_empty() {
             exec(&self.client, &timeouts, "cannot set timeouts").await?;
         }
         let total = statements.len();
+        let schema = self.schema();
+        let version = literal(m.version.as_str());
         for (i, statement) in statements.iter().enumerate() {
-            let sql = &m.up.text[statement.span.clone()];
+            let sql = &section.text[statement.span.clone()];
             if let Err(e) = self.client.simple_query(sql).await {
+                let lost = e.as_db_error().is_none();
                 let error = ServerError::from_driver(&e);
-                let prefix = m.up.text[..statement.span.start].chars().count();
-                let mut failure = locate(m, &m.up, "up", error, 0, sql, Some(prefix));
+                let prefix = section.text[..statement.span.start].chars().count();
+                let mut failure = locate(m, section, direction, error, 0, sql, Some(prefix));
                 if failure.line.is_none() {
-                    set_location(&mut failure, &m.up, statement.span.start);
+                    set_location(&mut failure, section, statement.span.start);
                 }
                 failure.statements_done = Some((i, total));
+                if lost {
+                    // The server may still be running the statement, or have
+                    // finished it: the row keeps this backend's pid, and the next
+                    // command asks the catalog what happened.
+                    failure.note = format!(
+                        "the connection was lost while statement {} of {total} was running: it may still be running on the server, or have completed; migration {} stays recorded as failed, and the next `strata status` or `strata migrate` finds out from the catalog what happened",
+                        i + 1,
+                        m.version
+                    );
+                    return Err(PgError::Migration(Box::new(failure)));
+                }
                 let _ = self.reset_session().await;
-                if i == 0 {
-                    // Nothing ran: forget the claim, so fixing the file is enough.
+                let left = self.invalid_indexes_since(&invalid_before).await;
+                let what = stop_summary(i, total, &failure.error, &left);
+                failure.left_behind = left.iter().map(|l| l.recovery(m, i + 1 == total)).collect();
+                if i == 0 && left.is_empty() {
                     let _ = self
                         .client
-                        .simple_query(&format!(
-                            "DELETE FROM {schema}.migrations WHERE version = {version} AND statements_done = 0"
-                        ))
+                        .simple_query(&self.withdraw_claim(m, direction))
                         .await;
+                    failure.note = match direction {
+                        Direction::Up => "this migration runs without a transaction, and its first statement failed: nothing of it ran and it is not recorded; fix it and run migrate again".to_owned(),
+                        Direction::Down => format!("this down section runs without a transaction, and its first statement failed: nothing of it ran, and migration {} stays applied", m.version),
+                    };
+                } else {
+                    let _ = self.client.simple_query(&self.record_stop(m, &what)).await;
+                    failure.note = part_way_note(m, direction, i, total);
                 }
-                self.record_failure("apply", &m.version, &m.name, &failure.error.to_string())
+                self.record_failure(direction, m, &failure.error.to_string())
                     .await;
                 return Err(PgError::Migration(Box::new(failure)));
             }
             exec(
                 &self.client,
                 &format!(
-                    "UPDATE {schema}.migrations SET statements_done = {} WHERE version = {version}",
+                    "BEGIN;\n{}UPDATE {schema}.migrations SET statements_done = {} WHERE version = {version};\nCOMMIT;",
+                    as_connecting_user(),
                     i + 1
                 ),
                 "cannot record progress",
@@ -663,34 +878,58 @@ END $strata$;\n",
         self.reset_session().await?;
         exec(
             &self.client,
-            &format!(
-                "BEGIN;\nUPDATE {schema}.migrations SET status = 'applied', applied_at = now(), duration_ms = (extract(epoch FROM clock_timestamp() - applied_at) * 1000)::bigint WHERE version = {version};\n{}COMMIT;",
-                self.event_insert("apply", &m.version, &m.name, "ok", None)
-            ),
-            "cannot record the migration as applied",
+            &self.finish(m, direction),
+            match direction {
+                Direction::Up => "cannot record the migration as applied",
+                Direction::Down => "cannot record the rollback",
+            },
         )
         .await?;
         Ok(false)
     }
 
+    /// INVALID indexes that did not exist when the section was claimed, and are
+    /// not being built right now by another backend (an index under
+    /// construction is INVALID too). Best effort: an error here must not hide
+    /// the migration's own.
+    async fn invalid_indexes_since(&self, before: &str) -> Vec<InvalidIndex> {
+        let sql = format!(
+            "{INVALID_INDEXES} AND i.indexrelid <> ALL ('{{{}}}'::oid[])",
+            before
+                .split(',')
+                .filter(|oid| !oid.is_empty() && oid.bytes().all(|b| b.is_ascii_digit()))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        match exec(&self.client, &sql, "cannot look for INVALID indexes").await {
+            Ok(rows) => rows.iter().map(InvalidIndex::from_row).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
     async fn reset_session(&self) -> Result<(), PgError> {
         if self.transaction_pooler() {
             return Ok(());
         }
-        exec(&self.client, "RESET ALL;", "cannot reset session settings")
-            .await
-            .map(|_| ())
+        exec(
+            &self.client,
+            &self.session_reset(),
+            "cannot reset session settings",
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `RESET ALL` in session mode, so a plain `SET` in one migration (say of
     /// `search_path`) does not leak into the next one of the same run: each
     /// migration sees the same session whether applied alone or in a batch.
-    /// Through a transaction pooler, session state is the pooler's business.
-    fn session_reset(&self) -> &'static str {
+    /// `RESET ALL` leaves the role and the session authorization alone, so
+    /// those are reset by name. Through a transaction pooler, session state is
+    /// the pooler's business.
+    fn session_reset(&self) -> String {
         if self.transaction_pooler() {
-            ""
+            String::new()
         } else {
-            "RESET ALL;\n"
+            format!("RESET ALL;\n{RESET_ROLE}")
         }
     }
 
@@ -808,18 +1047,14 @@ END $strata$;\n",
         target: &RollbackTarget,
     ) -> Result<Vec<(AppliedRecord, Option<Migration>)>, PgError> {
         let records = self.history().await?;
-        if let Some(failed) = records
-            .iter()
-            .find(|r| matches!(r.status, RecordStatus::Failed { .. }))
-        {
-            return Err(PgError::Blocked(vec![Blocker::Failed {
-                version: failed.version.clone(),
-                name: failed.name.clone(),
-                statements_done: match failed.status {
-                    RecordStatus::Failed { statements_done } => statements_done,
-                    RecordStatus::Applied => 0,
-                },
-            }]));
+        // A row failed part-way or damaged stops a rollback as it stops a migrate.
+        let blockers: Vec<Blocker> = plan_migrate(set, &records, None, true)
+            .blockers
+            .into_iter()
+            .filter(|b| matches!(b, Blocker::Failed { .. } | Blocker::Damaged { .. }))
+            .collect();
+        if !blockers.is_empty() {
+            return Err(PgError::Blocked(blockers));
         }
         let mut applied: Vec<AppliedRecord> = records;
         applied.reverse();
@@ -879,6 +1114,7 @@ END $strata$;\n",
         report: &mut RunReport,
     ) -> Result<(), PgError> {
         self.lock(progress).await?;
+        self.ensure_history().await?;
         let plan = self.rollback_plan(set, target).await?;
         if let Some(confirmed) = confirmed {
             let now: Vec<&Version> = plan.iter().map(|(record, _)| &record.version).collect();
@@ -922,96 +1158,6 @@ END $strata$;\n",
         Ok(())
     }
 
-    /// Runs one migration's down and removes its history row (no lock taken:
-    /// `strata rollback` locks around it; `strata verify` owns its database).
-    pub async fn undo(&self, m: &Migration) -> Result<(), PgError> {
-        let Some(down) = &m.down else {
-            return Err(PgError::Refused(format!(
-                "migration {} has no down section",
-                m.version
-            )));
-        };
-        let forget = format!(
-            "DELETE FROM {}.migrations WHERE version = {};\n{}",
-            self.schema(),
-            literal(m.version.as_str()),
-            self.event_insert("rollback", &m.version, &m.name, "ok", None)
-        );
-        if down.no_transaction() {
-            let statements = split_for_execution(m, down)?;
-            let timeouts = self.timeouts(down, false);
-            if !self.transaction_pooler() && !timeouts.is_empty() {
-                exec(&self.client, &timeouts, "cannot set timeouts").await?;
-            }
-            for statement in &statements {
-                let sql = &down.text[statement.span.clone()];
-                if let Err(e) = self.client.simple_query(sql).await {
-                    let error = ServerError::from_driver(&e);
-                    let prefix = down.text[..statement.span.start].chars().count();
-                    let mut failure = locate(m, down, "down", error, 0, sql, Some(prefix));
-                    if failure.line.is_none() {
-                        set_location(&mut failure, down, statement.span.start);
-                    }
-                    let _ = self.reset_session().await;
-                    self.record_failure(
-                        "rollback",
-                        &m.version,
-                        &m.name,
-                        &failure.error.to_string(),
-                    )
-                    .await;
-                    return Err(PgError::Migration(Box::new(failure)));
-                }
-            }
-            self.reset_session().await?;
-            exec(
-                &self.client,
-                &format!("BEGIN;\n{forget}COMMIT;"),
-                "cannot record the rollback",
-            )
-            .await?;
-            return Ok(());
-        }
-        let body = absorb_transaction_control(&down.text);
-        let mut batch = String::from(self.session_reset());
-        batch.push_str("BEGIN;\n");
-        batch.push_str(&self.xact_lock());
-        if self.transaction_pooler() {
-            // Another migrator may have rolled it back meanwhile: then skip it.
-            batch.push_str(&format!(
-                "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM {}.migrations WHERE version = {} AND status = 'applied') THEN RAISE EXCEPTION 'strata: already rolled back' USING ERRCODE = 'SR003'; END IF; END $strata$;\n",
-                self.schema(),
-                literal(m.version.as_str())
-            ));
-        }
-        batch.push_str(&self.timeouts(down, true));
-        let prefix_chars = batch.chars().count();
-        batch.push_str(&body);
-        batch.push_str("\n;\n");
-        batch.push_str(&forget);
-        batch.push_str("COMMIT;");
-        let started = Instant::now();
-        if let Err(e) = self.client.simple_query(&batch).await {
-            let error = ServerError::from_driver(&e);
-            let _ = self.client.simple_query("ROLLBACK").await;
-            if error.sqlstate == "SR003" {
-                return Ok(());
-            }
-            if let Some(e) = pooler_error(&error) {
-                return Err(e);
-            }
-            let mut failure = locate(m, down, "down", error, prefix_chars, &body, None);
-            if failure.line.is_none() {
-                self.replay_for_position(down, &mut failure, started.elapsed())
-                    .await;
-            }
-            self.record_failure("rollback", &m.version, &m.name, &failure.error.to_string())
-                .await;
-            return Err(PgError::Migration(Box::new(failure)));
-        }
-        Ok(())
-    }
-
     /// `strata repair`: fixes history by hand, recording an event.
     pub async fn repair(&mut self, set: &MigrationSet, action: &Repair) -> Result<String, PgError> {
         self.lock(&mut Quiet).await?;
@@ -1024,7 +1170,23 @@ END $strata$;\n",
         self.ensure_history().await?;
         let records = self.history().await?;
         let schema = self.schema();
-        let find = |v: &Version| records.iter().find(|r| r.version == *v);
+        // `5` and `0005` are one version; when the history holds both, the row
+        // is the one written exactly as asked, and without such a row the
+        // request is ambiguous.
+        let matching = |v: &Version| -> Vec<&AppliedRecord> {
+            records.iter().filter(|r| r.version == *v).collect()
+        };
+        let ambiguous = matching_ambiguity(&records, action.version());
+        if let Some(message) = ambiguous {
+            return Err(PgError::Refused(message));
+        }
+        let find = |v: &Version| {
+            let rows = matching(v);
+            rows.iter()
+                .find(|r| r.version.as_str() == v.as_str())
+                .or_else(|| rows.first())
+                .copied()
+        };
         let file = |v: &Version| {
             set.get(v)
                 .ok_or_else(|| PgError::Refused(format!("no migration file has version {v}")))
@@ -1036,15 +1198,36 @@ END $strata$;\n",
                         "migration {v} is already applied"
                     )));
                 }
-                Some(r) => (
-                    v,
-                    r.name.clone(),
-                    format!(
-                        "UPDATE {schema}.migrations SET status = 'applied' WHERE version = {};\n",
-                        literal(r.version.as_str())
-                    ),
-                    format!("marked the failed migration {v} as applied"),
-                ),
+                Some(r) => {
+                    // A damaged checksum is rewritten from the file when there is one.
+                    let checksum = match (&r.status, set.get(v)) {
+                        (RecordStatus::Damaged { .. }, Some(m)) => {
+                            format!(", checksum = {}", literal(&m.up.checksum.to_string()))
+                        }
+                        _ => String::new(),
+                    };
+                    let what = match &r.status {
+                        RecordStatus::Failed {
+                            direction: Direction::Down,
+                            ..
+                        } => format!(
+                            "marked migration {v}, whose rollback failed part-way, as applied"
+                        ),
+                        RecordStatus::Damaged { .. } => {
+                            format!("marked the damaged history row of migration {v} as applied")
+                        }
+                        _ => format!("marked the failed migration {v} as applied"),
+                    };
+                    (
+                        v,
+                        r.name.clone(),
+                        format!(
+                            "UPDATE {schema}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL{checksum} WHERE version = {};\n",
+                            literal(r.version.as_str())
+                        ),
+                        what,
+                    )
+                }
                 None => {
                     let m = file(v)?;
                     (
@@ -1095,15 +1278,31 @@ END $strata$;\n",
                 let r = find(v)
                     .filter(|r| matches!(r.status, RecordStatus::Failed { .. }))
                     .ok_or_else(|| PgError::Refused(format!("migration {v} is not failed")))?;
-                (
-                    v,
-                    r.name.clone(),
-                    format!(
-                        "DELETE FROM {schema}.migrations WHERE version = {};\n",
-                        literal(r.version.as_str())
+                match r.status {
+                    RecordStatus::Failed {
+                        direction: Direction::Down,
+                        ..
+                    } => (
+                        v,
+                        r.name.clone(),
+                        format!(
+                            "UPDATE {schema}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL WHERE version = {};\n",
+                            literal(r.version.as_str())
+                        ),
+                        format!(
+                            "cleared the failed rollback of migration {v}: it is recorded as applied, and the next rollback runs its down again"
+                        ),
                     ),
-                    format!("cleared the failed migration {v}; the next migrate runs it again"),
-                )
+                    _ => (
+                        v,
+                        r.name.clone(),
+                        format!(
+                            "DELETE FROM {schema}.migrations WHERE version = {};\n",
+                            literal(r.version.as_str())
+                        ),
+                        format!("cleared the failed migration {v}; the next migrate runs it again"),
+                    ),
+                }
             }
         };
         let batch = format!(
@@ -1111,6 +1310,7 @@ END $strata$;\n",
             self.xact_lock(),
             self.event_insert("repair", version, &name, "ok", Some(&done))
         );
+        // The row is addressed by its text: exactly one row changes.
         if let Err(e) = exec(&self.client, &batch, "cannot repair the history").await {
             let _ = self.client.simple_query("ROLLBACK").await;
             return Err(e);
@@ -1182,6 +1382,99 @@ END $strata$;\n",
     }
 }
 
+/// Resets what a migration may have switched (`SET ROLE`, `SET SESSION
+/// AUTHORIZATION`, which `RESET ALL` leaves alone) to the connecting user.
+const RESET_ROLE: &str = "RESET SESSION AUTHORIZATION;\nRESET ROLE;\n";
+
+/// For the rest of the current transaction only, act as the connecting user:
+/// the history writes between the statements of a no-transaction section must
+/// not run as a role the section switched to, and must not end that switch.
+fn as_connecting_user() -> &'static str {
+    "SET LOCAL SESSION AUTHORIZATION DEFAULT;\nSET LOCAL role TO DEFAULT;\n"
+}
+
+/// The OIDs of INVALID indexes, comma-separated (one value).
+const INVALID_INDEX_OIDS: &str =
+    "SELECT coalesce(string_agg(indexrelid::text, ','), '') FROM pg_index WHERE NOT indisvalid";
+
+/// INVALID indexes (name, table), leaving out those another backend is
+/// building right now; callers append more conditions.
+const INVALID_INDEXES: &str = "SELECT format('%I.%I', n.nspname, c.relname), format('%I.%I', tn.nspname, t.relname)
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+WHERE NOT i.indisvalid
+  AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid AND p.pid <> pg_backend_pid())";
+
+/// An index a failed statement left INVALID (an interrupted `CREATE INDEX
+/// CONCURRENTLY` or `REINDEX CONCURRENTLY`): it exists, is maintained on every
+/// write, and is never used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct InvalidIndex {
+    /// Schema-qualified, quoted as needed.
+    index: String,
+    /// Its table, the same way.
+    table: String,
+}
+
+impl InvalidIndex {
+    fn from_row(row: &tokio_postgres::SimpleQueryRow) -> Self {
+        Self {
+            index: text(row, 0),
+            table: text(row, 1),
+        }
+    }
+
+    /// What to do about it; `last` when the failed statement was the section's last.
+    fn recovery(&self, m: &Migration, last: bool) -> String {
+        let v = &m.version;
+        let finish = if last {
+            format!(" then `strata repair --mark-applied {v}`")
+        } else {
+            format!(
+                " then run the statements after it by hand and `strata repair --mark-applied {v}`"
+            )
+        };
+        format!(
+            "the index {} on {} was left INVALID (it slows every write and is never used): drop it with `DROP INDEX CONCURRENTLY {};`, then `strata repair --clear-failed {v}` and `strata migrate` to run the migration again; or finish the build with `REINDEX INDEX CONCURRENTLY {};`{finish}",
+            self.index, self.table, self.index, self.index
+        )
+    }
+}
+
+/// The first value of the first row of a reply.
+fn first_value(messages: &[tokio_postgres::SimpleQueryMessage]) -> Option<String> {
+    messages.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+        _ => None,
+    })
+}
+
+/// What is recorded in history about a no-transaction section that stopped.
+fn stop_summary(i: usize, total: usize, error: &ServerError, left: &[InvalidIndex]) -> String {
+    let mut text = format!("statement {} of {total} failed: {error}", i + 1);
+    for index in left {
+        text.push_str(&format!(
+            "; it left the index {} on {} INVALID",
+            index.index, index.table
+        ));
+    }
+    text
+}
+
+/// The note for a no-transaction section that stopped after `done` statements.
+fn part_way_note(m: &Migration, direction: Direction, done: usize, total: usize) -> String {
+    let v = &m.version;
+    match direction {
+        Direction::Up => format!(
+            "this migration runs without a transaction: {done} of {total} statement(s) completed and stay applied; it is recorded as failed.\n    Inspect the database, then either finish the work by hand and run `strata repair --mark-applied {v}`,\n    or undo what ran and run `strata repair --clear-failed {v}` so the next migrate runs it again."
+        ),
+        Direction::Down => format!(
+            "this down section runs without a transaction: {done} of {total} statement(s) completed and stay done; migration {v} is recorded as failed part-way through its rollback.\n    Inspect the database, then either finish the rollback by hand and run `strata repair --mark-rolled-back {v}`,\n    or redo what the down undid and run `strata repair --mark-applied {v}`."
+        ),
+    }
+}
+
 /// Blanks a leading `BEGIN` and a trailing `COMMIT` (same length, so offsets
 /// hold), so that a file written with its own transaction stays atomic inside ours.
 pub fn absorb_transaction_control(sql: &str) -> String {
@@ -1208,6 +1501,7 @@ pub fn absorb_transaction_control(sql: &str) -> String {
 fn split_for_execution(
     m: &Migration,
     section: &Section,
+    direction: Direction,
 ) -> Result<Vec<strata_sql::Statement>, PgError> {
     strata_sql::split(&section.text).map_err(|e| {
         let (line, column) = e.offset.map_or((None, None), |o| {
@@ -1218,7 +1512,7 @@ fn split_for_execution(
             version: m.version.to_string(),
             name: m.name.clone(),
             file: section.file.clone(),
-            section: "up",
+            section: direction,
             line,
             column,
             source_line: None,
@@ -1231,6 +1525,8 @@ fn split_for_execution(
             },
             advice: None,
             statements_done: Some((0, 0)),
+            note: "nothing of it ran: the file does not parse".to_owned(),
+            left_behind: Vec::new(),
         }))
     })
 }
@@ -1243,7 +1539,7 @@ fn split_for_execution(
 fn locate(
     m: &Migration,
     section: &Section,
-    which: &'static str,
+    which: Direction,
     error: ServerError,
     prefix_chars: usize,
     body: &str,
@@ -1282,6 +1578,8 @@ fn locate(
         advice: advice(&error.sqlstate),
         error,
         statements_done: None,
+        note: String::new(),
+        left_behind: Vec::new(),
     }
 }
 

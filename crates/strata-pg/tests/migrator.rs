@@ -1,55 +1,13 @@
 //! The executor against a real throwaway PostgreSQL, through the library API.
 
+mod support;
+
 use std::path::Path;
 use std::time::Duration;
 
-use strata_core::{MemorySource, MigrationSet};
-use strata_ephemeral::Cluster;
-use strata_pg::connect::{Source, Target, connect};
-use strata_pg::{MigrateOptions, Migrator, PgError, Quiet, RollbackTarget, Settings};
-
-fn cluster() -> Cluster {
-    Cluster::start().unwrap_or_else(|e| panic!("cannot start a cluster: {e}"))
-}
-
-async fn migrator(cluster: &Cluster, db: &str, settings: Settings) -> Migrator {
-    let target = Target::parse(
-        &cluster.url(db),
-        Source::Other("test".to_owned()),
-        None,
-        &|_| None,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let client = connect(&target, "strata-test")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    Migrator::new(client, settings)
-}
-
-fn set(files: &[(&str, &str)]) -> MigrationSet {
-    let source = files
-        .iter()
-        .fold(MemorySource::new(), |s, (p, c)| s.with(*p, c.as_bytes()));
-    let set = strata_core::load(&source, Path::new("migrations"));
-    assert!(set.problems.is_empty(), "{:?}", set.problems);
-    set
-}
-
-async fn scalar(m: &Migrator, sql: &str) -> String {
-    let rows = m
-        .client()
-        .simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.iter()
-        .find_map(|r| match r {
-            tokio_postgres::SimpleQueryMessage::Row(row) => {
-                Some(row.get(0).unwrap_or("").to_owned())
-            }
-            _ => None,
-        })
-        .unwrap_or_default()
-}
+use strata_core::MigrationSet;
+use strata_pg::{MigrateOptions, PgError, Quiet, RollbackTarget, Settings};
+use support::{cluster, migrator, scalar, set};
 
 #[tokio::test]
 async fn a_server_error_points_at_file_line_and_column_and_nothing_is_applied() {
@@ -241,7 +199,7 @@ async fn an_error_in_a_rollback_block_points_at_the_commented_line_as_written() 
     let Some(PgError::Migration(failure)) = report.error else {
         panic!("expected a migration failure, got {:?}", report.error);
     };
-    assert_eq!(failure.section, "down");
+    assert_eq!(failure.section, strata_pg::Direction::Down);
     assert_eq!(failure.error.sqlstate, "42P01");
     assert_eq!((failure.line, failure.column), (Some(4), Some(20)));
     let line = failure.source_line.unwrap_or_default();

@@ -1,0 +1,452 @@
+//! The fault suite of the executor: what a failure, a kill, a role switch or a
+//! hand-edited history leaves, and that the history keeps telling the truth
+//! about the database afterwards. Each test reproduces a case that was once
+//! misreported, against a real throwaway PostgreSQL.
+
+mod support;
+
+use std::time::Duration;
+
+use strata_core::Version;
+use strata_core::plan::{Blocker, Direction};
+use strata_pg::{MigrateOptions, PgError, Quiet, Repair, RollbackTarget, Settings};
+use support::{client, cluster, migrator, scalar, set, value};
+
+fn version(text: &str) -> Version {
+    Version::parse(text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn an_interrupted_concurrent_index_build_is_recorded_as_failed_with_its_invalid_index() {
+    let cluster = cluster();
+    let setup = client(&cluster, "postgres").await;
+    setup
+        .batch_execute("create table busy (id int); insert into busy values (1);")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // An open write: CREATE INDEX CONCURRENTLY waits for it once the index
+    // exists in the catalog (INVALID), so the statement timeout stops it there.
+    let writer = client(&cluster, "postgres").await;
+    writer
+        .batch_execute("begin; insert into busy values (2);")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let settings = Settings {
+        statement_timeout: Some(Duration::from_millis(300)),
+        ..Settings::default()
+    };
+    let mut m = migrator(&cluster, "postgres", settings).await;
+    let files = set(&[(
+        "0001_index.sql",
+        "-- strata:no-transaction\ncreate index concurrently busy_id on busy (id);\n",
+    )]);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    let Some(PgError::Migration(failure)) = report.error else {
+        panic!("expected a migration failure, got {:?}", report.error);
+    };
+    assert_eq!(failure.error.sqlstate, "57014");
+    assert_eq!(failure.statements_done, Some((0, 1)));
+    let [left] = &failure.left_behind[..] else {
+        panic!("expected one object left behind: {:?}", failure.left_behind);
+    };
+    assert!(left.contains("public.busy_id"), "{left}");
+    assert!(
+        left.contains("DROP INDEX CONCURRENTLY public.busy_id"),
+        "{left}"
+    );
+    assert!(
+        left.contains("REINDEX INDEX CONCURRENTLY public.busy_id"),
+        "{left}"
+    );
+    assert!(
+        !failure.note.contains("nothing of it ran"),
+        "the note must not say nothing ran: {}",
+        failure.note
+    );
+    // Recorded as failed, with what is known.
+    assert_eq!(
+        scalar(
+            &m,
+            "select status || ' ' || statements_done || ' ' || failure from strata.migrations"
+        )
+        .await,
+        "failed 0 statement 1 of 1 failed: canceling statement due to statement timeout (SQLSTATE 57014); it left the index public.busy_id on public.busy INVALID"
+    );
+    writer
+        .batch_execute("rollback;")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // The next run does not guess: it is blocked, and says why.
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    let Some(PgError::Blocked(blockers)) = report.error else {
+        panic!("expected the run to be blocked, got {:?}", report.error);
+    };
+    assert!(
+        blockers[0].to_string().contains("public.busy_id"),
+        "{}",
+        blockers[0]
+    );
+
+    // The recovery the message gives works.
+    setup
+        .batch_execute("drop index concurrently public.busy_id;")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    m.repair(&files, &Repair::ClearFailed(version("1")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(
+        value(
+            &setup,
+            "select indisvalid::text from pg_index where indexrelid = 'busy_id'::regclass"
+        )
+        .await,
+        "true"
+    );
+}
+
+#[tokio::test]
+async fn a_no_transaction_down_that_fails_part_way_is_recorded_as_failed_not_applied() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let files = set(&[(
+        "0001_t.sql",
+        "-- strata:up\ncreate table t (id int);\ncreate index t_id on t (id);\n-- strata:down\n-- strata:no-transaction\ndrop index concurrently t_id;\nselect 1/0;\ndrop table t;\n",
+    )]);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+
+    let report = m
+        .rollback(&files, &RollbackTarget::Steps(1), &mut Quiet)
+        .await;
+    let Some(PgError::Migration(failure)) = report.error else {
+        panic!("expected a failed rollback, got {:?}", report.error);
+    };
+    assert_eq!(failure.section, Direction::Down);
+    assert_eq!(failure.statements_done, Some((1, 3)));
+    assert!(
+        failure
+            .note
+            .contains("recorded as failed part-way through its rollback"),
+        "{}",
+        failure.note
+    );
+    assert!(
+        !failure.note.contains("was rolled back"),
+        "{}",
+        failure.note
+    );
+    assert_eq!(
+        scalar(
+            &m,
+            "select status || ' ' || failed_direction || ' ' || statements_done from strata.migrations"
+        )
+        .await,
+        "failed down 1"
+    );
+    // Neither applied nor rolled back: both directions are blocked.
+    for report in [
+        m.migrate(&files, &MigrateOptions::default(), &mut Quiet)
+            .await,
+        m.rollback(&files, &RollbackTarget::Steps(1), &mut Quiet)
+            .await,
+    ] {
+        let Some(PgError::Blocked(blockers)) = report.error else {
+            panic!("expected blocked, got {:?}", report.error);
+        };
+        assert!(
+            matches!(
+                blockers[..],
+                [Blocker::Failed {
+                    direction: Direction::Down,
+                    statements_done: 1,
+                    ..
+                }]
+            ),
+            "{blockers:?}"
+        );
+    }
+    // Finishing the rollback by hand, then telling strata, is one repair.
+    m.client()
+        .batch_execute("drop table t;")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    m.repair(&files, &Repair::MarkRolledBack(version("1")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        scalar(&m, "select count(*) from strata.migrations").await,
+        "0"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_down_cleared_runs_again_on_the_next_rollback() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let broken = set(&[(
+        "0001_t.sql",
+        "-- strata:up\ncreate table t (id int);\n-- strata:down\n-- strata:no-transaction\nselect 1;\ndrop table missing;\n",
+    )]);
+    let report = m
+        .migrate(&broken, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let report = m
+        .rollback(&broken, &RollbackTarget::Steps(1), &mut Quiet)
+        .await;
+    assert!(matches!(report.error, Some(PgError::Migration(_))));
+    m.repair(&broken, &Repair::ClearFailed(version("1")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        scalar(&m, "select status from strata.migrations").await,
+        "applied"
+    );
+    let fixed = set(&[(
+        "0001_t.sql",
+        "-- strata:up\ncreate table t (id int);\n-- strata:down\n-- strata:no-transaction\nselect 1;\ndrop table t;\n",
+    )]);
+    let report = m
+        .rollback(&fixed, &RollbackTarget::Steps(1), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(scalar(&m, "select to_regclass('t')::text").await, "");
+}
+
+#[tokio::test]
+async fn a_role_switch_in_a_migration_neither_writes_history_as_that_role_nor_leaks() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    m.client()
+        .batch_execute("create role app; grant create on schema public to app;")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let files = set(&[
+        (
+            "0001_as_app.sql",
+            "set role app;\ncreate table by_app (id int);\n",
+        ),
+        (
+            "0002_as_app_outside.sql",
+            "-- strata:no-transaction\nset role app;\ncreate table by_app_too (id int);\n",
+        ),
+        ("0003_after.sql", "create table by_owner (id int);\n"),
+    ]);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let owner = |table: &'static str| {
+        format!("select tableowner from pg_tables where tablename = '{table}'")
+    };
+    assert_eq!(scalar(&m, &owner("by_app")).await, "app");
+    assert_eq!(scalar(&m, &owner("by_app_too")).await, "app");
+    // The switch ended with its migration.
+    assert_eq!(scalar(&m, &owner("by_owner")).await, "postgres");
+    assert_eq!(
+        scalar(
+            &m,
+            "select string_agg(distinct applied_by, ',') from strata.migrations"
+        )
+        .await,
+        "postgres"
+    );
+    assert_eq!(scalar(&m, "select current_user").await, "postgres");
+}
+
+#[tokio::test]
+async fn a_hand_edited_checksum_blocks_with_advice_and_repair_still_works() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let files = set(&[
+        ("0001_a.sql", "create table a (id int);\n"),
+        ("0002_b.sql", "create table b (id int);\n"),
+    ]);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    m.client()
+        .batch_execute("update strata.migrations set checksum = 'not hex' where version = '0001';")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let history = m.history().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(history.len(), 2);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    let Some(PgError::Blocked(blockers)) = report.error else {
+        panic!("expected blocked, got {:?}", report.error);
+    };
+    assert!(
+        blockers[0].to_string().contains("is damaged"),
+        "{}",
+        blockers[0]
+    );
+    assert!(blockers[0].help().contains("--accept-checksum 0001"));
+    m.repair(&files, &Repair::AcceptChecksum(version("1")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+}
+
+#[tokio::test]
+async fn an_unknown_status_needs_attention_instead_of_counting_as_applied() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let files = set(&[("0001_a.sql", "create table a (id int);\n")]);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    m.client()
+        .batch_execute(
+            "alter table strata.migrations drop constraint migrations_status_check;
+             update strata.migrations set status = 'done';",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    let Some(PgError::Blocked(blockers)) = report.error else {
+        panic!("expected blocked, got {:?}", report.error);
+    };
+    assert!(
+        blockers[0].to_string().contains("\"done\""),
+        "{}",
+        blockers[0]
+    );
+    m.repair(&files, &Repair::MarkApplied(version("1")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+}
+
+#[tokio::test]
+async fn repair_of_a_version_recorded_twice_acts_on_the_row_named_or_refuses_with_a_list() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let files = set(&[("0005_a.sql", "create table a (id int);\n")]);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    m.client()
+        .batch_execute(
+            "insert into strata.migrations (version, name, checksum, tool_version)
+             select '5', name, checksum, tool_version from strata.migrations;",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // Named exactly: that row, and only it.
+    m.repair(&files, &Repair::MarkRolledBack(version("5")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        scalar(&m, "select string_agg(version, ',') from strata.migrations").await,
+        "0005"
+    );
+
+    // Named by neither spelling: refused, listing both.
+    m.client()
+        .batch_execute(
+            "insert into strata.migrations (version, name, checksum, tool_version)
+             select '05', name, checksum, tool_version from strata.migrations;",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = m
+        .repair(&files, &Repair::MarkRolledBack(version("005")))
+        .await;
+    let Err(PgError::Refused(message)) = refused else {
+        panic!("expected a refusal, got {refused:?}");
+    };
+    assert!(message.contains("0005, 05"), "{message}");
+    assert_eq!(
+        scalar(&m, "select count(*) from strata.migrations").await,
+        "2"
+    );
+}
+
+#[tokio::test]
+async fn history_of_the_first_format_is_upgraded_in_place_and_stays_readable() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    // The tables as the first format made them, with one applied migration.
+    m.client()
+        .batch_execute(
+            "create schema strata;
+             create table strata.meta (key text primary key, value text not null);
+             insert into strata.meta values ('format', '1');
+             create table strata.migrations (
+                 version text primary key, name text not null, checksum text not null,
+                 down_checksum text, down_sql text,
+                 down_no_transaction boolean not null default false,
+                 no_transaction boolean not null default false,
+                 status text not null default 'applied' check (status in ('applied', 'failed')),
+                 statements_done integer not null default 0,
+                 applied_at timestamptz not null default now(),
+                 applied_by text not null default current_user, os_user text,
+                 client_host text default inet_client_addr()::text,
+                 duration_ms bigint not null default 0, tool_version text not null);
+             create table strata.events (
+                 id bigint generated always as identity primary key,
+                 at timestamptz not null default clock_timestamp(), kind text not null,
+                 version text, name text, outcome text not null, detail text,
+                 actor text not null default current_user, os_user text,
+                 client_host text default inet_client_addr()::text, tool_version text not null);
+             create table a (id int);",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let files = set(&[
+        ("0001_a.sql", "create table a (id int);\n"),
+        (
+            "0002_index.sql",
+            "-- strata:no-transaction\ncreate index concurrently a_id on a (id);\n",
+        ),
+    ]);
+    let checksum = files.migrations[0].up.checksum.to_string();
+    m.client()
+        .batch_execute(&format!(
+            "insert into strata.migrations (version, name, checksum, tool_version) values ('0001', 'a', '{checksum}', '0.1.0');"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Read as it is, before any upgrade.
+    assert_eq!(m.history().await.unwrap_or_else(|e| panic!("{e}")).len(), 1);
+
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(
+        scalar(&m, "select value from strata.meta where key = 'format'").await,
+        strata_pg::HISTORY_FORMAT.to_string()
+    );
+    assert_eq!(
+        scalar(&m, "select string_agg(version || ':' || status, ',' order by version) from strata.migrations").await,
+        "0001:applied,0002:applied"
+    );
+}
