@@ -1,14 +1,22 @@
 //! Starting, describing and stopping a throwaway cluster.
 //!
 //! A cluster lives in a temporary directory of its own: `data/` (the data directory, copied
-//! from the cached template), `socket/` (the unix socket) and `postgres.log` (the server's
-//! stdout and stderr), and `owner` (the process that made it). Dropping the [`Cluster`]
-//! stops the server and deletes the directory; a cluster whose process died without
-//! dropping it is cleared by the next start in the same place (see `reap.rs`).
+//! from the cached template), `socket/` (the unix socket), `postgres.log` (the server's
+//! stdout and stderr), `pgpass` (the superuser's password, for client programs) and `owner`
+//! (the process that made it). Dropping the [`Cluster`] stops the server and deletes the
+//! directory; a cluster whose process died without dropping it is cleared by the next start
+//! in the same place (see `reap.rs`).
+//!
+//! No other local user may use a cluster while it runs (it is a superuser's, and a superuser
+//! can run programs as the server's user with `COPY ... TO PROGRAM`): every connection, over
+//! TCP or the unix socket, must give the superuser's password (SCRAM-SHA-256; `pg_hba.conf`
+//! trusts no one, and neither does the cached template it is copied from), and the directory,
+//! the socket's directory and the data directory are the server's user's only (mode 0700), the
+//! log and the password file its owner's (mode 0600).
 
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -23,6 +31,7 @@ use nix::unistd::Pid;
 use crate::fsutil::{chown_tree, copy_tree, first_unsearchable, set_mode};
 use crate::process::{combined_output, command, log_tail, spawn_retrying};
 use crate::reap;
+use crate::secret::{passfile_line, random_password, redact, write_private};
 use crate::template::{self, Spec, default_cache_dir, initdb_args, run_initdb, usable_cache_dir};
 use crate::user::server_user;
 use crate::{Error, OsUser, PgBinaries, PgVersion};
@@ -47,25 +56,25 @@ const LOG_TAIL_LINES: usize = 30;
 /// including the terminating NUL).
 const MAX_SOCKET_PATH: usize = 103;
 
-/// How clients authenticate.
-///
-/// Connections through the unix socket are always trusted: the socket sits in a directory only
-/// the server's user (and root) can enter.
+/// The superuser's password. Every connection, over TCP or the unix socket, must give a
+/// password (SCRAM-SHA-256): no local user is trusted, since a superuser can run programs as
+/// the server's user.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Auth {
-    /// No password, also over TCP. Safe enough for a throwaway cluster that listens on the
-    /// loopback address only and holds no data worth protecting.
-    Trust,
-    /// TCP connections must give this password for any role (SCRAM-SHA-256); the superuser
-    /// has it set.
+    /// A password generated for this cluster from the system's random source (the default).
+    /// [`Cluster::url`] and [`Cluster::client_command`] carry it; [`Cluster::password`] gives
+    /// it.
+    Random,
+    /// This password (a test that needs to know it in advance, or to connect with a wrong
+    /// one).
     Password(String),
 }
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Trust => f.write_str("Trust"),
+            Self::Random => f.write_str("Random"),
             Self::Password(_) => f.write_str("Password(..)"),
         }
     }
@@ -94,7 +103,7 @@ impl Default for ClusterBuilder {
             bin_dir: None,
             max_connections: 100,
             settings: Vec::new(),
-            auth: Auth::Trust,
+            auth: Auth::Random,
             os_user: None,
             cache_dir: None,
             use_template: true,
@@ -107,7 +116,7 @@ impl Default for ClusterBuilder {
 
 impl ClusterBuilder {
     /// A builder with the defaults: binaries found by [`PgBinaries::find`], 100 connections,
-    /// trust authentication, the cached template, a 30 second start timeout.
+    /// a random superuser password, the cached template, a 30 second start timeout.
     pub fn new() -> Self {
         Self::default()
     }
@@ -138,7 +147,7 @@ impl ClusterBuilder {
         self
     }
 
-    /// Sets how TCP clients authenticate ([`Auth::Trust`] by default).
+    /// Sets the superuser's password ([`Auth::Random`] by default).
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = auth;
         self
@@ -232,6 +241,7 @@ impl ClusterBuilder {
         let data_dir = root.join("data");
         let socket_dir = root.join("socket");
         let log_file = root.join("postgres.log");
+        let passfile = root.join("pgpass");
 
         let socket_path = socket_dir.join(".s.PGSQL.65535");
         if socket_path.as_os_str().len() > MAX_SOCKET_PATH {
@@ -240,20 +250,26 @@ impl ClusterBuilder {
                 max: MAX_SOCKET_PATH,
             });
         }
+        // Nothing in here is for other users: not the socket, not the log (which may quote
+        // the SQL of a failed statement), not the password file. tempfile makes the directory
+        // 0700 already; say so here rather than rely on it.
+        set_mode(&root, 0o700)?;
         fs::create_dir(&socket_dir).map_err(|e| Error::io("create directory", &socket_dir, e))?;
         set_mode(&socket_dir, 0o700)?;
-        File::create(&log_file).map_err(|e| Error::io("create", &log_file, e))?;
+        write_private(&log_file, "").map_err(|e| Error::io("create", &log_file, e))?;
 
         self.create_data_dir(&binaries, &os_user, &parent, &root, &data_dir)?;
         // PostgreSQL refuses a data directory others can read.
         set_mode(&data_dir, 0o700)?;
-        write_hba(&data_dir, password.is_some())?;
+        // Before the server first starts: no copy ever listens with the template's settings.
+        write_hba(&data_dir)?;
         if let Some(user) = switch_to {
             chown_tree(&root, user)?;
         }
-        if let Some(password) = &password {
-            set_superuser_password(&binaries, &data_dir, password, switch_to, &root)?;
-        }
+        set_superuser_password(&binaries, &data_dir, &password, switch_to, &root)?;
+        // After the chown: the file stays this process's, the server's user does not need it.
+        write_private(&passfile, &passfile_line(SUPERUSER, &password))
+            .map_err(|e| Error::io("write", &passfile, e))?;
 
         let launch = Launch {
             program: binaries.program("postgres"),
@@ -275,12 +291,13 @@ impl ClusterBuilder {
             binaries,
             os_user,
             password,
+            passfile,
         })
     }
 
     /// Checks the setting names and the password, before anything is created; returns the
-    /// password.
-    fn checked_password(&self) -> Result<Option<String>, Error> {
+    /// password (generated for [`Auth::Random`]).
+    fn checked_password(&self) -> Result<String, Error> {
         for (name, _) in &self.settings {
             if name.is_empty()
                 || !name
@@ -291,11 +308,11 @@ impl ClusterBuilder {
             }
         }
         match &self.auth {
-            Auth::Trust => Ok(None),
+            Auth::Random => random_password(),
             Auth::Password(password) if password.contains(['\n', '\r', '\0']) => {
                 Err(Error::InvalidPassword)
             }
-            Auth::Password(password) => Ok(Some(password.clone())),
+            Auth::Password(password) => Ok(password.clone()),
         }
     }
 
@@ -443,7 +460,8 @@ pub struct Cluster {
     pid: u32,
     binaries: PgBinaries,
     os_user: OsUser,
-    password: Option<String>,
+    password: String,
+    passfile: PathBuf,
 }
 
 impl fmt::Debug for Cluster {
@@ -499,21 +517,17 @@ impl Cluster {
         SUPERUSER
     }
 
-    /// The superuser's password, with [`Auth::Password`].
-    pub fn password(&self) -> Option<&str> {
-        self.password.as_deref()
+    /// The superuser's password, needed by every connection.
+    pub fn password(&self) -> &str {
+        &self.password
     }
 
-    /// A URL connecting to database `dbname` over TCP as the superuser:
-    /// `postgres://postgres@127.0.0.1:PORT/DBNAME`, with the password when there is one.
+    /// A URL connecting to database `dbname` over TCP as the superuser, with its password:
+    /// `postgres://postgres:PASSWORD@127.0.0.1:PORT/DBNAME`. For connecting, not for showing.
     pub fn url(&self, dbname: &str) -> String {
-        let password = self
-            .password
-            .as_deref()
-            .map(|password| format!(":{}", percent_encode(password)))
-            .unwrap_or_default();
         format!(
-            "postgres://{SUPERUSER}{password}@{HOST}:{}/{}",
+            "postgres://{SUPERUSER}:{}@{HOST}:{}/{}",
+            percent_encode(&self.password),
             self.port,
             percent_encode(dbname)
         )
@@ -546,8 +560,10 @@ impl Cluster {
     }
 
     /// A command for `program` from [`Cluster::bin_dir`] (`psql`, `pg_dump`...), with `PGHOST`,
-    /// `PGPORT`, `PGUSER`, `PGDATABASE` (`postgres`) and `PGPASSWORD` set to reach this cluster
-    /// through its unix socket, and every other `PG*` variable removed.
+    /// `PGPORT`, `PGUSER` and `PGDATABASE` (`postgres`) set to reach this cluster through its
+    /// unix socket, `PGPASSFILE` naming a password file (mode 0600) that gives the superuser's
+    /// password, and every other `PG*` variable removed. The password is on no command line
+    /// and in no environment variable.
     ///
     /// It runs as this process's user: when that is root, it can enter the socket directory
     /// even though the server's user owns it.
@@ -557,10 +573,8 @@ impl Cluster {
             .env("PGHOST", &self.socket_dir)
             .env("PGPORT", self.port.to_string())
             .env("PGUSER", SUPERUSER)
-            .env("PGDATABASE", "postgres");
-        if let Some(password) = &self.password {
-            client.env("PGPASSWORD", password);
-        }
+            .env("PGDATABASE", "postgres")
+            .env("PGPASSFILE", &self.passfile);
         client
     }
 
@@ -728,16 +742,16 @@ pub(crate) fn free_port() -> Result<u16, Error> {
     Ok(listener.local_addr().map_err(failed)?.port())
 }
 
-/// Writes `pg_hba.conf`: the socket is trusted; TCP from the loopback address is trusted or
-/// needs a SCRAM password.
-pub(crate) fn write_hba(data_dir: &Path, password: bool) -> Result<(), Error> {
-    let tcp = if password { "scram-sha-256" } else { "trust" };
+/// Writes `pg_hba.conf`: every connection, through the unix socket or over TCP from the
+/// loopback address, needs a SCRAM password; nothing else gets in.
+pub(crate) fn write_hba(data_dir: &Path) -> Result<(), Error> {
     let text = format!(
         "# Written by strata-ephemeral for a cluster listening on {HOST} only.\n\
-         local all all trust\n\
-         local replication all trust\n\
-         host all all {HOST}/32 {tcp}\n\
-         host replication all {HOST}/32 {tcp}\n"
+         # No trust: any local user could connect as the superuser.\n\
+         local all all scram-sha-256\n\
+         local replication all scram-sha-256\n\
+         host all all {HOST}/32 scram-sha-256\n\
+         host replication all {HOST}/32 scram-sha-256\n"
     );
     let path = data_dir.join("pg_hba.conf");
     fs::write(&path, text).map_err(|e| Error::io("write", &path, e))
@@ -779,7 +793,8 @@ pub(crate) fn set_superuser_password(
             .map_err(spawn_failed)?;
     }
     let output = child.wait_with_output().map_err(spawn_failed)?;
-    let text = combined_output(&output);
+    // The backend quotes a failed statement, password included.
+    let text = redact(&combined_output(&output), password);
     // A failed statement does not change the exit status of a single-user backend.
     if output.status.success() && !text.contains("ERROR:") && !text.contains("FATAL:") {
         Ok(())

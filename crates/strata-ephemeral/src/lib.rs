@@ -6,7 +6,9 @@
 //! the server and deletes its files; when the process dies without dropping it (SIGKILL), the
 //! next cluster started in the same directory stops that server and deletes its files. When
 //! this process is root, the server runs as an unprivileged user, since PostgreSQL refuses to
-//! run as root.
+//! run as root. Every connection needs the superuser's password, generated for each cluster
+//! ([`Cluster::url`] carries it): other local users cannot get in, and the cluster's files are
+//! its user's only.
 //!
 //! Environment variables:
 //! - `PG_BIN`: the directory holding `initdb` and `postgres`, instead of searching
@@ -26,7 +28,7 @@
 //!     .max_connections(20)
 //!     .setting("work_mem", "8MB")
 //!     .start()?;
-//! let url = cluster.url("postgres"); // postgres://postgres@127.0.0.1:PORT/postgres
+//! let url = cluster.url("postgres"); // postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres
 //! # drop(url);
 //! cluster.stop()?;
 //! # Ok(())
@@ -40,6 +42,7 @@ mod fsutil;
 mod local;
 mod process;
 mod reap;
+mod secret;
 pub mod supabase;
 mod template;
 mod user;

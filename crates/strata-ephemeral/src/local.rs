@@ -28,6 +28,7 @@ use crate::cluster::{free_port, set_superuser_password, write_hba};
 use crate::error::Error;
 use crate::fsutil::{chown_tree, copy_tree, first_unsearchable, set_mode};
 use crate::process::{combined_output, command, log_tail, output_retrying};
+use crate::secret::{random_password, write_private};
 use crate::template::{
     self, Spec, default_cache_dir, fnv1a, initdb_args, run_initdb, usable_cache_dir,
 };
@@ -273,7 +274,7 @@ impl LocalCluster {
             self.switch_to(),
             cwd,
         )?;
-        write_hba(&self.data_dir, true)
+        write_hba(&self.data_dir)
     }
 
     fn password_file(&self) -> PathBuf {
@@ -363,28 +364,4 @@ fn remove_if_present(file: &Path) -> Result<(), Error> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", file, e)),
         _ => Ok(()),
     }
-}
-
-/// 32 hexadecimal digits from the system's random source (URL-safe as is).
-fn random_password() -> Result<String, Error> {
-    use std::io::Read as _;
-    let source = Path::new("/dev/urandom");
-    let mut bytes = [0_u8; 16];
-    fs::File::open(source)
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Error::io("read", source, e))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Writes a file only its owner can read (created so, never world-readable for a moment).
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())
 }

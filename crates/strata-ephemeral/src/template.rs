@@ -58,7 +58,9 @@ pub(crate) fn initdb_args(binaries: &PgBinaries, extra: &[String]) -> Vec<String
     let mut args: Vec<String> = [
         "--username",
         SUPERUSER,
-        "--auth=trust",
+        // Every cluster writes its own pg_hba.conf before its server starts; until then, and in
+        // the cached template, nobody gets in (trust would admit every local user).
+        "--auth=reject",
         "--encoding=UTF8",
         "--locale=C",
         // The data directory is throwaway (the template is checked before use), so skip the

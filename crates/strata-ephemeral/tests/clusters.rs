@@ -515,7 +515,7 @@ fn password_auth_rejects_a_wrong_password() {
         .auth(Auth::Password("it's a s3cret/@:".to_owned()))
         .start()
         .expect("start");
-    assert_eq!(cluster.password(), Some("it's a s3cret/@:"));
+    assert_eq!(cluster.password(), "it's a s3cret/@:");
     block_on(async {
         let client = connect(&cluster.url("postgres"))
             .await
@@ -534,15 +534,23 @@ fn password_auth_rejects_a_wrong_password() {
         let none = format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port());
         assert!(connect(&none).await.is_err(), "no password must be refused");
     });
-    // The unix socket stays trusted.
-    let output = cluster
-        .client_command("psql")
-        .env_remove("PGPASSWORD")
-        .args(["-XAtc", "select 'socket ok'"])
-        .output()
-        .expect("run psql");
+    // The unix socket needs it too: client commands get it from a password file that
+    // escapes the `:` in it.
+    let psql = || {
+        let mut psql = cluster.client_command("psql");
+        psql.args(["-XwAtc", "select 'socket ok'"]);
+        psql
+    };
+    let output = psql().output().expect("run psql");
     assert!(output.status.success(), "{output:?}");
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "socket ok");
+    let output = psql()
+        .env("PGPASSFILE", "/nonexistent/strata-no-passfile")
+        .output()
+        .expect("run psql");
+    assert!(!output.status.success(), "no password must be refused");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no password supplied"), "{stderr}");
 }
 
 #[test]
@@ -591,4 +599,153 @@ fn a_temp_dir_closed_to_the_server_user_is_reported() {
         0,
         "leftovers"
     );
+}
+
+/// A user other than root and the server's, to play another account on the machine.
+fn stranger(server_uid: u32) -> Option<User> {
+    ["nobody", "daemon", "bin", "sys"]
+        .into_iter()
+        .filter_map(|name| User::from_name(name).ok().flatten())
+        .find(|user| !user.uid.is_root() && user.uid.as_raw() != server_uid)
+}
+
+/// Runs `psql` against `host` (an address or the socket directory) as `postgres`, with no
+/// password from anywhere, as `user` when given (else as this process); returns whether it
+/// got in and what it said.
+fn psql_without_password(cluster: &Cluster, host: &Path, user: Option<&User>) -> (bool, String) {
+    let mut psql = Command::new(cluster.bin_dir().join("psql"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PG") {
+            psql.env_remove(name);
+        }
+    }
+    psql.env("PGPASSFILE", "/nonexistent/strata-no-passfile")
+        .env("HOME", "/nonexistent")
+        .current_dir("/")
+        .arg("-X")
+        // Never prompt: no password is the point.
+        .arg("-w")
+        .arg("-h")
+        .arg(host)
+        .args(["-p", &cluster.port().to_string()])
+        .args([
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+            "select 'got in'",
+        ])
+        .stdin(Stdio::null());
+    if let Some(user) = user {
+        psql.uid(user.uid.as_raw()).gid(user.gid.as_raw());
+    }
+    let output = psql.output().expect("run psql");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success() && said.contains("got in"), said)
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path)
+        .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn other_local_users_cannot_use_a_running_cluster() {
+    let cluster = Cluster::start().expect("start");
+    let tcp = Path::new("127.0.0.1");
+    let socket = cluster.socket_dir();
+
+    // Without the password: refused over TCP and over the socket, to whoever asks.
+    let (got_in, said) = psql_without_password(&cluster, tcp, None);
+    assert!(
+        !got_in,
+        "TCP without a password let this process in: {said}"
+    );
+    assert!(said.contains("no password supplied"), "{said}");
+    let (got_in, said) = psql_without_password(&cluster, socket, None);
+    assert!(
+        !got_in,
+        "the socket without a password let this process in: {said}"
+    );
+    assert!(said.contains("no password supplied"), "{said}");
+    if geteuid().is_root() {
+        let other = stranger(cluster.os_user().uid()).expect("a user to connect as");
+        let (got_in, said) = psql_without_password(&cluster, tcp, Some(&other));
+        assert!(!got_in, "TCP let user {} in: {said}", other.name);
+        assert!(said.contains("no password supplied"), "{said}");
+        // The socket's directory is closed to them before any password is asked.
+        let (got_in, said) = psql_without_password(&cluster, socket, Some(&other));
+        assert!(!got_in, "the socket let user {} in: {said}", other.name);
+        assert!(said.contains("Permission denied"), "{said}");
+    }
+
+    // With it, both ways work: the refusals above are about authentication.
+    select_one(&cluster);
+    let output = cluster
+        .client_command("psql")
+        .args(["-XAtc", "select 'socket ok'"])
+        .output()
+        .expect("run psql");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "socket ok");
+    block_on(async {
+        let client = connect(&cluster.url("postgres")).await.expect("connect");
+        let trusting: i64 = client
+            .query_one(
+                "select count(*) from pg_hba_file_rules where auth_method = 'trust'",
+                &[],
+            )
+            .await
+            .expect("read pg_hba_file_rules")
+            .get(0);
+        assert_eq!(trusting, 0, "pg_hba.conf has trust lines");
+    });
+
+    // The files: nothing readable by others, the log included.
+    let uid = cluster.os_user().uid();
+    let root = cluster
+        .log_file()
+        .parent()
+        .expect("the cluster's directory");
+    assert_eq!(mode(cluster.log_file()), 0o600, "log file mode");
+    assert_eq!(
+        mode(root) & 0o077,
+        0,
+        "the cluster's directory is open to others"
+    );
+    assert_eq!(mode(socket), 0o700, "socket directory mode");
+    assert_eq!(
+        fs::metadata(socket).expect("stat").uid(),
+        uid,
+        "socket directory owner"
+    );
+    assert_eq!(mode(cluster.data_dir()), 0o700, "data directory mode");
+}
+
+#[test]
+fn the_cached_template_trusts_no_one() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    Cluster::builder()
+        .cache_dir(cache.path())
+        .start()
+        .expect("start")
+        .stop()
+        .expect("stop");
+    let built = templates(cache.path());
+    assert_eq!(built.len(), 1, "{built:?}");
+    let hba = fs::read_to_string(built[0].join("data/pg_hba.conf")).expect("read pg_hba.conf");
+    let trusting: Vec<&str> = hba
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#') && line.split_whitespace().any(|w| w == "trust"))
+        .collect();
+    assert!(trusting.is_empty(), "the template trusts: {trusting:?}");
 }

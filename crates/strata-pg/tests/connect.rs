@@ -98,6 +98,7 @@ async fn key_value_settings_and_pg_variables_connect() {
         "PGHOST" => Some("127.0.0.1".to_owned()),
         "PGPORT" => Some(port.clone()),
         "PGUSER" => Some("postgres".to_owned()),
+        "PGPASSWORD" => Some(cluster.password().to_owned()),
         "PGDATABASE" => Some("template1".to_owned()),
         _ => None,
     };
@@ -363,8 +364,10 @@ async fn tls_modes_verify_what_they_promise() {
         &make_pki("another ca", &["localhost"]).ca_pem,
     );
     let port = cluster.port();
-    let url =
-        |host: &str, query: &str| format!("postgres://postgres@{host}:{port}/postgres?{query}");
+    let password = cluster.password();
+    let url = |host: &str, query: &str| {
+        format!("postgres://postgres:{password}@{host}:{port}/postgres?{query}")
+    };
 
     // Encryption without verification.
     let client = connected(&target(&url("127.0.0.1", "sslmode=require"))).await;
