@@ -33,6 +33,9 @@ pub struct Project {
     pub config: Config,
     /// The migrations directory, as shown to users (relative when possible).
     pub migrations_dir: PathBuf,
+    /// Whether `root` is the directory of a strata.toml (else the working
+    /// directory, which says nothing about where the project ends).
+    has_config: bool,
 }
 
 impl Project {
@@ -41,7 +44,7 @@ impl Project {
         let cwd = std::env::current_dir().context("cannot read the working directory")?;
         let config_path = match &global.config {
             Some(path) => {
-                if !path.is_file() {
+                if !path.exists() {
                     return Err(usage(format!(
                         "configuration file {} does not exist",
                         path.display()
@@ -53,14 +56,13 @@ impl Project {
         };
         let (root, config) = match &config_path {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                let config = Config::parse(&text, &relative_to(path, &cwd))
-                    .map_err(|e| usage(e.to_string()))?;
                 let root = path
                     .parent()
                     .filter(|p| !p.as_os_str().is_empty())
                     .map_or_else(|| cwd.clone(), Path::to_path_buf);
+                let shown = relative_to(path, &cwd);
+                let text = read_config(path, &root, &shown)?;
+                let config = Config::parse(&text, &shown).map_err(|e| usage(e.to_string()))?;
                 (root, config)
             }
             None => (cwd.clone(), default_config(&cwd)),
@@ -73,14 +75,69 @@ impl Project {
             root,
             config,
             migrations_dir,
+            has_config: config_path.is_some(),
         })
     }
 
-    /// Loads the migrations directory.
+    /// Loads the migrations directory. Linked migrations are read when they
+    /// lead inside the project: the directory of strata.toml, or without
+    /// one, the migrations directory's parent.
     pub fn load(&self) -> strata_core::MigrationSet {
-        let source = strata_core::FsSource::new(&self.migrations_dir);
+        let mut source = strata_core::FsSource::new(&self.migrations_dir);
+        if self.has_config {
+            source = source.within(&self.root);
+        }
         strata_core::load(&source, &self.migrations_dir)
     }
+}
+
+/// Reads strata.toml (at `path`, shown as `shown`) with the care migrations
+/// get: a regular file of sane size, a link only to a file inside `root`,
+/// and text that is UTF-8 without NUL bytes. Whatever is wrong, the file is
+/// bad input (exit code 2). When one of these checks fails, none of the
+/// file's bytes are quoted; they stop it before the TOML parser, which quotes
+/// the line of an error, could show a secret read through a link or a line
+/// of binary.
+fn read_config(path: &Path, root: &Path, shown: &Path) -> anyhow::Result<String> {
+    use strata_core::SourceError;
+    let shown = shown.display();
+    let bytes = strata_core::read_file(path, Some(root)).map_err(|e| match e {
+        SourceError::NotRegular(kind) => usage(format!(
+            "{shown} is {kind}, not a regular file: strata did not read it"
+        )),
+        SourceError::LinkOutside(target) => usage(format!(
+            "{shown} is a symbolic link to {}, outside the project: strata did not read it; copy the configuration instead",
+            target.display()
+        )),
+        SourceError::TooLarge { size, .. } => usage(format!(
+            "{shown} is {size} bytes, far too large for a configuration file: strata did not read it"
+        )),
+        other => usage(format!("cannot read {shown}: {other}")),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = position(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
+        usage(format!(
+            "{shown}:{line}:{column}: the file is not valid UTF-8; save it as UTF-8"
+        ))
+    })?;
+    if let Some(at) = text.find('\0') {
+        let (line, column) = position(&text.as_bytes()[..at]);
+        return Err(usage(format!(
+            "{shown}:{line}:{column}: the file contains a NUL byte, which TOML does not allow"
+        )));
+    }
+    Ok(text)
+}
+
+/// The 1-based line and column (in characters) just after `before`, valid UTF-8.
+fn position(before: &[u8]) -> (usize, usize) {
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    (line, column)
 }
 
 /// Without strata.toml, a Supabase project keeps migrations in supabase/migrations.
@@ -93,11 +150,13 @@ fn default_config(cwd: &Path) -> Config {
     config
 }
 
+/// The nearest `name` that is not a directory (a FIFO or a link to a device
+/// is found too, and refused when read, rather than silently skipped).
 fn find_upwards(start: &Path, name: &str) -> Option<PathBuf> {
     start
         .ancestors()
         .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+        .find(|candidate| candidate.symlink_metadata().is_ok_and(|m| !m.is_dir()))
 }
 
 /// `path` relative to `base` when it lies below it, else unchanged.

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anstyle::{AnsiColor, Style};
-use strata_core::{Problem, Severity};
+use strata_core::{Problem, Quote, Severity};
 
 const RED: Style = AnsiColor::Red.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
@@ -52,6 +52,8 @@ pub struct Diagnostic<'a> {
     pub span_chars: usize,
     /// What to do about it.
     pub help: Option<&'a str>,
+    /// How much of the file may be shown.
+    pub quote: Quote,
 }
 
 impl<'a> From<&'a Problem> for Diagnostic<'a> {
@@ -65,6 +67,7 @@ impl<'a> From<&'a Problem> for Diagnostic<'a> {
             column: problem.column,
             span_chars: 1,
             help: problem.help.as_deref(),
+            quote: problem.code.quote(),
         }
     }
 }
@@ -113,7 +116,7 @@ impl Diagnostics {
         }
         writeln!(out, "  {BLUE}-->{BLUE:#} {location}")?;
         if let Some(line) = d.line
-            && let Some(source) = self.source_line(d.file, line)
+            && let Some(source) = self.quoted_line(d, line)
         {
             let number = line.to_string();
             let pad = " ".repeat(number.len());
@@ -146,10 +149,27 @@ impl Diagnostics {
         writeln!(out)
     }
 
-    /// The text of one line of a file, if it can be read.
+    /// What the diagnostic may show of its line: all of it, the part
+    /// before its column, or nothing (then the file is not even opened).
+    fn quoted_line(&mut self, d: &Diagnostic<'_>, line: u32) -> Option<String> {
+        let source = match d.quote {
+            Quote::Line => self.source_line(d.file, line)?,
+            Quote::UpToColumn => {
+                let before = usize::try_from(d.column?.checked_sub(1)?).ok()?;
+                let source = self.source_line(d.file, line)?;
+                source.chars().take(before).collect()
+            }
+            _ => return None,
+        };
+        Some(source)
+    }
+
+    /// The text of one line of a file, if it can be read. The file is read
+    /// as migrations are (a regular file of sane size), though it was read
+    /// moments ago: it may have been swapped since.
     fn source_line(&mut self, path: &Path, line: u32) -> Option<String> {
         if self.file.as_ref().is_none_or(|(read, _)| read != path) {
-            let text = std::fs::read(path).ok().map(|bytes| {
+            let text = strata_core::read_file(path, None).ok().map(|bytes| {
                 let text = String::from_utf8_lossy(&bytes);
                 let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
                 text.to_owned()

@@ -23,6 +23,9 @@ pub use directive::{Allow, Directives, MarkerStyle};
 pub use file::is_blank_sql;
 pub use migration::{Layout, Migration, MigrationSet, Section, load};
 pub use name::{NamingScheme, PairStyle};
-pub use problem::{Problem, ProblemCode, Severity};
-pub use source::{FsSource, MemorySource, MigrationSource, SourceEntry};
+pub use problem::{Problem, ProblemCode, Quote, Severity};
+pub use source::{
+    FileKind, FsSource, MAX_FILE_SIZE, MemorySource, MigrationSource, SourceEntry, SourceError,
+    read_file,
+};
 pub use version::Version;

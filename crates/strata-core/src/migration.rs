@@ -14,7 +14,7 @@ use crate::name::{
     parse_file_name_whole,
 };
 use crate::problem::{Problem, ProblemCode};
-use crate::source::MigrationSource;
+use crate::source::{MigrationSource, SourceError};
 use crate::version::Version;
 
 /// How a migration's up and down are laid out on disk.
@@ -379,11 +379,7 @@ fn list_subdirectory(
     let entries = match source.list(Path::new(name)) {
         Ok(entries) => entries,
         Err(e) => {
-            problems.push(Problem::error(
-                ProblemCode::Io,
-                dir.join(name),
-                format!("cannot read directory: {e}"),
-            ));
+            problems.push(unreadable(dir.join(name), "directory", e));
             return;
         }
     };
@@ -448,11 +444,7 @@ fn read_candidate(
     let bytes = match source.read(rel) {
         Ok(bytes) => bytes,
         Err(e) => {
-            problems.push(Problem::error(
-                ProblemCode::Io,
-                &path,
-                format!("cannot read file: {e}"),
-            ));
+            problems.push(unreadable(path, "file", e));
             return None;
         }
     };
@@ -461,7 +453,11 @@ fn read_candidate(
         Err(e) => {
             let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            // The column in characters, as every other column (the part
+            // before the bad byte is valid UTF-8); a BOM is not shown.
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let before = std::str::from_utf8(&valid[line_start..]).unwrap_or_default();
+            let column = before.trim_start_matches('\u{feff}').chars().count() + 1;
             problems.push(
                 Problem::error(ProblemCode::NotUtf8, &path, "the file is not valid UTF-8")
                     .at(
@@ -475,10 +471,17 @@ fn read_candidate(
     };
     let text = normalize(text);
     if let Some(at) = text.find('\0') {
-        let line = text[..at].matches('\n').count() + 1;
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
         problems.push(
             Problem::error(ProblemCode::NulByte, &path, "the file contains a NUL byte")
-                .at(u32::try_from(line).unwrap_or(u32::MAX), None),
+                .at(
+                    u32::try_from(line).unwrap_or(u32::MAX),
+                    u32::try_from(column).ok(),
+                )
+                .help("remove the NUL byte: PostgreSQL cannot take one in SQL text"),
         );
         return None;
     }
@@ -510,6 +513,49 @@ fn read_candidate(
         up: parsed.up,
         down: parsed.down,
     })
+}
+
+/// The problem for a file or directory (`what`) the source did not read.
+fn unreadable(path: PathBuf, what: &str, error: SourceError) -> Problem {
+    match error {
+        SourceError::NotRegular(kind) => Problem::error(
+            ProblemCode::NotARegularFile,
+            path,
+            format!("{kind}, not a regular {what}: strata did not read it"),
+        )
+        .help("a migration is a regular file of SQL: delete this entry, or put the SQL in a regular file of that name"),
+        SourceError::LinkOutside(target) => Problem::error(
+            ProblemCode::SymlinkOutsideProject,
+            path,
+            format!(
+                "a symbolic link to {}, outside the project: strata did not read it",
+                target.display()
+            ),
+        )
+        .help("strata follows links only to files inside the project (the directory of strata.toml); copy the SQL into the migrations directory instead"),
+        SourceError::TooLarge { size, limit } => Problem::error(
+            ProblemCode::FileTooLarge,
+            path,
+            format!(
+                "the file is {}, larger than the {} strata reads: it was not read",
+                mebibytes(size),
+                mebibytes(limit)
+            ),
+        )
+        .help("split it into several migrations, and load bulk data another way (COPY from a file, pg_restore)"),
+        SourceError::Io(e) => Problem::error(ProblemCode::Io, path, format!("cannot read {what}: {e}")),
+    }
+}
+
+/// `300 MiB`, `256.1 MiB` (rounded up, so a file just over the limit does
+/// not read as the limit itself).
+fn mebibytes(bytes: u64) -> String {
+    let tenths = bytes.saturating_mul(10).div_ceil(1024 * 1024);
+    if tenths.is_multiple_of(10) {
+        format!("{} MiB", tenths / 10)
+    } else {
+        format!("{}.{} MiB", tenths / 10, tenths % 10)
+    }
 }
 
 /// What part a candidate plays in its version's group.

@@ -64,6 +64,12 @@ pub enum ProblemCode {
     /// A statement that only works in a transaction block (LOCK TABLE, SET
     /// LOCAL...), in a no-transaction section outside any block.
     NeedsTransactionBlock,
+    /// A FIFO, device, socket... where a migration file is expected; not read.
+    NotARegularFile,
+    /// A symbolic link leading outside the project; not followed.
+    SymlinkOutsideProject,
+    /// A file over [`MAX_FILE_SIZE`](crate::source::MAX_FILE_SIZE); not read.
+    FileTooLarge,
 }
 
 impl ProblemCode {
@@ -91,8 +97,36 @@ impl ProblemCode {
             Self::NonTransactionalStatement => "non-transactional-statement",
             Self::TransactionControl => "transaction-control",
             Self::NeedsTransactionBlock => "needs-transaction-block",
+            Self::NotARegularFile => "not-a-regular-file",
+            Self::SymlinkOutsideProject => "symlink-outside-project",
+            Self::FileTooLarge => "file-too-large",
         }
     }
+
+    /// How much of the problem's file a diagnostic may quote.
+    pub fn quote(self) -> Quote {
+        match self {
+            Self::NotUtf8 | Self::NulByte => Quote::UpToColumn,
+            Self::Io | Self::NotARegularFile | Self::SymlinkOutsideProject | Self::FileTooLarge => {
+                Quote::Nothing
+            }
+            _ => Quote::Line,
+        }
+    }
+}
+
+/// How much of a problem's file a diagnostic may quote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Quote {
+    /// The whole line the problem points at.
+    Line,
+    /// The line up to the problem's column, and nothing past it: the file
+    /// failed a check of its bytes (UTF-8, NUL), so what follows may be
+    /// binary, or text that is not the project's (a process environment).
+    UpToColumn,
+    /// Nothing: the file was not read, and is not to be.
+    Nothing,
 }
 
 impl fmt::Display for ProblemCode {

