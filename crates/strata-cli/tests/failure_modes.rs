@@ -88,8 +88,7 @@ fn a_link_to_proc_self_environ_does_not_print_the_environment() {
     project.write("0001_a.sql", "create table a (id int);\n");
     link(&project, "0002_x.sql", "/proc/self/environ");
     let secret = "hunter2-from-the-ci-environment".to_owned();
-    let command = "validate";
-    {
+    for command in ["validate", "lint"] {
         let ran = Cmd::new(&project)
             .env("STRATA_TEST_SECRET", &secret)
             .env("PGPASSWORD", &secret)
@@ -131,8 +130,7 @@ fn a_fifo_or_a_link_to_dev_zero_does_not_hang_validate_or_lint() {
     )
     .unwrap_or_else(|e| panic!("mkfifo: {e}"));
     link(&project, "0002_b.sql", "/dev/zero");
-    let command = "validate";
-    {
+    for command in ["validate", "lint"] {
         let mut cmd = strata(&project);
         cmd.arg(command);
         let output = run_within_deadline(cmd);
@@ -236,5 +234,68 @@ fn a_strata_toml_that_is_a_fifo_is_refused_without_hanging() {
     assert_eq!(
         text(&output.stderr),
         "error: strata.toml is a FIFO (named pipe), not a regular file: strata did not read it\n"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// strata lint on files it cannot judge
+// ---------------------------------------------------------------------------
+
+#[test]
+fn lint_on_a_file_that_does_not_parse_says_it_was_not_linted_and_exits_2() {
+    let project = Project::new();
+    // No exposed schema: the row-level-security rules stay out of this.
+    std::fs::write(
+        project.root().join("strata.toml"),
+        "[migrations]\ndir = \"migrations\"\n\n[lint]\nexposed_schemas = []\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    project.write("0001_a.sql", "create table a (id int primary key);\n");
+    project.write("0002_b.sql", "create tabel b (id int);\n");
+    let ran = Cmd::new(&project).args(["lint"]).run().assert_code(2);
+    let stdout = ran.stdout();
+    assert!(!stdout.contains("no lint findings\n"), "{stdout}");
+    assert!(
+        stdout.contains("error[syntax-error]: syntax error at or near \"tabel\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("no lint findings in the files that were linted"),
+        "{stdout}"
+    );
+    assert_eq!(
+        ran.stderr(),
+        "error: 1 file not linted, because it does not load or parse (see the problems above): migrations/0002_b.sql\n"
+    );
+
+    // Machine formats keep stdout for the report, and exit 2 all the same.
+    for format in ["json", "sarif", "github"] {
+        let ran = Cmd::new(&project)
+            .args(["lint", "--format", format])
+            .run()
+            .assert_code(2);
+        assert!(
+            ran.stderr()
+                .contains("`strata validate` says why): migrations/0002_b.sql"),
+            "{format}: {}",
+            ran.stderr()
+        );
+        if format != "github" {
+            let _ = ran.json();
+        }
+    }
+}
+
+#[test]
+fn lint_on_a_file_that_does_not_load_says_it_was_not_linted_and_exits_2() {
+    let project = Project::new();
+    project.write("0001_a.sql", "create table a (id int primary key);\n");
+    project.write("0002_b.sql", "select 'a\0b';\n");
+    let ran = Cmd::new(&project).args(["lint"]).run().assert_code(2);
+    assert!(ran.stdout().contains("error[nul-byte]"), "{}", ran.stdout());
+    assert!(
+        ran.stderr().contains("1 file not linted"),
+        "{}",
+        ran.stderr()
     );
 }

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use strata_core::{MigrationSet, Problem, ProblemCode};
 use strata_lint::{LintConfig, Severity, Violation};
 
 use crate::Outcome;
@@ -22,17 +23,30 @@ pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
     let config = LintConfig::from_table(project.config.lint.as_ref())
         .map_err(|e| usage(format!("strata.toml: {e}")))?;
     let set = project.load();
-    let (mut violations, mut risks) = strata_lint::lint_with_risk(&set, &config);
+    // Finding what cannot be linted means parsing every section once more;
+    // it runs beside the rules rather than after them.
+    let ((mut violations, mut risks), mut unlinted) = std::thread::scope(|scope| {
+        let checking = scope.spawn(|| not_linted(&set));
+        let linted = strata_lint::lint_with_risk(&set, &config);
+        let unlinted = checking
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (linted, unlinted)
+    });
+    // Files of no loaded migration have no version: the filters by version
+    // keep them, since whether they are pending or new cannot be told.
+    let loaded: BTreeSet<&PathBuf> = set.migrations.iter().flat_map(files_of).collect();
     if let Some(since) = &args.since {
         let since = version_arg("--since", since)?;
         let files: BTreeSet<&PathBuf> = set
             .migrations
             .iter()
             .filter(|m| m.version >= since)
-            .flat_map(|m| std::iter::once(&m.up.file).chain(m.down.as_ref().map(|d| &d.file)))
+            .flat_map(files_of)
             .collect();
         violations.retain(|v| files.contains(&v.file));
         risks.retain(|r| files.contains(&r.file));
+        unlinted.retain(|p| files.contains(&p.file) || !loaded.contains(&p.file));
     }
     if args.pending {
         let applied = applied_versions(&project, global)?;
@@ -40,34 +54,102 @@ pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
             .migrations
             .iter()
             .filter(|m| !applied.contains(&m.version))
-            .flat_map(|m| std::iter::once(&m.up.file).chain(m.down.as_ref().map(|d| &d.file)))
+            .flat_map(files_of)
             .collect();
         violations.retain(|v| pending.contains(&v.file));
         risks.retain(|r| pending.contains(&r.file));
+        unlinted.retain(|p| pending.contains(&p.file) || !loaded.contains(&p.file));
     }
     if let Some(reference) = &args.changed {
         let changed = changed_files(reference)?;
-        let keep = |file: &std::path::Path| {
-            std::fs::canonicalize(file).is_ok_and(|path| changed.contains(&path))
-        };
+        let keep =
+            |file: &Path| std::fs::canonicalize(file).is_ok_and(|path| changed.contains(&path));
         violations.retain(|v| keep(&v.file));
         risks.retain(|r| keep(&r.file));
+        unlinted.retain(|p| keep(&p.file));
     }
     if args.risk {
-        return risk_report(&risks, args.format);
+        let outcome = risk_report(&risks, args.format)?;
+        return not_linted_report(&unlinted, args.format, outcome);
     }
     match args.format {
-        LintFormat::Human => human(&violations)?,
+        LintFormat::Human => human(&violations, &unlinted)?,
         LintFormat::Json => render::json(&violations)?,
         LintFormat::Sarif => render::json(&sarif(&violations))?,
         LintFormat::Github => github(&violations)?,
     }
     let errors = violations.iter().any(|v| v.severity == Severity::Error);
-    Ok(if errors {
+    let outcome = if errors {
         Outcome::Failed
     } else {
         Outcome::Success
-    })
+    };
+    not_linted_report(&unlinted, args.format, outcome)
+}
+
+/// The files of a migration's sections.
+fn files_of(m: &strata_core::Migration) -> impl Iterator<Item = &PathBuf> {
+    std::iter::once(&m.up.file).chain(m.down.as_ref().map(|d| &d.file))
+}
+
+/// Why files could not be linted, one problem each at least: the errors of
+/// files that did not load at all (a NUL byte, a duplicate version, a file
+/// that is not a regular file...) and the syntax errors of sections that
+/// PostgreSQL's parser rejects. The rules never see either.
+fn not_linted(set: &MigrationSet) -> Vec<Problem> {
+    let loaded: BTreeSet<&PathBuf> = set.migrations.iter().flat_map(files_of).collect();
+    let mut problems: Vec<Problem> = set
+        .problems
+        .iter()
+        .filter(|p| p.is_error() && !loaded.contains(&p.file))
+        .cloned()
+        .collect();
+    for m in &set.migrations {
+        let sections = std::iter::once((&m.up, "up")).chain(m.down.as_ref().map(|d| (d, "down")));
+        for (section, which) in sections {
+            problems.extend(
+                strata_sql::check::check_section(section, which)
+                    .into_iter()
+                    .filter(|p| p.code == ProblemCode::SyntaxError),
+            );
+        }
+    }
+    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    problems
+}
+
+/// After the report: when files were not linted, says which on stderr (the
+/// human report has shown why already) and turns the outcome into bad
+/// input, so a lint that judged nothing never passes for a clean one.
+fn not_linted_report(
+    unlinted: &[Problem],
+    format: LintFormat,
+    outcome: Outcome,
+) -> anyhow::Result<Outcome> {
+    let files: BTreeSet<&PathBuf> = unlinted.iter().map(|p| &p.file).collect();
+    if files.is_empty() {
+        return Ok(outcome);
+    }
+    let list = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let why = if format == LintFormat::Human {
+        "see the problems above"
+    } else {
+        "`strata validate` says why"
+    };
+    render::error(&anyhow::anyhow!(
+        "{} not linted, because {} not load or parse ({why}): {list}",
+        render::plural(files.len(), "file"),
+        if files.len() == 1 {
+            "it does"
+        } else {
+            "they do"
+        },
+    ));
+    Ok(Outcome::BadInput)
 }
 
 /// Prints every statement's risk level (JSON: all; text: medium and high, then counts).
@@ -156,9 +238,12 @@ fn changed_files(reference: &str) -> anyhow::Result<BTreeSet<PathBuf>> {
     Ok(files)
 }
 
-fn human(violations: &[Violation]) -> anyhow::Result<()> {
+fn human(violations: &[Violation], unlinted: &[Problem]) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(anstream::stdout().lock());
     let mut printer = render::Diagnostics::default();
+    for problem in unlinted {
+        printer.print(&mut out, &problem.into())?;
+    }
     for v in violations {
         let help = format!("{}\n    see {DOCS}/{}", v.help, v.rule.doc_path());
         printer.print(
@@ -184,9 +269,12 @@ fn human(violations: &[Violation]) -> anyhow::Result<()> {
         .filter(|v| v.severity == Severity::Error)
         .count();
     let warnings = violations.len() - errors;
-    if violations.is_empty() {
+    if violations.is_empty() && unlinted.is_empty() {
         drop(out);
         render::success("no lint findings");
+    } else if violations.is_empty() {
+        writeln!(out, "no lint findings in the files that were linted")?;
+        out.flush()?;
     } else {
         writeln!(
             out,
@@ -274,7 +362,7 @@ fn sarif(violations: &[Violation]) -> serde_json::Value {
 }
 
 /// A relative, forward-slash URI for SARIF (no leading `./`).
-fn uri(path: &std::path::Path) -> String {
+fn uri(path: &Path) -> String {
     let text = path.display().to_string().replace('\\', "/");
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
