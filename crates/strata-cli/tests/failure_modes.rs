@@ -299,3 +299,43 @@ fn lint_on_a_file_that_does_not_load_says_it_was_not_linted_and_exits_2() {
         ran.stderr()
     );
 }
+
+// ---------------------------------------------------------------------------
+// strata new on a full disk
+// ---------------------------------------------------------------------------
+
+#[test]
+fn strata_new_on_a_full_disk_leaves_no_empty_file() {
+    let project = Project::new();
+    // A file-size limit of zero fails every write the way a full disk does
+    // (with EFBIG instead of ENOSPC), after the file was created. SIGXFSZ
+    // is ignored, as an ignored signal stays ignored across exec, so the
+    // write fails instead of killing strata.
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        "ulimit -f 0 && trap '' XFSZ && exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_strata"),
+        "new",
+        "add_users",
+        "--sequential",
+    ])
+    .current_dir(project.root())
+    .env("NO_COLOR", "1")
+    .stdin(Stdio::null());
+    let output = run_within_deadline(cmd);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: nothing was created: cannot write migrations/0001_add_users.sql: "
+        ),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(project.root().join("migrations"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, Vec::<std::ffi::OsString>::new(), "{stderr}");
+}

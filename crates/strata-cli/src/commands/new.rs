@@ -1,6 +1,7 @@
 //! `strata new NAME`: write a new migration in the project's style.
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context as _;
@@ -38,21 +39,28 @@ pub fn run(global: &Global, args: &NewArgs) -> anyhow::Result<Outcome> {
         }
         other => anyhow::Error::new(other),
     })?;
-    let mut written = Vec::new();
+    let mut written: Vec<PathBuf> = Vec::new();
     for file in &planned.files {
         let path = set.dir.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+        if let Err(failed) = write_new(&path, &file.content) {
+            // All or nothing: a pair's first half goes too.
+            let mut left: Vec<String> = written
+                .iter()
+                .filter(|done| std::fs::remove_file(done).is_err())
+                .map(|done| done.display().to_string())
+                .collect();
+            if failed.left_behind {
+                left.push(path.display().to_string());
+            }
+            return Err(if left.is_empty() {
+                failed.error.context("nothing was created")
+            } else {
+                failed.error.context(format!(
+                    "{} could not be removed: delete it",
+                    left.join(" and ")
+                ))
+            });
         }
-        let mut handle = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        handle
-            .write_all(file.content.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
     if global.json {
@@ -74,6 +82,44 @@ pub fn run(global: &Global, args: &NewArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+/// Why a new file could not be written.
+struct WriteFailure {
+    error: anyhow::Error,
+    /// Whether the file was created and could not be removed again.
+    left_behind: bool,
+}
+
+/// Creates `path` (never over an existing file) holding `content`, on disk
+/// when this returns. On failure the file is removed again: a full disk must
+/// not leave an empty or truncated migration that the next command reads.
+fn write_new(path: &Path, content: &str) -> Result<(), WriteFailure> {
+    let failed = |error: anyhow::Error| WriteFailure {
+        error,
+        left_behind: false,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))
+            .map_err(failed)?;
+    }
+    let mut handle = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))
+        .map_err(failed)?;
+    // sync_all: some file systems report a full disk only when the data
+    // is flushed, not at the write.
+    let written = handle
+        .write_all(content.as_bytes())
+        .and_then(|()| handle.sync_all());
+    drop(handle);
+    written.map_err(|error| WriteFailure {
+        error: anyhow::Error::new(error).context(format!("cannot write {}", path.display())),
+        left_behind: std::fs::remove_file(path).is_err(),
+    })
 }
 
 /// `Name <email>` from git (honouring GIT_AUTHOR_NAME/EMAIL), if git is there.
