@@ -154,6 +154,67 @@ fn validate_json_lists_problems_and_migrations() {
     assert_eq!(ok["migrations"][8]["no_transaction"], true);
 }
 
+/// Issue 10: `COPY ... TO STDOUT` and pg_dump's `COPY ... FROM stdin` with
+/// inline rows passed validate, then broke the connection part-way through a
+/// migration. They are refused at the COPY statement before anything runs,
+/// never as a syntax error at the first row of data.
+#[test]
+fn copy_to_stdout_and_copy_from_stdin_with_inline_data_passed_validate() {
+    let ran = Cmd::new()
+        .args(["validate", "--dir", "err/client-copy"])
+        .run()
+        .assert_code(2);
+    let stdout = ran.stdout();
+    let refusals = stdout.matches("error[client-copy]").count();
+    // Two exports, and a COPY FROM STDIN in each of the other five files.
+    assert_eq!(refusals, 7, "{stdout}");
+    for phrase in [
+        "err/client-copy/0001_export.sql:3:1",
+        "strata's connection cannot receive them",
+        "pg_write_server_files",
+        "err/client-copy/0002_seed_from_pg_dump.sql:8:1",
+        "with inline data (lines 9-12, up to `\\.`) in the up section: inline COPY data is psql's format",
+        "pg_dump --data-only --inserts",
+        "err/client-copy/0003_no_transaction.sql:3:1",
+        "err/client-copy/0004_in_down.sql:5:1",
+        "in the down section",
+        "err/client-copy/0005_rollback_block.sql:3:4",
+        "err/client-copy/0006_no_data.sql:2:1",
+        "waits for rows from the client",
+    ] {
+        assert!(stdout.contains(phrase), "no {phrase:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("syntax-error"), "{stdout}");
+
+    // migrate refuses before connecting: the URL leads nowhere.
+    let ran = Cmd::new()
+        .args([
+            "migrate",
+            "--dir",
+            "err/client-copy",
+            "--url",
+            "postgres://strata@127.0.0.1:1/nowhere",
+        ])
+        .run()
+        .assert_code(2);
+    assert!(
+        ran.stderr().contains("error[client-copy]"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(ran.stderr().contains("nothing was run"), "{}", ran.stderr());
+
+    // lint reads the same files without falling over.
+    let ran = Cmd::new().args(["lint", "--dir", "err/client-copy"]).run();
+    assert!(
+        matches!(ran.code(), 0..=2),
+        "exit {}:\n{}",
+        ran.code(),
+        ran.stderr()
+    );
+    assert!(!ran.stderr().contains("panicked"), "{}", ran.stderr());
+}
+
 #[test]
 fn validate_without_a_migrations_directory_says_what_to_do() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -57,6 +57,9 @@ pub enum ProblemCode {
     IgnoredFile,
     /// SQL that PostgreSQL's parser rejects.
     SyntaxError,
+    /// `COPY ... TO STDOUT` or `COPY ... FROM STDIN` (with psql's inline
+    /// data): rows strata's connection cannot receive or send.
+    ClientCopy,
     /// A statement that cannot run in a transaction, in a transactional migration.
     NonTransactionalStatement,
     /// Transaction control (BEGIN, COMMIT...) that strata cannot honour.
@@ -94,6 +97,7 @@ impl ProblemCode {
             Self::UnbalancedStatementBlock => "unbalanced-statement-block",
             Self::IgnoredFile => "ignored-file",
             Self::SyntaxError => "syntax-error",
+            Self::ClientCopy => "client-copy",
             Self::NonTransactionalStatement => "non-transactional-statement",
             Self::TransactionControl => "transaction-control",
             Self::NeedsTransactionBlock => "needs-transaction-block",

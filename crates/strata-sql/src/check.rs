@@ -5,11 +5,13 @@
 //! transaction block are refused in a transactional section, with the fix;
 //! transaction control that would break a migration's atomicity is refused;
 //! in a no-transaction section, statements that only work inside a
-//! transaction block (LOCK TABLE, SET LOCAL...) are pointed out.
+//! transaction block (LOCK TABLE, SET LOCAL...) are pointed out. A `COPY` to
+//! or from the client is refused at the statement, and the inline data psql
+//! would send to a `COPY ... FROM STDIN` is not reported as SQL.
 
 use strata_core::{Migration, MigrationSet, Problem, ProblemCode, Section, Severity};
 
-use crate::{NeedsTransaction, TransactionControl, split};
+use crate::{ClientCopy, InlineData, NeedsTransaction, TransactionControl, split_with_inline_data};
 
 /// Every problem of `set`: those found while loading it and those in its SQL,
 /// sorted by file, line and column.
@@ -47,26 +49,42 @@ pub fn check_migration(migration: &Migration) -> Vec<Problem> {
 /// The SQL problems of one section; `which` is `up` or `down`.
 pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
+    // Built at the first problem: a section with many has them placed by
+    // binary search instead of a scan from its start each.
+    let positions = std::cell::OnceCell::new();
     let at = |offset: usize, problem: Problem| {
-        let (line, column) = section.position(offset);
+        let (line, column) = positions
+            .get_or_init(|| section.position_index())
+            .position(offset);
         problem.at(line, Some(column))
     };
-    let statements = match split(&section.text) {
-        Ok(statements) => statements,
-        Err(error) => {
-            let problem = Problem::error(
-                ProblemCode::SyntaxError,
-                &section.file,
-                format!("{} (in the {which} section)", error.message),
-            )
-            .help("fix the SQL: this is PostgreSQL's own parser speaking");
-            problems.push(match error.offset {
-                Some(offset) => at(offset, problem),
-                None => problem.at(section.first_line, None),
-            });
-            return problems;
+    let split = split_with_inline_data(&section.text);
+    for statement in &split.statements {
+        if let Some(copy) = ClientCopy::of(statement.text(&section.text)) {
+            let data = split
+                .inline_data
+                .iter()
+                .find(|data| data.copy == statement.span.start);
+            problems.push(at(
+                statement.span.start,
+                client_copy(section, which, copy, data),
+            ));
         }
-    };
+    }
+    if let Some(error) = split.error {
+        let problem = Problem::error(
+            ProblemCode::SyntaxError,
+            &section.file,
+            format!("{} (in the {which} section)", error.message),
+        )
+        .help("fix the SQL: this is PostgreSQL's own parser speaking");
+        problems.push(match error.offset {
+            Some(offset) => at(offset, problem),
+            None => problem.at(section.first_line, None),
+        });
+        return problems;
+    }
+    let statements = split.statements;
     // In a no-transaction section each statement runs on its own, unless the
     // section opens a block of its own with BEGIN.
     let mut in_block = false;
@@ -152,6 +170,52 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
     problems
 }
 
+/// The problem with a `COPY` to or from the client, in the `which` section;
+/// `data` is the inline data after a `COPY ... FROM STDIN`, when it has some.
+fn client_copy(
+    section: &Section,
+    which: &str,
+    copy: ClientCopy,
+    data: Option<&InlineData>,
+) -> Problem {
+    let (message, help) = match (copy, data) {
+        (ClientCopy::ToClient, _) => (
+            format!(
+                "{copy} in the {which} section: it sends rows to the client, and strata's connection cannot receive them"
+            ),
+            "a migration changes the database, so an export usually does not belong in one: run it outside migrations (psql's `\\copy ... to 'file'`); to have the server write a file instead, `COPY ... TO '/path/on/the/server'` needs superuser or the pg_write_server_files role",
+        ),
+        (ClientCopy::FromClient, Some(data)) => {
+            let (first, _) = section.position(data.span.start);
+            // The last data line: the one holding the last byte.
+            let (last, _) = section.position(data.span.end.saturating_sub(1));
+            let lines = if first == last {
+                format!("line {first}")
+            } else {
+                format!("lines {first}-{last}")
+            };
+            let end = if data.terminated {
+                "up to `\\.`"
+            } else {
+                "with no `\\.` line, to the end of the section"
+            };
+            (
+                format!(
+                    "{copy} with inline data ({lines}, {end}) in the {which} section: inline COPY data is psql's format, and strata's connection cannot send the rows"
+                ),
+                "turn the data into INSERT statements (`pg_dump --data-only --inserts` or `--column-inserts` writes them), or load seed data outside migrations (e.g. `psql -f seed.sql`)",
+            )
+        }
+        (ClientCopy::FromClient, None) => (
+            format!(
+                "{copy} in the {which} section: it waits for rows from the client, and strata's connection cannot send them"
+            ),
+            "write the rows as INSERT statements (`pg_dump --data-only --inserts` or `--column-inserts` writes them), or load data outside migrations (e.g. psql's `\\copy ... from 'file'`); to have the server read a file instead, `COPY ... FROM '/path/on/the/server'` needs superuser or the pg_read_server_files role",
+        ),
+    };
+    Problem::error(ProblemCode::ClientCopy, &section.file, message).help(help)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -184,5 +248,61 @@ mod tests {
     #[test]
     fn a_transactional_section_needs_no_such_care() {
         assert!(problems("lock table a;\nset local lock_timeout = '1s';\n").is_empty());
+    }
+
+    /// Every problem of a one-file migration set, as `line:column code`.
+    fn located(sql: &str) -> Vec<String> {
+        let source = MemorySource::new().with("0001_x.sql", sql);
+        let set = strata_core::load(&source, Path::new("m"));
+        super::validate(&set)
+            .into_iter()
+            .map(|p| {
+                format!(
+                    "{}:{} {}",
+                    p.line.unwrap_or(0),
+                    p.column.unwrap_or(0),
+                    p.code
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn copy_from_stdin_with_inline_data_is_refused_at_the_copy_not_at_its_data() {
+        let sql = "create table t (a int, b text);\n  COPY t (a, b) FROM stdin;\n1\tO'Brien\n2\t\\N\n\\.\ninsert into t values (3, 'c');\n";
+        assert_eq!(located(sql), ["2:3 client-copy"]);
+        let source = MemorySource::new().with("0001_x.sql", sql);
+        let problems = super::validate(&strata_core::load(&source, Path::new("m")));
+        assert!(
+            problems[0].message.contains("lines 3-5"),
+            "{}",
+            problems[0].message
+        );
+        assert!(problems[0].message.contains("psql's format"));
+    }
+
+    #[test]
+    fn copy_to_stdout_is_refused_in_every_spelling() {
+        let sql = "copy t to stdout;\nCOPY (select 1) TO STDOUT WITH (FORMAT csv);\nCopy t To StdOut Csv Header;\ncopy t to '/tmp/t';\n";
+        assert_eq!(
+            located(sql),
+            ["1:1 client-copy", "2:1 client-copy", "3:1 client-copy"]
+        );
+    }
+
+    #[test]
+    fn copies_in_no_transaction_down_and_rollback_sections_are_refused_too() {
+        let no_transaction = "-- strata:no-transaction\ncreate index concurrently i on t (a);\ncopy t from stdin;\n1\n\\.\n";
+        assert_eq!(located(no_transaction), ["3:1 client-copy"]);
+        let down = "-- strata:up\ndelete from t;\n-- strata:down\ncopy t from stdin;\n1\n\\.\n";
+        assert_eq!(located(down), ["4:1 client-copy"]);
+        let rollback = "delete from t;\n-- ROLLBACK:\n-- copy t from stdin;\n-- 1\n-- \\.\n";
+        assert_eq!(located(rollback), ["3:4 client-copy"]);
+    }
+
+    #[test]
+    fn a_syntax_error_after_inline_data_is_still_reported() {
+        let sql = "copy t from stdin;\n1\n\\.\nselec 2;\n";
+        assert_eq!(located(sql), ["1:1 client-copy", "4:1 syntax-error"]);
     }
 }

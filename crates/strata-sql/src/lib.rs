@@ -24,6 +24,11 @@
 //! # Ok::<(), strata_sql::SyntaxError>(())
 //! ```
 //!
+//! [`split_with_inline_data`] splits the same way but steps over the rows
+//! psql would send to a `COPY ... FROM STDIN` (dumps and seed files written
+//! for psql carry them inline), and [`ClientCopy`] tells which `COPY`
+//! statements move rows through the client's connection.
+//!
 //! Everything here is pure: no I/O, no database, and no panic on any input.
 //! The splitter knows nothing about migration files; [`check`] maps its spans
 //! onto the files of a loaded `strata_core::MigrationSet` for `strata validate`.
@@ -31,6 +36,7 @@
 pub mod analyze;
 pub mod check;
 mod classify;
+mod copy;
 mod error;
 mod ffi;
 mod lines;
@@ -39,6 +45,7 @@ mod statement;
 mod tag;
 mod token;
 
+pub use copy::{ClientCopy, CopySplit, InlineData, split_with_inline_data};
 pub use error::SyntaxError;
 pub use lines::{LineCol, LineIndex, line_col};
 pub use split::split;
