@@ -39,9 +39,18 @@ impl From<Outcome> for ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
-        Ok(outcome) => outcome.into(),
-        Err(error) => {
+    let print_failure = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // `println!` panics when stdout is gone; that panic is caught below.
+        if !is_cut_off_print(info.payload()) {
+            print_failure(info);
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli)));
+    match result {
+        Ok(Ok(outcome)) => outcome.into(),
+        Ok(Err(error)) if is_broken_pipe(&error) && stdout_is_gone() => cut_off(),
+        Ok(Err(error)) => {
             let usage = error.downcast_ref::<project::UsageError>().is_some();
             render::error(&error);
             if usage {
@@ -50,7 +59,56 @@ fn main() -> ExitCode {
                 Outcome::Failed.into()
             }
         }
+        Err(panic) if is_cut_off_print(panic.as_ref()) => cut_off(),
+        Err(panic) => std::panic::resume_unwind(panic),
     }
+}
+
+/// The end of a command whose standard output was closed by its reader
+/// (`strata lint | head`): quietly, as a command killed by SIGPIPE would, and
+/// with exit code 1 rather than 0, because the command stopped part-way (a
+/// rollback that was still listing its plan never ran) and what it had to
+/// say was not all read.
+fn cut_off() -> ExitCode {
+    Outcome::Failed.into()
+}
+
+/// Whether a panic is `println!` failing because stdout's reader is gone.
+fn is_cut_off_print(payload: &(dyn std::any::Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    // The standard library's own words, with the error's own text.
+    let broken_pipe = std::io::Error::from_raw_os_error(nix::errno::Errno::EPIPE as i32);
+    message == format!("failed printing to stdout: {broken_pipe}")
+}
+
+/// Whether an error comes from writing into a pipe with no reader.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
+
+/// Whether nothing reads standard output any more, so the broken pipe was
+/// ours to print into (and not, say, a `psql` that died under us, whose
+/// failure must be reported).
+fn stdout_is_gone() -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd as _;
+    let stdout = std::io::stdout();
+    let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::POLLOUT)];
+    poll(&mut fds, PollTimeout::ZERO).is_ok()
+        && fds[0]
+            .revents()
+            .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
 }
 
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {

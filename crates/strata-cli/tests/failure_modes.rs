@@ -339,3 +339,53 @@ fn strata_new_on_a_full_disk_leaves_no_empty_file() {
         .collect();
     assert_eq!(left, Vec::<std::ffi::OsString>::new(), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------
+// A reader that goes away: `strata lint | head`
+// ---------------------------------------------------------------------------
+
+/// A standard output whose reader is already gone: every write to it fails
+/// with EPIPE, at once and every time, as it does once `head` has exited.
+fn closed_pipe() -> Stdio {
+    let (read, write) = nix::unistd::pipe().unwrap_or_else(|e| panic!("pipe: {e}"));
+    drop(read);
+    Stdio::from(write)
+}
+
+#[test]
+fn lint_into_a_closed_pipe_ends_quietly() {
+    let project = Project::new();
+    for i in 1..=50 {
+        project.write(
+            &format!("{i:04}_t.sql"),
+            &format!("create table t{i} (id int);\nalter table t{i} add column v int not null;\n"),
+        );
+    }
+    for format in ["human", "json"] {
+        let mut cmd = strata(&project);
+        cmd.args(["lint", "--format", format]).stdout(closed_pipe());
+        let output = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run strata: {e}"));
+        assert_eq!(text(&output.stderr), "", "{format}");
+        assert_eq!(output.status.code(), Some(1), "{format}");
+    }
+}
+
+#[test]
+fn init_into_a_closed_pipe_ends_quietly() {
+    // `init` reports with println!, which panics on a closed pipe.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("init")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(closed_pipe())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run strata: {e}"));
+    assert_eq!(text(&output.stderr), "");
+    assert_eq!(output.status.code(), Some(1));
+    // The work was done; only its report could not be read.
+    assert!(dir.path().join("strata.toml").is_file());
+}
