@@ -13,6 +13,7 @@ pub mod migration;
 pub mod name;
 pub mod new;
 pub mod plan;
+pub mod position;
 pub mod problem;
 pub mod source;
 pub mod version;

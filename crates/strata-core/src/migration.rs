@@ -113,6 +113,12 @@ impl Section {
         )
     }
 
+    /// An index of `text` for many [`Section::position`] lookups, each in
+    /// logarithmic time rather than a scan from the start.
+    pub fn position_index(&self) -> crate::position::PositionIndex<'_> {
+        crate::position::PositionIndex::new(&self.text, self.first_line, &self.line_prefixes)
+    }
+
     /// File line `line` (1-based, as [`Section::position`] gives) as written
     /// in the file, when it belongs to this section: an uncommented
     /// `-- ROLLBACK:` block's line with its comment prefix back.
