@@ -16,6 +16,7 @@ mod model;
 mod registry;
 mod risk;
 mod rules;
+mod section;
 mod violation;
 
 pub use config::{ConfigError, LintConfig};

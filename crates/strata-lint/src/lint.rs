@@ -1,16 +1,18 @@
 //! Running the rules over a migration set.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::Path;
 
 use strata_core::{Migration, MigrationSet, Section};
 use strata_sql::Statement;
 use strata_sql::analyze::{
-    Action, Analysis, ColumnChange, ConstraintDetails, EffectDetails, ObjectKind, QualifiedName,
-    TypeRef,
+    Action, Analysis, ColumnChange, ConstraintDetails, EffectDetails, Lock, ObjectKind,
+    QualifiedName, TypeRef,
 };
 
 use crate::model::{Model, Origin};
 use crate::risk::StatementRisk;
+use crate::section::SectionFacts;
 
 use crate::config::LintConfig;
 use crate::registry::Rule;
@@ -24,14 +26,17 @@ pub(crate) struct StatementContext<'a> {
     pub section: &'a Section,
     /// Whether this is the down section.
     pub is_down: bool,
-    /// Every statement of the section.
-    pub statements: &'a [Statement],
-    /// This statement's index in `statements`.
+    /// The statement judged.
+    pub statement: &'a Statement,
+    /// Its index among the statements of the section.
     pub index: usize,
+    /// How many statements the section has.
+    pub count: usize,
     /// What the statement does (None when it could not be analysed).
     pub analysis: Option<&'a Analysis>,
-    /// The analyses of every statement of the section, by index (computed once).
-    pub analyses: &'a [Option<Analysis>],
+    /// What the other statements of the section did: rules see no other
+    /// statement, so that lint stays linear in statements per file.
+    pub facts: &'a SectionFacts,
     /// The schema as the migrations before this statement left it.
     pub model: &'a Model,
     /// Schemas exposed to API clients (`public` by default).
@@ -40,8 +45,29 @@ pub(crate) struct StatementContext<'a> {
 
 impl<'a> StatementContext<'a> {
     /// This statement.
-    pub fn statement(&self) -> &Statement {
-        &self.statements[self.index]
+    pub fn statement(&self) -> &'a Statement {
+        self.statement
+    }
+
+    /// This statement's text.
+    pub fn text(&self) -> &'a str {
+        self.section
+            .text
+            .get(self.statement.span.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether this statement takes an ACCESS EXCLUSIVE lock on a table that
+    /// existed before this migration.
+    pub fn takes_exclusive_lock_on_existing_table(&self) -> bool {
+        self.analysis.is_some_and(|analysis| {
+            analysis.effects.iter().any(|effect| {
+                effect.lock == Some(Lock::AccessExclusive)
+                    && effect
+                        .locked_relation()
+                        .is_some_and(|relation| self.is_existing_table(relation))
+            })
+        })
     }
 
     /// Whether `table` existed before this migration: locking or rewriting it
@@ -158,7 +184,7 @@ pub(crate) struct Finding {
 /// Runs every enabled rule over every section of `set`; violations in file order.
 /// Sections that do not parse are skipped (validation reports them).
 pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Violation> {
-    assess(set, config).0
+    assess(set, config, None)
 }
 
 /// Like [`lint`], and also the risk level of every statement of every up section.
@@ -166,11 +192,18 @@ pub fn lint_with_risk(
     set: &MigrationSet,
     config: &LintConfig,
 ) -> (Vec<Violation>, Vec<StatementRisk>) {
-    assess(set, config)
+    let mut risks = Vec::new();
+    let violations = assess(set, config, Some(&mut risks));
+    (violations, risks)
 }
 
-fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<StatementRisk>) {
-    let mut risks = Vec::new();
+/// The violations of `set`, and with `risks` the risk of every up-section
+/// statement (one entry each: asked for only when wanted).
+fn assess(
+    set: &MigrationSet,
+    config: &LintConfig,
+    mut risks: Option<&mut Vec<StatementRisk>>,
+) -> Vec<Violation> {
     let mut out = Vec::new();
     let enabled: Vec<(Rule, crate::Severity)> = Rule::ALL
         .iter()
@@ -178,40 +211,54 @@ fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<State
         .collect();
     let exposed = config.exposed_schemas();
     let mut model = Model::default();
-    // Which section each created object came from, for `-- strata:allow` on schema rules.
-    let mut sections: Vec<(PathBuf, &Section)> = Vec::new();
+    // The sections of each file, for `-- strata:allow` on schema rules.
+    let mut sections_of_file: HashMap<&Path, Vec<&Section>> = HashMap::new();
     for migration in &set.migrations {
         let sections_of = std::iter::once((&migration.up, false))
             .chain(migration.down.as_ref().map(|d| (d, true)));
         for (section, is_down) in sections_of {
-            sections.push((section.file.clone(), section));
+            sections_of_file
+                .entry(section.file.as_path())
+                .or_default()
+                .push(section);
             let Ok(statements) = strata_sql::split(&section.text) else {
                 continue;
             };
-            let analyses: Vec<Option<Analysis>> = statements
+            let rules: Vec<(Rule, crate::Severity)> = enabled
                 .iter()
-                .map(|s| strata_sql::analyze::analyze(&section.text[s.span.clone()]).ok())
+                .copied()
+                .filter(|&(rule, _)| !allowed(section, rule))
                 .collect();
-            for index in 0..statements.len() {
+            let positions = section.position_index();
+            let comments = rules
+                .iter()
+                .any(|&(rule, _)| rule == Rule::TableWithoutComment);
+            let mut facts = SectionFacts::new(&section.text, &statements, comments);
+            for (index, statement) in statements.iter().enumerate() {
+                // Each statement's analysis lives only while it is judged and
+                // applied to the model: memory stays bounded by the largest
+                // statement, not the file.
+                let analysis = section
+                    .text
+                    .get(statement.span.clone())
+                    .and_then(|text| strata_sql::analyze::analyze(text).ok());
                 let context = StatementContext {
                     migration,
                     section,
                     is_down,
-                    statements: &statements,
+                    statement,
                     index,
-                    analysis: analyses[index].as_ref(),
-                    analyses: &analyses,
+                    count: statements.len(),
+                    analysis: analysis.as_ref(),
+                    facts: &facts,
                     model: &model,
                     exposed_schemas: &exposed,
                 };
-                for &(rule, severity) in &enabled {
-                    if allowed(section, rule) {
-                        continue;
-                    }
+                for &(rule, severity) in &rules {
                     let mut findings = Vec::new();
                     rule.check(&context, &mut findings);
                     for finding in findings {
-                        let (line, column) = section.position(finding.span.start);
+                        let (line, column) = positions.position(finding.span.start);
                         let length = section
                             .text
                             .get(finding.span.clone())
@@ -229,21 +276,31 @@ fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<State
                         });
                     }
                 }
+                let risk = match (&risks, is_down, &analysis) {
+                    (Some(_), false, Some(analysis)) => {
+                        Some(crate::risk::assess(analysis, &|table| {
+                            context.is_existing_table(table)
+                        }))
+                    }
+                    _ => None,
+                };
+                let learned = SectionFacts::learned(&context);
+                facts.record(learned, analysis.as_ref());
                 // Only up sections build the schema: downs undo, they do not add.
-                if let (false, Some(analysis)) = (is_down, &analyses[index]) {
-                    let span = statements[index].span.clone();
-                    let (line, column) = section.position(span.start);
-                    let (risk, reason) =
-                        crate::risk::assess(analysis, &|table| context.is_existing_table(table));
-                    risks.push(StatementRisk {
-                        version: migration.version.to_string(),
-                        file: section.file.clone(),
-                        line,
-                        column,
-                        tag: statements[index].tag,
-                        risk,
-                        reason,
-                    });
+                if let (false, Some(analysis)) = (is_down, &analysis) {
+                    let span = statement.span.clone();
+                    let (line, column) = positions.position(span.start);
+                    if let (Some(risks), Some((risk, reason))) = (risks.as_deref_mut(), risk) {
+                        risks.push(StatementRisk {
+                            version: migration.version.to_string(),
+                            file: section.file.clone(),
+                            line,
+                            column,
+                            tag: statement.tag,
+                            risk,
+                            reason,
+                        });
+                    }
                     let origin = Origin {
                         version: migration.version.clone(),
                         file: section.file.clone(),
@@ -264,9 +321,9 @@ fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<State
         let mut located = Vec::new();
         rule.check_schema(&schema, &mut located);
         for found in located {
-            let silenced = sections
-                .iter()
-                .any(|(file, section)| *file == found.origin.file && allowed(section, rule));
+            let silenced = sections_of_file
+                .get(found.origin.file.as_path())
+                .is_some_and(|sections| sections.iter().any(|section| allowed(section, rule)));
             if silenced {
                 continue;
             }
@@ -284,7 +341,7 @@ fn assess(set: &MigrationSet, config: &LintConfig) -> (Vec<Violation>, Vec<State
         }
     }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    (out, risks)
+    out
 }
 
 /// Whether `-- strata:allow` silences `rule` (by name or family) in this section.

@@ -6,13 +6,13 @@
 //! schema are taken to be in `public`, the default `search_path`. The model is
 //! built from [`strata_sql::analyze`] effects of up sections only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use strata_core::Version;
 use strata_sql::analyze::{
-    Action, Analysis, ColumnChange, ConstraintKind, EffectDetails, ObjectKind, QualifiedName,
-    TableChange, TypeRef,
+    Action, Analysis, ColumnChange, ConstraintKind, Effect, EffectDetails, ObjectKind,
+    QualifiedName, TableChange, TypeRef,
 };
 
 /// Where an object was created: for messages and for attributing end-of-set findings.
@@ -44,7 +44,7 @@ pub(crate) struct Table {
     pub origin: Origin,
     pub columns: Vec<String>,
     /// Column types, for the columns whose type the migrations gave.
-    pub types: BTreeMap<String, TypeRef>,
+    pub types: ColumnTypes,
     pub primary_key: bool,
     pub rls: bool,
     pub policies: Vec<String>,
@@ -53,10 +53,102 @@ pub(crate) struct Table {
     pub foreign_keys: Vec<ForeignKey>,
 }
 
+/// The types of a table's columns, by column name.
+///
+/// A short vector while the table has few typed columns, a map beyond: a
+/// `BTreeMap` allocates room for eleven entries however few it holds, which
+/// for a schema of many small tables is most of the model's memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ColumnTypes {
+    /// Up to [`ColumnTypes::FEW`] columns, unsorted, each once.
+    Few(Vec<(String, TypeRef)>),
+    /// More.
+    Many(BTreeMap<String, TypeRef>),
+}
+
+impl Default for ColumnTypes {
+    fn default() -> Self {
+        Self::Few(Vec::new())
+    }
+}
+
+impl ColumnTypes {
+    /// The most columns kept in a vector.
+    const FEW: usize = 16;
+
+    /// The type of `column`, when known.
+    pub fn get(&self, column: &str) -> Option<&TypeRef> {
+        match self {
+            Self::Few(few) => few
+                .iter()
+                .find_map(|(name, type_name)| (name == column).then_some(type_name)),
+            Self::Many(many) => many.get(column),
+        }
+    }
+
+    /// Sets the type of `column`.
+    pub fn insert(&mut self, column: String, type_name: TypeRef) {
+        match self {
+            Self::Few(few) => {
+                if let Some(at) = few.iter().position(|(name, _)| *name == column) {
+                    if let Some((_, known)) = few.get_mut(at) {
+                        *known = type_name;
+                    }
+                } else if few.len() < Self::FEW {
+                    // Grown one at a time: most tables get a column or two
+                    // after their creation, and doubling would leave the
+                    // rest of the room unused for the whole run.
+                    few.reserve_exact(1);
+                    few.push((column, type_name));
+                } else {
+                    let mut many: BTreeMap<String, TypeRef> =
+                        std::mem::take(few).into_iter().collect();
+                    many.insert(column, type_name);
+                    *self = Self::Many(many);
+                }
+            }
+            Self::Many(many) => {
+                many.insert(column, type_name);
+            }
+        }
+    }
+
+    /// Forgets the type of `column`, returning it.
+    pub fn remove(&mut self, column: &str) -> Option<TypeRef> {
+        match self {
+            Self::Few(few) => {
+                let at = few.iter().position(|(name, _)| name == column)?;
+                Some(few.swap_remove(at).1)
+            }
+            Self::Many(many) => many.remove(column),
+        }
+    }
+}
+
+impl FromIterator<(String, TypeRef)> for ColumnTypes {
+    fn from_iter<I: IntoIterator<Item = (String, TypeRef)>>(columns: I) -> Self {
+        let mut types = Self::default();
+        for (column, type_name) in columns {
+            types.insert(column, type_name);
+        }
+        if let Self::Few(few) = &mut types {
+            few.shrink_to_fit();
+        }
+        types
+    }
+}
+
 /// The schema as the migrations so far left it.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Model {
     tables: BTreeMap<String, Table>,
+    /// For each index (or unique/primary-key constraint) name, the keys of
+    /// the tables that had one so named when it was made or renamed, so a
+    /// `DROP INDEX` finds its table without visiting every table. A name
+    /// goes when its index is dropped, a table's key never: whoever reads
+    /// one checks that the table still has the index (it may have been
+    /// dropped, renamed or lost the column since).
+    index_tables: HashMap<String, Vec<String>>,
 }
 
 /// `schema.name`, with `public` for unqualified names, lowercase as PostgreSQL folds them.
@@ -91,143 +183,205 @@ impl Model {
         self.tables.iter()
     }
 
+    /// The tables that have an index (or unique/primary-key constraint)
+    /// called `name`, with their keys.
+    pub fn tables_with_index<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = (&'s String, &'s Table)> + 's {
+        self.index_tables
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.tables.get_key_value(key))
+            .filter(move |(_, table)| table.has_index(name))
+    }
+
     /// Applies one statement's effects.
     pub fn apply(&mut self, analysis: &Analysis, origin: &Origin) {
         for effect in &analysis.effects {
-            let object = &effect.object;
-            let table_of = || object.parent.as_ref().map(key);
-            match (effect.action, object.kind, &effect.details) {
-                (Action::Create, ObjectKind::Table, EffectDetails::Table(details)) => {
-                    let mut table = Table {
-                        origin: origin.clone(),
-                        columns: details.columns.iter().map(|c| c.name.clone()).collect(),
-                        types: details
-                            .columns
-                            .iter()
-                            .filter_map(|c| Some((c.name.clone(), c.type_name.clone()?)))
-                            .collect(),
-                        primary_key: details.has_primary_key,
-                        rls: false,
-                        policies: Vec::new(),
-                        indexes: Vec::new(),
-                        foreign_keys: Vec::new(),
-                    };
-                    for column in &details.columns {
-                        if column.primary_key || column.unique {
-                            table.indexes.push((None, vec![column.name.clone()]));
-                        }
-                        if let Some(target) = &column.references {
-                            table.foreign_keys.push(ForeignKey {
-                                columns: vec![column.name.clone()],
-                                target: key(&target.table),
-                                origin: origin.clone(),
-                            });
-                        }
+            self.apply_effect(effect, origin);
+        }
+    }
+
+    /// Applies one effect, and notes the names of the indexes it gave a
+    /// table (or all of a renamed table's).
+    fn apply_effect(&mut self, effect: &Effect, origin: &Origin) {
+        let object = &effect.object;
+        let table = match (effect.action, object.kind) {
+            (Action::Rename, ObjectKind::Table) => match &effect.details {
+                EffectDetails::Rename(new_name) => Some(key(&QualifiedName::new(
+                    object.name.schema.as_deref(),
+                    new_name,
+                ))),
+                _ => None,
+            },
+            (_, ObjectKind::Table) => Some(key(&object.name)),
+            _ => object.parent.as_ref().map(key),
+        };
+        let before = table
+            .as_ref()
+            .and_then(|t| self.tables.get(t))
+            .map(|t| t.indexes.len());
+        self.change(effect, origin);
+        let Some((key, table)) = table.and_then(|t| self.tables.get_key_value(&t)) else {
+            return;
+        };
+        // A new or renamed table: all its indexes; otherwise the new ones.
+        let renamed = effect.action == Action::Rename && object.kind == ObjectKind::Table;
+        let skip = if renamed { 0 } else { before.unwrap_or(0) };
+        for name in table
+            .indexes
+            .iter()
+            .skip(skip)
+            .filter_map(|(n, _)| n.as_ref())
+        {
+            // Repeats are harmless (readers check the table), so only the
+            // cheap one is avoided.
+            let tables = self.index_tables.entry(name.clone()).or_default();
+            if tables.last() != Some(key) {
+                tables.push(key.clone());
+            }
+        }
+    }
+
+    /// The change one effect makes to the tables.
+    fn change(&mut self, effect: &Effect, origin: &Origin) {
+        let object = &effect.object;
+        let table_of = || object.parent.as_ref().map(key);
+        match (effect.action, object.kind, &effect.details) {
+            (Action::Create, ObjectKind::Table, EffectDetails::Table(details)) => {
+                let mut table = Table {
+                    origin: origin.clone(),
+                    columns: details.columns.iter().map(|c| c.name.clone()).collect(),
+                    types: details
+                        .columns
+                        .iter()
+                        .filter_map(|c| Some((c.name.clone(), c.type_name.clone()?)))
+                        .collect(),
+                    primary_key: details.has_primary_key,
+                    rls: false,
+                    policies: Vec::new(),
+                    indexes: Vec::new(),
+                    foreign_keys: Vec::new(),
+                };
+                for column in &details.columns {
+                    if column.primary_key || column.unique {
+                        table.indexes.push((None, vec![column.name.clone()]));
                     }
-                    for constraint in &details.constraints {
-                        add_constraint(&mut table, constraint, origin);
-                    }
-                    self.tables.entry(key(&object.name)).or_insert(table);
-                }
-                (Action::Drop, ObjectKind::Table, _) => {
-                    self.tables.remove(&key(&object.name));
-                }
-                (Action::Rename, ObjectKind::Table, EffectDetails::Rename(new_name)) => {
-                    if let Some(table) = self.tables.remove(&key(&object.name)) {
-                        let renamed = QualifiedName::new(object.name.schema.as_deref(), new_name);
-                        self.tables.insert(key(&renamed), table);
-                    }
-                }
-                (Action::Create, ObjectKind::Column, EffectDetails::Column(column)) => {
-                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                        table.columns.push(column.name.clone());
-                        if let Some(type_name) = &column.type_name {
-                            table.types.insert(column.name.clone(), type_name.clone());
-                        }
-                        if column.primary_key {
-                            table.primary_key = true;
-                        }
-                        if let Some(target) = &column.references {
-                            table.foreign_keys.push(ForeignKey {
-                                columns: vec![column.name.clone()],
-                                target: key(&target.table),
-                                origin: origin.clone(),
-                            });
-                        }
-                    }
-                }
-                (Action::Drop, ObjectKind::Column, _) => {
-                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                        let name = &object.name.name;
-                        table.columns.retain(|c| c != name);
-                        table.types.remove(name);
-                        table.indexes.retain(|(_, cols)| !cols.contains(name));
-                        table.foreign_keys.retain(|fk| !fk.columns.contains(name));
-                    }
-                }
-                (
-                    Action::Alter,
-                    ObjectKind::Column,
-                    EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. }),
-                ) => {
-                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                        table
-                            .types
-                            .insert(object.name.name.clone(), type_name.clone());
+                    if let Some(target) = &column.references {
+                        table.foreign_keys.push(ForeignKey {
+                            columns: vec![column.name.clone()],
+                            target: key(&target.table),
+                            origin: origin.clone(),
+                        });
                     }
                 }
-                (Action::Rename, ObjectKind::Column, EffectDetails::Rename(new_name)) => {
-                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                        let old_name = &object.name.name;
-                        for column in &mut table.columns {
-                            if column == old_name {
-                                column.clone_from(new_name);
-                            }
-                        }
-                        if let Some(type_name) = table.types.remove(old_name) {
-                            table.types.insert(new_name.clone(), type_name);
-                        }
+                for constraint in &details.constraints {
+                    add_constraint(&mut table, constraint, origin);
+                }
+                self.tables.entry(key(&object.name)).or_insert(table);
+            }
+            (Action::Drop, ObjectKind::Table, _) => {
+                self.tables.remove(&key(&object.name));
+            }
+            (Action::Rename, ObjectKind::Table, EffectDetails::Rename(new_name)) => {
+                if let Some(table) = self.tables.remove(&key(&object.name)) {
+                    let renamed = QualifiedName::new(object.name.schema.as_deref(), new_name);
+                    self.tables.insert(key(&renamed), table);
+                }
+            }
+            (Action::Create, ObjectKind::Column, EffectDetails::Column(column)) => {
+                if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                    table.columns.push(column.name.clone());
+                    if let Some(type_name) = &column.type_name {
+                        table.types.insert(column.name.clone(), type_name.clone());
+                    }
+                    if column.primary_key {
+                        table.primary_key = true;
+                    }
+                    if let Some(target) = &column.references {
+                        table.foreign_keys.push(ForeignKey {
+                            columns: vec![column.name.clone()],
+                            target: key(&target.table),
+                            origin: origin.clone(),
+                        });
                     }
                 }
-                (Action::Create, ObjectKind::Constraint, EffectDetails::Constraint(c)) => {
-                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                        add_constraint(table, c, origin);
-                    }
-                }
-                (Action::Create, ObjectKind::Index, EffectDetails::Index(index)) => {
-                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                        table
-                            .indexes
-                            .push((Some(object.name.name.clone()), index.columns.clone()));
-                    }
-                }
-                (Action::Drop, ObjectKind::Index, _) => {
+            }
+            (Action::Drop, ObjectKind::Column, _) => {
+                if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
                     let name = &object.name.name;
-                    for table in self.tables.values_mut() {
+                    table.columns.retain(|c| c != name);
+                    table.types.remove(name);
+                    table.indexes.retain(|(_, cols)| !cols.contains(name));
+                    table.foreign_keys.retain(|fk| !fk.columns.contains(name));
+                }
+            }
+            (
+                Action::Alter,
+                ObjectKind::Column,
+                EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. }),
+            ) => {
+                if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                    table
+                        .types
+                        .insert(object.name.name.clone(), type_name.clone());
+                }
+            }
+            (Action::Rename, ObjectKind::Column, EffectDetails::Rename(new_name)) => {
+                if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                    let old_name = &object.name.name;
+                    for column in &mut table.columns {
+                        if column == old_name {
+                            column.clone_from(new_name);
+                        }
+                    }
+                    if let Some(type_name) = table.types.remove(old_name) {
+                        table.types.insert(new_name.clone(), type_name);
+                    }
+                }
+            }
+            (Action::Create, ObjectKind::Constraint, EffectDetails::Constraint(c)) => {
+                if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                    add_constraint(table, c, origin);
+                }
+            }
+            (Action::Create, ObjectKind::Index, EffectDetails::Index(index)) => {
+                if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                    table
+                        .indexes
+                        .push((Some(object.name.name.clone()), index.columns.clone()));
+                }
+            }
+            (Action::Drop, ObjectKind::Index, _) => {
+                let name = &object.name.name;
+                for key in self.index_tables.remove(name).into_iter().flatten() {
+                    if let Some(table) = self.tables.get_mut(&key) {
                         table.indexes.retain(|(n, _)| n.as_ref() != Some(name));
                     }
                 }
-                (Action::Alter, ObjectKind::Table, EffectDetails::TableChange(change)) => {
-                    if let Some(table) = self.tables.get_mut(&key(&object.name)) {
-                        match change {
-                            TableChange::EnableRowLevelSecurity => table.rls = true,
-                            TableChange::DisableRowLevelSecurity => table.rls = false,
-                            _ => {}
-                        }
-                    }
-                }
-                (Action::Create, ObjectKind::Policy, _) => {
-                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                        table.policies.push(object.name.name.clone());
-                    }
-                }
-                (Action::Drop, ObjectKind::Policy, _) => {
-                    if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                        table.policies.retain(|p| *p != object.name.name);
-                    }
-                }
-                _ => {}
             }
+            (Action::Alter, ObjectKind::Table, EffectDetails::TableChange(change)) => {
+                if let Some(table) = self.tables.get_mut(&key(&object.name)) {
+                    match change {
+                        TableChange::EnableRowLevelSecurity => table.rls = true,
+                        TableChange::DisableRowLevelSecurity => table.rls = false,
+                        _ => {}
+                    }
+                }
+            }
+            (Action::Create, ObjectKind::Policy, _) => {
+                if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                    table.policies.push(object.name.name.clone());
+                }
+            }
+            (Action::Drop, ObjectKind::Policy, _) => {
+                if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
+                    table.policies.retain(|p| *p != object.name.name);
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -261,10 +415,69 @@ fn add_constraint(
 }
 
 impl Table {
+    /// Whether an index (or unique/primary-key constraint) is called `name`.
+    pub fn has_index(&self, name: &str) -> bool {
+        self.indexes.iter().any(|(n, _)| n.as_deref() == Some(name))
+    }
+
     /// Whether an index (or unique/primary-key constraint) starts with `columns`.
     pub fn covered(&self, columns: &[String]) -> bool {
         self.indexes
             .iter()
             .any(|(_, cols)| cols.len() >= columns.len() && cols[..columns.len()] == *columns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The type PostgreSQL's parser makes of `spelling`.
+    fn type_of(spelling: &str) -> TypeRef {
+        let sql = format!("alter table t add column c {spelling}");
+        let analysis = strata_sql::analyze::analyze(&sql).expect("analyses");
+        analysis
+            .effects
+            .iter()
+            .find_map(|effect| match &effect.details {
+                EffectDetails::Column(column) => column.type_name.clone(),
+                _ => None,
+            })
+            .expect("a typed column")
+    }
+
+    fn int4() -> TypeRef {
+        type_of("int")
+    }
+
+    fn text() -> TypeRef {
+        type_of("text")
+    }
+
+    #[test]
+    fn column_types_behave_as_a_map_below_and_above_the_vector_limit() {
+        for count in [0, 1, ColumnTypes::FEW, ColumnTypes::FEW + 1, 100] {
+            let mut types: ColumnTypes = (0..count).map(|n| (format!("c{n}"), int4())).collect();
+            let mut expected: BTreeMap<String, TypeRef> =
+                (0..count).map(|n| (format!("c{n}"), int4())).collect();
+            types.insert("c0".to_owned(), text());
+            expected.insert("c0".to_owned(), text());
+            types.insert("new".to_owned(), text());
+            expected.insert("new".to_owned(), text());
+            assert_eq!(types.remove("c1"), expected.remove("c1"), "{count}");
+            assert_eq!(types.remove("absent"), None);
+            for (name, type_name) in &expected {
+                assert_eq!(types.get(name), Some(type_name), "{name} of {count}");
+            }
+            assert_eq!(types.get("c1"), None);
+        }
+        let duplicated: ColumnTypes = [("a".to_owned(), int4()), ("a".to_owned(), text())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            duplicated.get("a"),
+            Some(&text()),
+            "the last type given wins"
+        );
     }
 }

@@ -47,10 +47,10 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         }
         let name = &effect.object.name.name;
         // An index on a table this migration created locks nothing anyone uses.
-        let on_new_table = context.model.tables().any(|(_, table)| {
-            table.origin.version == context.migration.version
-                && table.indexes.iter().any(|(n, _)| n.as_ref() == Some(name))
-        });
+        let on_new_table = context
+            .model
+            .tables_with_index(name)
+            .any(|(_, table)| table.origin.version == context.migration.version);
         if on_new_table {
             continue;
         }
@@ -104,5 +104,43 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn an_index_of_a_new_table_renamed_or_made_by_a_constraint_is_still_new() {
+        assert!(
+            violations(
+                RULE,
+                "create table a (id int);\ncreate index a_idx on a (id);\nalter table a rename to b;\ndrop index a_idx;\n"
+            )
+            .is_empty()
+        );
+        assert!(
+            violations(
+                RULE,
+                "create table a (id int, constraint a_key unique (id));\ndrop index a_key;\n"
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_index_dropped_once_is_gone_for_later_migrations() {
+        let found = violations_in(
+            RULE,
+            &[
+                (
+                    "0001_a.sql",
+                    "create table a (id int);\ncreate index a_idx on a (id);\ndrop index a_idx;\n",
+                ),
+                (
+                    "0002_b.sql",
+                    "create table b (id int);\ncreate index a_idx on b (id);\n",
+                ),
+                ("0003_c.sql", "drop index a_idx;\n"),
+            ],
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].file.ends_with("0003_c.sql"));
     }
 }

@@ -27,8 +27,6 @@
 //! alter table accounts add column nickname text;
 //! ```
 
-use strata_sql::analyze::Lock;
-
 use crate::lint::{Finding, StatementContext};
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
@@ -36,43 +34,16 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     }
     // Only the first such statement, and none after a `SET lock_timeout`.
-    for index in 0..context.index {
-        let text = &context.section.text[context.statements[index].span.clone()];
-        if sets_lock_timeout(text) {
-            return;
-        }
-        let earlier = context.analyses.get(index).and_then(Option::as_ref);
-        if earlier.is_some_and(|a| locks_existing_table(context, a)) {
-            return;
-        }
-    }
-    let Some(analysis) = context.analysis else {
+    if context.facts.lock_timeout_set || context.facts.exclusive_lock_taken {
         return;
-    };
-    if locks_existing_table(context, analysis) {
+    }
+    if context.takes_exclusive_lock_on_existing_table() {
         out.push(Finding {
             span: context.statement().span.clone(),
             message: "ACCESS EXCLUSIVE lock on an existing table without a lock timeout: waiting for it blocks every read and write queued behind".to_owned(),
             help: "add `-- strata:lock-timeout 2s` (or `SET lock_timeout`) to the migration".to_owned(),
         });
     }
-}
-
-fn sets_lock_timeout(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("lock_timeout") && lower.trim_start().starts_with("set")
-}
-
-fn locks_existing_table(
-    context: &StatementContext<'_>,
-    analysis: &strata_sql::analyze::Analysis,
-) -> bool {
-    analysis.effects.iter().any(|effect| {
-        effect.lock == Some(Lock::AccessExclusive)
-            && effect
-                .locked_relation()
-                .is_some_and(|relation| context.is_existing_table(relation))
-    })
 }
 
 #[cfg(test)]
@@ -121,5 +92,18 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn dropping_a_table_made_in_the_same_migration_does_not_hide_a_later_lock() {
+        // The drop locks a table that did not exist before the migration;
+        // judged as the schema stood at the drop, it is no reason to stay
+        // silent about the ALTER of an existing table after it.
+        let found = violations(
+            RULE,
+            "create table scratch (id int);\ndrop table scratch;\nalter table accounts add column x int;\n",
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].line, 3);
     }
 }

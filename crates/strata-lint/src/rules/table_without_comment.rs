@@ -24,7 +24,7 @@
 //! comment on table public.notes is 'Free-form notes users keep on their projects.';
 //! ```
 
-use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Persistence, QualifiedName};
+use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Persistence};
 
 use crate::lint::{Finding, StatementContext};
 use crate::model::key;
@@ -42,7 +42,9 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         if table.from_query
             || table.partition_of.is_some()
             || table.persistence == Persistence::Temporary
-            || commented_later(context, &effect.object.name)
+            || context
+                .facts
+                .commented_after(&key(&effect.object.name), context.index)
         {
             continue;
         }
@@ -55,24 +57,6 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             ),
         });
     }
-}
-
-/// Whether a later statement of the section sets a comment on `table`.
-fn commented_later(context: &StatementContext<'_>, table: &QualifiedName) -> bool {
-    let wanted = key(table);
-    context.analyses[context.index + 1..]
-        .iter()
-        .any(|analysis| {
-            let Some(analysis) = analysis else {
-                return false;
-            };
-            analysis.effects.iter().any(|effect| {
-                effect.action == Action::Comment
-                    && effect.object.kind == ObjectKind::Table
-                    && matches!(&effect.details, EffectDetails::Comment(Some(_)))
-                    && key(&effect.object.name) == wanted
-            })
-        })
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     let Some(control) = statement.transaction_control() else {
         return;
     };
-    if !control.fits_wrapping_transaction(context.index, context.statements.len()) {
+    if !control.fits_wrapping_transaction(context.index, context.count) {
         out.push(Finding {
             span: statement.span.clone(),
             message: format!("{control} inside a migration that runs in one transaction"),

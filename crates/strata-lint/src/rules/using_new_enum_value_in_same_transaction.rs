@@ -28,38 +28,20 @@
 //! update orders set status = 'refunded' where refunded_at is not null;
 //! ```
 
-use strata_sql::analyze::{Action, ObjectKind};
-
 use crate::lint::{Finding, StatementContext};
 
 pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     if context.section.no_transaction() {
         return;
     }
-    let statement = context.statement();
-    let text = &context.section.text[statement.span.clone()];
-    // Values added by earlier statements of this section.
-    for analysis in &context.analyses[..context.index] {
-        let Some(analysis) = analysis else {
-            continue;
-        };
-        for effect in &analysis.effects {
-            if effect.action != Action::Create || effect.object.kind != ObjectKind::EnumValue {
-                continue;
-            }
-            let value = &effect.object.name.name;
-            let literal = format!("'{}'", value.replace('\'', "''"));
-            if text.contains(&literal) {
-                out.push(Finding {
-                    span: statement.span.clone(),
-                    message: format!(
-                        "uses enum value {literal}, added earlier in this migration's transaction: PostgreSQL refuses it until that transaction commits"
-                    ),
-                    help: "add the enum value in one migration and use it in a later one".to_owned(),
-                });
-                return;
-            }
-        }
+    if let Some(literal) = context.facts.enum_value_used_in(context.text()) {
+        out.push(Finding {
+            span: context.statement().span.clone(),
+            message: format!(
+                "uses enum value {literal}, added earlier in this migration's transaction: PostgreSQL refuses it until that transaction commits"
+            ),
+            help: "add the enum value in one migration and use it in a later one".to_owned(),
+        });
     }
 }
 
