@@ -274,6 +274,13 @@ fn write_pg_error(
             for left in &failure.left_behind {
                 writeln!(out, "  {BLUE}= left behind:{BLUE:#} {left}")?;
             }
+            for holder in &failure.blocked_by {
+                writeln!(
+                    out,
+                    "  {BLUE}= blocked by:{BLUE:#} {}",
+                    redact(&holder.to_string())
+                )?;
+            }
             if !failure.note.is_empty() {
                 writeln!(out, "  {BLUE}= note:{BLUE:#} {}", failure.note)?;
             }

@@ -16,9 +16,16 @@
 //!   expressions, predicate, operator classes, collations, options and
 //!   uniqueness as an older index of the same table;
 //! - `security-definer-mutable-search-path`: a `SECURITY DEFINER` function or
-//!   procedure without `SET search_path`.
+//!   procedure without `SET search_path`;
+//! - `invalid-index`: an INVALID index that no backend is building, what an
+//!   interrupted `CREATE INDEX CONCURRENTLY` or `REINDEX CONCURRENTLY` leaves:
+//!   every write maintains it and no query uses it;
+//! - `not-valid-constraint`: a check or foreign-key constraint added `NOT VALID`
+//!   and never validated, so existing rows were never checked.
 //!
-//! These are warnings: they never make verification fail. Objects in
+//! `invalid-index` is an error ([`FindingKind::is_error`]): it makes
+//! verification fail and `strata status` exit 1. The others are warnings.
+//! [`invalid_objects`] runs only the last two, for `strata status`. Objects in
 //! `pg_catalog`, `information_schema`, the `pg_*` schemas, the excluded schemas
 //! and objects belonging to an extension are not checked. The SQL reads
 //! `pg_catalog` only and holds for PostgreSQL 13 to 17.
@@ -53,18 +60,29 @@ pub enum FindingKind {
     DuplicateIndex,
     /// A `SECURITY DEFINER` routine without `SET search_path`.
     SecurityDefinerMutableSearchPath,
+    /// An INVALID index nobody is building.
+    InvalidIndex,
+    /// A constraint added `NOT VALID` and never validated.
+    NotValidConstraint,
 }
 
 impl FindingKind {
     /// Every kind.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::UnindexedForeignKey,
         Self::TableWithoutPrimaryKey,
         Self::TableWithoutRowLevelSecurity,
         Self::RowLevelSecurityWithoutPolicy,
         Self::DuplicateIndex,
         Self::SecurityDefinerMutableSearchPath,
+        Self::InvalidIndex,
+        Self::NotValidConstraint,
     ];
+
+    /// Whether the finding is a broken state rather than a second look.
+    pub fn is_error(self) -> bool {
+        matches!(self, Self::InvalidIndex)
+    }
 
     /// The kebab-case name: `unindexed-foreign-key`.
     pub fn name(self) -> &'static str {
@@ -75,6 +93,8 @@ impl FindingKind {
             Self::RowLevelSecurityWithoutPolicy => "row-level-security-without-policy",
             Self::DuplicateIndex => "duplicate-index",
             Self::SecurityDefinerMutableSearchPath => "security-definer-mutable-search-path",
+            Self::InvalidIndex => "invalid-index",
+            Self::NotValidConstraint => "not-valid-constraint",
         }
     }
 
@@ -211,10 +231,47 @@ fn findings_sql(exposed_schemas: &[String], exclude: &[String]) -> String {
          AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) cfg WHERE cfg LIKE 'search\\_path=%')",
         not_member("pg_proc", "p.oid")
     );
+    let [invalid, not_valid] = invalid_sql(exclude);
     format!(
         "{SETTINGS};\n{}",
-        [unindexed_fk, no_pk, no_rls, no_policy, duplicate, secdef].join("\nUNION ALL\n")
+        [
+            unindexed_fk,
+            no_pk,
+            no_rls,
+            no_policy,
+            duplicate,
+            secdef,
+            invalid,
+            not_valid
+        ]
+        .join("\nUNION ALL\n")
     )
+}
+
+/// The `invalid-index` and `not-valid-constraint` queries. An index being
+/// built right now is INVALID too: `pg_stat_progress_create_index` tells it
+/// apart (PostgreSQL 12 and later).
+fn invalid_sql(exclude: &[String]) -> [String; 2] {
+    let user = user_schema("n", exclude);
+    let table = qualified("n", "c.relname");
+    let index = qualified("n", "ic.relname");
+    let invalid = format!(
+        "SELECT 'invalid-index', {index}, 'relation ' || {index}, {table} \
+         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE NOT i.indisvalid AND {user} AND {} \
+         AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)",
+        not_member("pg_class", "c.oid"),
+    );
+    let not_valid = format!(
+        "SELECT 'not-valid-constraint', quote_ident(con.conname) || ' on ' || {table}, \
+         'constraint ' || quote_ident(con.conname) || ' on ' || {table}, {table} \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE NOT con.convalidated AND con.contype IN ('c', 'f') AND {user} AND {}",
+        not_member("pg_class", "c.oid"),
+    );
+    [invalid, not_valid]
 }
 
 /// The objects query: one id per row.
@@ -228,7 +285,7 @@ SELECT 'relation ' || {table} FROM pg_class c JOIN pg_namespace n ON n.oid = c.r
 UNION ALL
 SELECT 'constraint ' || quote_ident(con.conname) || ' on ' || {table} FROM pg_constraint con \
  JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
- WHERE con.contype = 'f' AND {user}
+ WHERE con.contype IN ('c', 'f') AND {user}
 UNION ALL
 SELECT 'function ' || {} || '(' || pg_get_function_identity_arguments(p.oid) || ')' \
  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {user}",
@@ -262,6 +319,18 @@ fn finding(kind: FindingKind, object: String, tracked: String, detail: &str) -> 
             format!("index {object} duplicates {detail}"),
             format!(
                 "drop one of them (DROP INDEX {object}): the duplicate slows every write and serves no query the other cannot"
+            ),
+        ),
+        FindingKind::InvalidIndex => (
+            format!("index {object} on {detail} is INVALID"),
+            format!(
+                "a concurrent index build or reindex was interrupted: drop it with `DROP INDEX CONCURRENTLY {object};` and build it again, or finish it with `REINDEX INDEX CONCURRENTLY {object};` (until then every write maintains it and no query uses it)"
+            ),
+        ),
+        FindingKind::NotValidConstraint => (
+            format!("constraint {object} was added NOT VALID and never validated"),
+            format!(
+                "existing rows of {detail} were never checked: validate it in a later migration with `ALTER TABLE {detail} VALIDATE CONSTRAINT ...;` (it takes a lock that lets reads and writes go on)"
             ),
         ),
         FindingKind::SecurityDefinerMutableSearchPath => (
@@ -301,6 +370,28 @@ pub async fn catalog_checks(
     }
     findings.sort();
     findings.dedup();
+    Ok(findings)
+}
+
+/// Only the `invalid-index` and `not-valid-constraint` findings: what
+/// `strata status` checks on a live database (one round trip, read-only).
+pub async fn invalid_objects(
+    client: &Client,
+    exclude_schemas: &[String],
+) -> Result<Vec<CatalogFinding>, PgError> {
+    let sql = format!(
+        "{SETTINGS};\n{}",
+        invalid_sql(exclude_schemas).join("\nUNION ALL\n")
+    );
+    let rows = exec(client, &sql, "cannot look for INVALID objects").await?;
+    let mut findings: Vec<CatalogFinding> = rows
+        .iter()
+        .filter_map(|row| {
+            let kind = FindingKind::from_name(&text(row, 0))?;
+            Some(finding(kind, text(row, 1), text(row, 2), &text(row, 3)))
+        })
+        .collect();
+    findings.sort();
     Ok(findings)
 }
 

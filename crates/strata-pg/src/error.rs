@@ -88,6 +88,9 @@ pub struct MigrationFailure {
     /// Objects the failure left behind (an INVALID index), each with its recovery.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_behind: Vec<String>,
+    /// After a lock timeout: the sessions holding locks on what it waited for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<LockHolder>,
 }
 
 impl std::fmt::Display for MigrationFailure {
@@ -120,6 +123,12 @@ pub struct LockHolder {
     pub client: String,
     /// Since when its session exists (UTC).
     pub since: String,
+    /// `active`, `idle`, `idle in transaction`...
+    pub state: String,
+    /// When its current (or last) query started (UTC).
+    pub query_start: String,
+    /// The first line of that query, shortened.
+    pub query: String,
 }
 
 impl std::fmt::Display for LockHolder {
@@ -135,7 +144,26 @@ impl std::fmt::Display for LockHolder {
             },
             self.client,
             self.since
-        )
+        )?;
+        if !self.query.is_empty() {
+            let doing = if self.state == "active" {
+                "running"
+            } else {
+                "last ran"
+            };
+            write!(
+                f,
+                ", {} {doing} `{}` since {}",
+                if self.state.is_empty() {
+                    "state unknown"
+                } else {
+                    &self.state
+                },
+                self.query,
+                self.query_start
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -172,7 +200,7 @@ pub enum PgError {
         /// How long strata waited.
         waited: Duration,
         /// Who held it when strata gave up.
-        holder: Option<LockHolder>,
+        holder: Option<Box<LockHolder>>,
     },
     /// Something in history or files stops the run before anything is applied.
     #[error("nothing was applied: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -180,6 +208,15 @@ pub enum PgError {
     /// A migration failed on the server.
     #[error("{0}")]
     Migration(Box<MigrationFailure>),
+    /// The server did not answer one of strata's own queries in time.
+    #[error(
+        "no answer from the server{}: the connection is stalled (a proxy or network that holds it open but passes nothing); strata gave up on it, and the server ends the session when it notices",
+        if after.is_zero() { String::new() } else { format!(" within {}", strata_core::directive::pg_duration(*after)) }
+    )]
+    Stalled {
+        /// How long strata waited.
+        after: Duration,
+    },
     /// A request that does not fit the history (unknown version, nothing to undo...).
     #[error("{0}")]
     Refused(String),

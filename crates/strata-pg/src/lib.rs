@@ -17,8 +17,8 @@ pub mod verify;
 pub use error::{LockHolder, MigrationFailure, PgError, ServerError};
 pub use history::{Event, HISTORY_FORMAT};
 pub use migrator::{
-    Direction, Done, MigrateOptions, Migrator, Progress, Quiet, Repair, RollbackTarget, RunReport,
-    Settings,
+    Direction, Done, Health, MigrateOptions, Migrator, Progress, Quiet, Repair, RollbackTarget,
+    RunReport, Settings,
 };
 
 /// The long-running futures can move between threads (a multi-threaded runtime's

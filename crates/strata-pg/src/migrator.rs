@@ -11,6 +11,7 @@
 //! that stops half-way (error, kill, lost connection) therefore leaves an
 //! honest `failed` row that blocks later runs until `strata repair`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use strata_core::config::Pooler;
@@ -43,6 +44,15 @@ pub struct Settings {
     pub tool_version: String,
     /// The operating-system user, recorded in history.
     pub os_user: Option<String>,
+    /// `client_connection_check_interval` asked of the server (PostgreSQL 14
+    /// and later, session mode): a backend whose strata died stops its
+    /// statement, and lets go of the migration lock, within this interval
+    /// instead of running on. `None` leaves the server's setting.
+    pub client_check_interval: Option<Duration>,
+    /// How long past a statement's `statement_timeout` strata waits for an
+    /// answer before it calls the connection stalled (a proxy that keeps the
+    /// socket open but forwards nothing, which keepalives cannot see).
+    pub deadline_grace: Duration,
 }
 
 impl Default for Settings {
@@ -55,6 +65,8 @@ impl Default for Settings {
             lock_wait: Duration::from_secs(60),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             os_user: None,
+            client_check_interval: Some(Duration::from_secs(5)),
+            deadline_grace: Duration::from_secs(30),
         }
     }
 }
@@ -103,6 +115,15 @@ pub struct RunReport {
     /// What stopped the run, if anything did.
     #[serde(skip)]
     pub error: Option<PgError>,
+}
+
+/// What `strata status` reads from a live database: see [`Migrator::health`].
+#[derive(Debug)]
+pub struct Health {
+    /// The history, failed rows explained.
+    pub records: Vec<AppliedRecord>,
+    /// INVALID indexes (errors) and unvalidated constraints (warnings).
+    pub invalid: Vec<crate::checks::CatalogFinding>,
 }
 
 /// Options of `strata migrate`.
@@ -172,6 +193,9 @@ pub struct Migrator {
     settings: Settings,
     locked: bool,
     lock_key: i32,
+    /// The connection broke or stalled during a migration: nothing more is
+    /// sent on it (not even the unlock, which would wait on a stalled one).
+    broken: AtomicBool,
 }
 
 impl std::fmt::Debug for Migrator {
@@ -202,6 +226,7 @@ impl Migrator {
             settings,
             locked: false,
             lock_key,
+            broken: AtomicBool::new(false),
         }
     }
 
@@ -223,6 +248,40 @@ impl Migrator {
         ident(&self.settings.schema)
     }
 
+    /// Bounds one of strata's own exchanges (lock, history, bookkeeping) by
+    /// `lock_wait` plus the grace period: none takes longer on a connection
+    /// that works, and a stalled one must not hang strata.
+    async fn own<T>(
+        &self,
+        exchange: impl Future<Output = Result<T, PgError>>,
+    ) -> Result<T, PgError> {
+        if self.broken.load(Ordering::Relaxed) {
+            return Err(PgError::Stalled {
+                after: Duration::ZERO,
+            });
+        }
+        let after = self
+            .settings
+            .lock_wait
+            .saturating_add(self.settings.deadline_grace);
+        match tokio::time::timeout(after, exchange).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.broken.store(true, Ordering::Relaxed);
+                Err(PgError::Stalled { after })
+            }
+        }
+    }
+
+    /// [`exec`] under [`Migrator::own`]'s deadline.
+    async fn exec(
+        &self,
+        sql: &str,
+        context: &str,
+    ) -> Result<Vec<tokio_postgres::SimpleQueryRow>, PgError> {
+        self.own(exec(&self.client, sql, context)).await
+    }
+
     /// Takes the migration lock, waiting up to `lock_wait`. In transaction-pooler
     /// mode there is no session to hold it: each transaction locks instead.
     pub async fn lock(&mut self, progress: &mut dyn Progress) -> Result<(), PgError> {
@@ -236,7 +295,9 @@ impl Migrator {
             self.lock_key
         );
         loop {
-            let rows = exec(&self.client, &try_lock, "cannot take the migration lock").await?;
+            let rows = self
+                .exec(&try_lock, "cannot take the migration lock")
+                .await?;
             if rows.first().and_then(|r| r.get(0)) == Some("true") {
                 self.locked = true;
                 return Ok(());
@@ -249,7 +310,7 @@ impl Migrator {
             if started.elapsed() >= self.settings.lock_wait {
                 return Err(PgError::LockTimeout {
                     waited: self.settings.lock_wait,
-                    holder,
+                    holder: holder.map(Box::new),
                 });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -261,11 +322,10 @@ impl Migrator {
         let rows = exec(
             &self.client,
             &format!(
-                "SELECT a.pid::text, coalesce(a.application_name, ''),
-                        coalesce(host(a.client_addr), 'local'),
-                        to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS UTC')
+                "SELECT {HOLDER_COLUMNS}
                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                  WHERE l.locktype = 'advisory' AND l.granted
+                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                    AND l.classid = {LOCK_CLASS}::oid AND l.objid = ({})::int4::oid AND l.objsubid = 2
                  LIMIT 1",
                 self.lock_key
@@ -273,17 +333,38 @@ impl Migrator {
             "cannot find who holds the migration lock",
         )
         .await?;
-        Ok(rows.first().map(|r| LockHolder {
-            pid: text(r, 0).parse().unwrap_or(0),
-            application: text(r, 1),
-            client: text(r, 2),
-            since: text(r, 3),
-        }))
+        Ok(rows.first().map(holder_from_row))
+    }
+
+    /// The sessions holding a lock that conflicts with what a statement waited
+    /// for on `relations` (after a lock timeout), other than this one.
+    async fn lock_blockers(&self, relations: &[String]) -> Vec<LockHolder> {
+        if relations.is_empty() {
+            return Vec::new();
+        }
+        let list: Vec<String> = relations
+            .iter()
+            .map(|r| format!("to_regclass({})", literal(r)))
+            .collect();
+        let sql = format!(
+            "SELECT DISTINCT ON (a.pid) {HOLDER_COLUMNS}
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND l.relation IN ({})
+             ORDER BY a.pid LIMIT 5",
+            list.join(", ")
+        );
+        match self.exec(&sql, "cannot find who holds the lock").await {
+            Ok(rows) => rows.iter().map(holder_from_row).collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Releases the migration lock.
     pub async fn unlock(&mut self) -> Result<(), PgError> {
-        if self.locked {
+        // On a broken connection the session, and its lock, end with it.
+        if self.locked && !self.broken.load(Ordering::Relaxed) {
             exec(
                 &self.client,
                 &format!("SELECT pg_advisory_unlock({LOCK_CLASS}, {})", self.lock_key),
@@ -312,7 +393,9 @@ impl Migrator {
 
     /// Creates the history tables if needed; refuses a newer format.
     pub async fn ensure_history(&self) -> Result<(), PgError> {
-        let found = history::format(&self.client, &self.settings.schema).await?;
+        let found = self
+            .own(history::format(&self.client, &self.settings.schema))
+            .await?;
         history::check_format(&self.settings.schema, found)?;
         let (sql, context) = match found {
             None => (
@@ -327,7 +410,7 @@ impl Migrator {
         };
         // Created or upgraded in one transaction: a history is never half-made.
         let sql = format!("BEGIN;\n{}{sql}\nCOMMIT;", self.xact_lock());
-        if let Err(e) = exec(&self.client, &sql, context).await {
+        if let Err(e) = self.exec(&sql, context).await {
             let _ = self.client.simple_query("ROLLBACK").await;
             return Err(e);
         }
@@ -336,12 +419,237 @@ impl Migrator {
 
     /// The recorded history (empty when strata never ran here).
     pub async fn history(&self) -> Result<Vec<AppliedRecord>, PgError> {
-        history::read(&self.client, &self.settings.schema).await
+        self.own(history::read(&self.client, &self.settings.schema))
+            .await
+    }
+
+    /// What `strata status` reads: the history, and the INVALID indexes and
+    /// unvalidated constraints of the database, in one pipelined exchange.
+    /// Failed rows are explained by [`Migrator::explain`]. Reads only.
+    pub async fn health(&self) -> Result<Health, PgError> {
+        let exclude = [self.settings.schema.clone()];
+        let (records, invalid) = tokio::join!(
+            self.history(),
+            crate::checks::invalid_objects(&self.client, &exclude)
+        );
+        Ok(Health {
+            records: records?,
+            invalid: invalid?,
+        })
+    }
+
+    /// Says in each failed record's `failure` what the catalog knows now: a
+    /// statement still running on the server, or an index its interrupted
+    /// statement left valid, INVALID or missing. Reads only; `strata migrate`
+    /// also records what it finds.
+    pub async fn explain(
+        &self,
+        set: &MigrationSet,
+        records: &mut [AppliedRecord],
+    ) -> Result<(), PgError> {
+        self.explain_failures(set, records, false).await
+    }
+
+    /// For each failed row of a section strata was running when it lost its
+    /// connection (the row still names the backend), finds out from the
+    /// catalog what happened instead of guessing, and says so in the record's
+    /// `failure`. With `record`, writes what it found: a backend that is gone
+    /// is forgotten, and an interrupted `CREATE INDEX` found complete and
+    /// valid counts as a statement done (the migration becomes applied when it
+    /// was the last one).
+    async fn explain_failures(
+        &self,
+        set: &MigrationSet,
+        records: &mut [AppliedRecord],
+        record: bool,
+    ) -> Result<(), PgError> {
+        if !records
+            .iter()
+            .any(|r| matches!(r.status, RecordStatus::Failed { .. }))
+        {
+            return Ok(());
+        }
+        let s = self.schema();
+        let rows = exec(
+            &self.client,
+            &format!(
+                "SELECT m.version, m.backend_pid::text, coalesce(a.state, 'gone'),
+                        coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS UTC'), ''),
+                        coalesce(p.phase, ''), coalesce(p.blocks_done::text, ''), coalesce(p.blocks_total::text, '')
+                 FROM {s}.migrations m
+                 LEFT JOIN pg_stat_activity a ON a.pid = m.backend_pid AND a.pid <> pg_backend_pid()
+                 LEFT JOIN pg_stat_progress_create_index p ON p.pid = a.pid
+                 WHERE m.status = 'failed' AND m.backend_pid IS NOT NULL"
+            ),
+            "cannot look at the failed migrations",
+        )
+        .await?;
+        for row in &rows {
+            let version = text(row, 0);
+            let Some(r) = records.iter_mut().find(|r| r.version.as_str() == version) else {
+                continue;
+            };
+            let RecordStatus::Failed {
+                direction,
+                statements_done,
+            } = r.status
+            else {
+                continue;
+            };
+            let pid = text(row, 1);
+            let state = text(row, 2);
+            if state != "active" && state != "gone" {
+                // The migrator is connected, between two statements.
+                r.failure = Some(format!(
+                    "the backend that runs it (pid {pid}) is still connected ({state}): another strata is probably in the middle of it"
+                ));
+                continue;
+            }
+            if state == "active" {
+                let mut what = format!(
+                    "its statement {} is still running on the server in backend pid {pid}, since {}",
+                    statements_done + 1,
+                    text(row, 3)
+                );
+                let phase = text(row, 4);
+                if !phase.is_empty() {
+                    what.push_str(&format!(
+                        " ({phase}, {} of {} blocks)",
+                        text(row, 5),
+                        text(row, 6)
+                    ));
+                }
+                what.push_str(&format!(
+                    ": wait for it to finish and run the command again, or stop it with `SELECT pg_cancel_backend({pid});`"
+                ));
+                r.failure = Some(what);
+                continue;
+            }
+            let migration = set.get(&r.version).filter(|m| m.up.checksum == r.checksum);
+            let section = migration.and_then(|m| match direction {
+                Direction::Up => Some(&m.up),
+                Direction::Down => m.down.as_ref(),
+            });
+            let index = usize::try_from(statements_done).unwrap_or(0);
+            let (found, total) = match section {
+                Some(section) => (
+                    self.interrupted_index(section, index).await,
+                    strata_sql::split(&section.text).map_or(0, |s| s.len()),
+                ),
+                None => (None, 0),
+            };
+            let n = index + 1;
+            let (failure, done) = match found {
+                Some((name, Some(true))) => (
+                    format!(
+                        "strata lost its connection while statement {n} ran, and the server completed it afterwards: the index {name} is valid"
+                    ),
+                    true,
+                ),
+                Some((name, Some(false))) => (
+                    format!(
+                        "strata lost its connection while statement {n} ran, and it left the index {name} INVALID: drop it with `DROP INDEX CONCURRENTLY {name};` then `strata repair --clear-failed {}` and `strata migrate`, or finish it with `REINDEX INDEX CONCURRENTLY {name};`",
+                        r.version
+                    ),
+                    false,
+                ),
+                Some((name, None)) => (
+                    format!(
+                        "strata lost its connection while statement {n} ran, and it did not complete: the index {name} does not exist"
+                    ),
+                    false,
+                ),
+                None => (
+                    format!(
+                        "strata lost its connection while statement {n} ran, and the server is not running it any more: whether it completed is unknown; look at the database before repairing"
+                    ),
+                    false,
+                ),
+            };
+            r.failure = Some(failure.clone());
+            if !record {
+                continue;
+            }
+            let v = literal(r.version.as_str());
+            let sql = if done && n >= total && direction == Direction::Up {
+                r.status = RecordStatus::Applied;
+                format!(
+                    "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, failure = NULL, statements_done = {n} WHERE version = {v};
+{}",
+                    self.event_insert("apply", &r.version, &r.name, "ok", Some(&failure))
+                )
+            } else if done {
+                r.status = RecordStatus::Failed {
+                    direction,
+                    statements_done: i32::try_from(n).unwrap_or(i32::MAX),
+                };
+                format!(
+                    "UPDATE {s}.migrations SET backend_pid = NULL, failure = {}, statements_done = {n} WHERE version = {v};
+",
+                    literal(&failure)
+                )
+            } else {
+                format!(
+                    "UPDATE {s}.migrations SET backend_pid = NULL, failure = {} WHERE version = {v};
+",
+                    literal(&failure)
+                )
+            };
+            exec(
+                &self.client,
+                &format!(
+                    "BEGIN;
+{}{sql}COMMIT;",
+                    self.xact_lock()
+                ),
+                "cannot record what the catalog says about a failed migration",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// When statement `index` of `section` creates a named index: its name,
+    /// and whether it exists and is valid (`None` when it does not exist).
+    async fn interrupted_index(
+        &self,
+        section: &Section,
+        index: usize,
+    ) -> Option<(String, Option<bool>)> {
+        let statements = strata_sql::split(&section.text).ok()?;
+        let statement = statements.get(index)?;
+        let analysis = strata_sql::analyze::analyze(&section.text[statement.span.clone()]).ok()?;
+        let effect = analysis.effects.iter().find(|e| {
+            e.action == strata_sql::analyze::Action::Create
+                && e.object.kind == strata_sql::analyze::ObjectKind::Index
+                && !e.object.name.name.is_empty()
+        })?;
+        let schema = effect.object.name.schema.as_ref().or(effect
+            .object
+            .parent
+            .as_ref()
+            .and_then(|p| p.schema.as_ref()));
+        let name = match schema {
+            Some(schema) => format!("{}.{}", ident(schema), ident(&effect.object.name.name)),
+            None => ident(&effect.object.name.name),
+        };
+        let rows = exec(
+            &self.client,
+            &format!(
+                "SELECT i.indisvalid::text FROM pg_index i WHERE i.indexrelid = to_regclass({})",
+                literal(&name)
+            ),
+            "cannot look for the index",
+        )
+        .await
+        .ok()?;
+        Some((name, rows.first().map(|r| text(r, 0) == "true")))
     }
 
     /// The newest events, newest first.
     pub async fn events(&self, limit: u32) -> Result<Vec<history::Event>, PgError> {
-        history::events(&self.client, &self.settings.schema, limit).await
+        self.own(history::events(&self.client, &self.settings.schema, limit))
+            .await
     }
 
     /// `strata migrate`: lock, check, apply every pending migration in order.
@@ -378,7 +686,8 @@ impl Migrator {
         self.ensure_history().await?;
         let started = Instant::now();
         let plan = loop {
-            let records = self.history().await?;
+            let mut records = self.history().await?;
+            self.explain_failures(set, &mut records, true).await?;
             let plan = plan_migrate(
                 set,
                 &records,
@@ -708,12 +1017,18 @@ END $strata$;\n"
         batch.push_str(&self.record_done(m, direction));
         batch.push_str("COMMIT;");
         let started = Instant::now();
-        let Err(e) = self.send_waiting_for_others(&batch).await else {
+        let deadline = self.deadline(
+            section,
+            strata_sql::split(&section.text).map_or(1, |s| s.len()),
+        );
+        let Err(unanswered) = self.send_waiting_for_others(&batch, deadline).await else {
             return Ok(false);
         };
-        let error = ServerError::from_driver(&e);
-        let lost = e.as_db_error().is_none();
-        let _ = self.client.simple_query("ROLLBACK").await;
+        let lost = !matches!(unanswered, Unanswered::Error(_));
+        let error = unanswered.into_error();
+        if !lost {
+            let _ = self.client.simple_query("ROLLBACK").await;
+        }
         if matches!(error.sqlstate.as_str(), "SR001" | "SR003") {
             return Ok(true);
         }
@@ -724,6 +1039,10 @@ END $strata$;\n"
         if failure.line.is_none() && !lost {
             self.replay_for_position(section, &mut failure, started.elapsed())
                 .await;
+        }
+        self.name_lock_blockers(section, &mut failure).await;
+        if lost {
+            self.broken.store(true, Ordering::Relaxed);
         }
         failure.note = if lost {
             format!(
@@ -746,8 +1065,10 @@ END $strata$;\n"
                 ),
             }
         };
-        self.record_failure(direction, m, &failure.error.to_string())
-            .await;
+        if !lost {
+            self.record_failure(direction, m, &failure.error.to_string())
+                .await;
+        }
         Err(PgError::Migration(Box::new(failure)))
     }
 
@@ -758,14 +1079,14 @@ END $strata$;\n"
     async fn send_waiting_for_others(
         &self,
         sql: &str,
-    ) -> Result<Vec<tokio_postgres::SimpleQueryMessage>, tokio_postgres::Error> {
+        deadline: Option<Duration>,
+    ) -> Result<Vec<tokio_postgres::SimpleQueryMessage>, Unanswered> {
         let started = Instant::now();
         loop {
-            match self.client.simple_query(sql).await {
-                Err(e)
+            match self.send(sql, deadline).await {
+                Err(Unanswered::Error(e))
                     if self.transaction_pooler()
-                        && e.as_db_error()
-                            .is_some_and(|db| db.code().code() == "SR002")
+                        && e.sqlstate == "SR002"
                         && started.elapsed() < self.settings.lock_wait =>
                 {
                     let _ = self.client.simple_query("ROLLBACK").await;
@@ -774,6 +1095,28 @@ END $strata$;\n"
                 other => return other,
             }
         }
+    }
+
+    /// Sends `sql`; with a deadline, gives up waiting for the answer after it.
+    async fn send(
+        &self,
+        sql: &str,
+        deadline: Option<Duration>,
+    ) -> Result<Vec<tokio_postgres::SimpleQueryMessage>, Unanswered> {
+        let query = self.client.simple_query(sql);
+        let result = match deadline {
+            Some(deadline) => tokio::time::timeout(deadline, query)
+                .await
+                .map_err(|_| Unanswered::Stalled(deadline))?,
+            None => query.await,
+        };
+        result.map_err(|e| {
+            if e.as_db_error().is_some() {
+                Unanswered::Error(ServerError::from_driver(&e))
+            } else {
+                Unanswered::Lost(ServerError::from_driver(&e))
+            }
+        })
     }
 
     /// A no-transaction section, statement by statement. The history row is
@@ -788,12 +1131,12 @@ END $strata$;\n"
     ) -> Result<bool, PgError> {
         let statements = split_for_execution(m, section, direction)?;
         let claimed = match self
-            .send_waiting_for_others(&self.claim(m, direction))
+            .send_waiting_for_others(&self.claim(m, direction), self.deadline(section, 1))
             .await
         {
             Ok(messages) => messages,
-            Err(e) => {
-                let error = ServerError::from_driver(&e);
+            Err(unanswered) => {
+                let error = unanswered.into_error();
                 let _ = self.client.simple_query("ROLLBACK").await;
                 if matches!(error.sqlstate.as_str(), "SR001" | "SR003") {
                     return Ok(true);
@@ -816,16 +1159,16 @@ END $strata$;\n"
         // Session timeouts; a transaction pooler would leak them to other clients.
         let timeouts = self.timeouts(section, false);
         if !self.transaction_pooler() && !timeouts.is_empty() {
-            exec(&self.client, &timeouts, "cannot set timeouts").await?;
+            self.exec(&timeouts, "cannot set timeouts").await?;
         }
         let total = statements.len();
         let schema = self.schema();
         let version = literal(m.version.as_str());
         for (i, statement) in statements.iter().enumerate() {
             let sql = &section.text[statement.span.clone()];
-            if let Err(e) = self.client.simple_query(sql).await {
-                let lost = e.as_db_error().is_none();
-                let error = ServerError::from_driver(&e);
+            if let Err(unanswered) = self.send(sql, self.deadline(section, 1)).await {
+                let lost = !matches!(unanswered, Unanswered::Error(_));
+                let error = unanswered.into_error();
                 let prefix = section.text[..statement.span.start].chars().count();
                 let mut failure = locate(m, section, direction, error, 0, sql, Some(prefix));
                 if failure.line.is_none() {
@@ -833,6 +1176,7 @@ END $strata$;\n"
                 }
                 failure.statements_done = Some((i, total));
                 if lost {
+                    self.broken.store(true, Ordering::Relaxed);
                     // The server may still be running the statement, or have
                     // finished it: the row keeps this backend's pid, and the next
                     // command asks the catalog what happened.
@@ -844,6 +1188,7 @@ END $strata$;\n"
                     return Err(PgError::Migration(Box::new(failure)));
                 }
                 let _ = self.reset_session().await;
+                self.name_lock_blockers(section, &mut failure).await;
                 let left = self.invalid_indexes_since(&invalid_before).await;
                 let what = stop_summary(i, total, &failure.error, &left);
                 failure.left_behind = left.iter().map(|l| l.recovery(m, i + 1 == total)).collect();
@@ -888,6 +1233,40 @@ END $strata$;\n"
         Ok(false)
     }
 
+    /// After a lock timeout, names the sessions holding locks on the relations
+    /// the failed statement (or, unlocated, the section) touches.
+    async fn name_lock_blockers(&self, section: &Section, failure: &mut MigrationFailure) {
+        if failure.error.sqlstate != "55P03" {
+            return;
+        }
+        let Ok(statements) = strata_sql::split(&section.text) else {
+            return;
+        };
+        let mut relations = Vec::new();
+        for statement in &statements {
+            // Located: only the statement on the failure's line.
+            if let Some(line) = failure.line {
+                let first = section.position(statement.span.start).0;
+                let last = section.position(statement.span.end.saturating_sub(1)).0;
+                if !(first..=last).contains(&line) {
+                    continue;
+                }
+            }
+            if let Ok(analysis) =
+                strata_sql::analyze::analyze(&section.text[statement.span.clone()])
+            {
+                for effect in &analysis.effects {
+                    if let Some(relation) = effect.locked_relation() {
+                        relations.push(relation.to_string());
+                    }
+                }
+            }
+        }
+        relations.sort();
+        relations.dedup();
+        failure.blocked_by = self.lock_blockers(&relations).await;
+    }
+
     /// INVALID indexes that did not exist when the section was claimed, and are
     /// not being built right now by another backend (an index under
     /// construction is INVALID too). Best effort: an error here must not hide
@@ -901,7 +1280,7 @@ END $strata$;\n"
                 .collect::<Vec<_>>()
                 .join(",")
         );
-        match exec(&self.client, &sql, "cannot look for INVALID indexes").await {
+        match self.exec(&sql, "cannot look for INVALID indexes").await {
             Ok(rows) => rows.iter().map(InvalidIndex::from_row).collect(),
             Err(_) => Vec::new(),
         }
@@ -927,10 +1306,33 @@ END $strata$;\n"
     /// the pooler's business.
     fn session_reset(&self) -> String {
         if self.transaction_pooler() {
-            String::new()
-        } else {
-            format!("RESET ALL;\n{RESET_ROLE}")
+            return String::new();
         }
+        let mut sql = format!("RESET ALL;\n{RESET_ROLE}");
+        if let Some(interval) = self.settings.client_check_interval {
+            // A parameter PostgreSQL 13 does not know: asked for only where it exists.
+            sql.push_str(&format!(
+                "SELECT set_config('client_connection_check_interval', '{}', false) WHERE current_setting('server_version_num')::int >= 140000;\n",
+                interval.as_millis()
+            ));
+        }
+        sql
+    }
+
+    /// How long strata waits for a section's `statements` statements before it
+    /// calls the connection stalled: each may take up to its statement timeout,
+    /// plus a grace period. No deadline without a statement timeout.
+    fn deadline(&self, section: &Section, statements: usize) -> Option<Duration> {
+        let timeout = section
+            .directives
+            .statement_timeout
+            .or(self.settings.statement_timeout)?;
+        let count = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
+        Some(
+            timeout
+                .saturating_mul(count)
+                .saturating_add(self.settings.deadline_grace),
+        )
     }
 
     /// PostgreSQL gives no position for many errors (`relation already exists`,
@@ -1311,7 +1713,7 @@ END $strata$;\n"
             self.event_insert("repair", version, &name, "ok", Some(&done))
         );
         // The row is addressed by its text: exactly one row changes.
-        if let Err(e) = exec(&self.client, &batch, "cannot repair the history").await {
+        if let Err(e) = self.exec(&batch, "cannot repair the history").await {
             let _ = self.client.simple_query("ROLLBACK").await;
             return Err(e);
         }
@@ -1374,11 +1776,68 @@ END $strata$;\n"
             )),
         ));
         batch.push_str("COMMIT;");
-        if let Err(e) = exec(&self.client, &batch, "cannot record the baseline").await {
+        if let Err(e) = self.exec(&batch, "cannot record the baseline").await {
             let _ = self.client.simple_query("ROLLBACK").await;
             return Err(e);
         }
         Ok(chosen.iter().map(|m| m.version.clone()).collect())
+    }
+}
+
+/// A query that got no good answer.
+enum Unanswered {
+    /// The server answered with an error.
+    Error(ServerError),
+    /// The connection broke.
+    Lost(ServerError),
+    /// No answer within the deadline: the connection is stalled.
+    Stalled(Duration),
+}
+
+impl Unanswered {
+    /// What to report; a stall reads as a lost connection (SQLSTATE 08006).
+    fn into_error(self) -> ServerError {
+        match self {
+            Self::Error(e) | Self::Lost(e) => e,
+            Self::Stalled(after) => ServerError {
+                sqlstate: "08006".to_owned(),
+                message: format!(
+                    "no answer from the server within {} (the statement timeout plus a grace period): the connection is stalled, strata gave up on it",
+                    strata_core::directive::pg_duration(after)
+                ),
+                detail: None,
+                hint: None,
+                position: None,
+            },
+        }
+    }
+}
+
+/// What the lock-holder queries select, in [`holder_from_row`]'s order.
+const HOLDER_COLUMNS: &str = "a.pid::text, coalesce(a.application_name, ''),
+    coalesce(host(a.client_addr), 'local'),
+    to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS UTC'),
+    coalesce(a.state, ''),
+    coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS UTC'), ''),
+    left(coalesce(a.query, ''), 500)";
+
+fn holder_from_row(r: &tokio_postgres::SimpleQueryRow) -> LockHolder {
+    let query = text(r, 6);
+    LockHolder {
+        pid: text(r, 0).parse().unwrap_or(0),
+        application: text(r, 1),
+        client: text(r, 2),
+        since: text(r, 3),
+        state: text(r, 4),
+        query_start: text(r, 5),
+        query: query
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .chars()
+            .take(120)
+            .collect(),
     }
 }
 
@@ -1527,6 +1986,7 @@ fn split_for_execution(
             statements_done: Some((0, 0)),
             note: "nothing of it ran: the file does not parse".to_owned(),
             left_behind: Vec::new(),
+            blocked_by: Vec::new(),
         }))
     })
 }
@@ -1580,6 +2040,7 @@ fn locate(
         statements_done: None,
         note: String::new(),
         left_behind: Vec::new(),
+        blocked_by: Vec::new(),
     }
 }
 

@@ -189,6 +189,7 @@ pub async fn verify(
     } else {
         Vec::new()
     };
+    let ok = ok && !catalog.iter().any(|f| f.finding.kind.is_error());
     Ok(Report {
         migrations: checked,
         ok,

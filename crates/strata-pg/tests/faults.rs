@@ -5,11 +5,16 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use strata_core::Version;
 use strata_core::plan::{Blocker, Direction};
-use strata_pg::{MigrateOptions, PgError, Quiet, Repair, RollbackTarget, Settings};
+use strata_pg::connect::{Source, Target, connect};
+use strata_pg::{MigrateOptions, Migrator, PgError, Quiet, Repair, RollbackTarget, Settings};
 use support::{client, cluster, migrator, scalar, set, value};
 
 fn version(text: &str) -> Version {
@@ -448,5 +453,137 @@ async fn history_of_the_first_format_is_upgraded_in_place_and_stays_readable() {
     assert_eq!(
         scalar(&m, "select string_agg(version || ':' || status, ',' order by version) from strata.migrations").await,
         "0001:applied,0002:applied"
+    );
+}
+
+/// A TCP proxy in front of the cluster that the test can stall: it keeps both
+/// sockets open and stops forwarding, as a broken middlebox does, which TCP
+/// keepalives cannot see.
+struct Proxy {
+    port: u16,
+}
+
+/// Bytes that, sent by the client, stall the proxy once forwarded.
+const STALL_MARKER: &[u8] = b"stall here";
+
+impl Proxy {
+    async fn start(upstream: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .port();
+        let stalled = Arc::new(AtomicBool::new(false));
+        let flag = stalled.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                else {
+                    return;
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(pump(client_read, server_write, flag.clone(), true));
+                tokio::spawn(pump(server_read, client_write, flag.clone(), false));
+            }
+        });
+        Self { port }
+    }
+}
+
+/// Copies bytes one way until either side closes; while stalled, holds them.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    stalled: Arc<AtomicBool>,
+    from_client: bool,
+) {
+    let mut buffer = vec![0_u8; 16 * 1024];
+    loop {
+        let Ok(n) = from.read(&mut buffer).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        while stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+        if from_client
+            && buffer[..n]
+                .windows(STALL_MARKER.len())
+                .any(|w| w == STALL_MARKER)
+        {
+            stalled.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_connection_stalled_by_a_proxy_ends_at_the_deadline_instead_of_hanging() {
+    let cluster = cluster();
+    let proxy = Proxy::start(cluster.port()).await;
+    let url = cluster.url("postgres").replace(
+        &format!(":{}/", cluster.port()),
+        &format!(":{}/", proxy.port),
+    );
+    let target = Target::parse(&url, Source::Other("test".to_owned()), None, &|_| None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&target, "strata-test")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let settings = Settings {
+        statement_timeout: Some(Duration::from_millis(500)),
+        deadline_grace: Duration::from_millis(500),
+        lock_wait: Duration::from_secs(2),
+        ..Settings::default()
+    };
+    let mut m = Migrator::new(client, settings);
+    // The proxy stalls once the migration's own SQL went through.
+    let files = set(&[("0001_a.sql", "create table a (id int); -- stall here\n")]);
+    // Without the deadline this would wait for ever; the test harness would
+    // hang rather than fail, so bound it here.
+    let report = tokio::time::timeout(
+        Duration::from_secs(30),
+        m.migrate(&files, &MigrateOptions::default(), &mut Quiet),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("strata waited on a stalled connection"));
+    let Some(PgError::Migration(failure)) = report.error else {
+        panic!(
+            "expected a failure naming the stall, got {:?}",
+            report.error
+        );
+    };
+    assert!(
+        failure.error.message.contains("stalled"),
+        "{}",
+        failure.error
+    );
+    assert!(
+        failure
+            .note
+            .contains("whether migration 0001 was applied is unknown"),
+        "{}",
+        failure.note
+    );
+
+    // Nothing more is sent on a stalled connection, and the next command on
+    // it says so at once.
+    let report = tokio::time::timeout(
+        Duration::from_secs(30),
+        m.migrate(&files, &MigrateOptions::default(), &mut Quiet),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("strata waited on a stalled connection"));
+    assert!(
+        matches!(report.error, Some(PgError::Stalled { .. })),
+        "{:?}",
+        report.error
     );
 }

@@ -3,8 +3,8 @@
 use std::io::Write as _;
 
 use serde::Serialize;
-use strata_core::plan::{AppliedRecord, State, status};
-use strata_pg::PgError;
+use strata_core::plan::{State, status};
+use strata_pg::{Health, PgError};
 
 use crate::Outcome;
 use crate::args::{Global, LockArgs};
@@ -27,6 +27,8 @@ struct Row<'a> {
     duration_ms: Option<i64>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     down_changed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<&'a str>,
 }
 
 /// Runs `strata status`.
@@ -45,14 +47,21 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     });
     // Problems with the files come first: they say why nothing else is shown.
     let set = set?;
-    let (db, records) = history?;
-    let records = match records {
-        Ok(records) => records,
+    let (db, health) = history?;
+    let health = match health {
+        Ok(health) => health,
         Err(e) => {
             render::pg_error(&e, &|s| db.redact(s), render::Action::Other);
             return Ok(Outcome::Failed);
         }
     };
+    let invalid = health.invalid;
+    let mut records = health.records;
+    // Failed rows: what the catalog says now (still running? left what?).
+    if let Err(e) = db::runtime()?.block_on(db.migrator.explain(&set, &mut records)) {
+        render::pg_error(&e, &|s| db.redact(s), render::Action::Other);
+        return Ok(Outcome::Failed);
+    }
     let rows: Vec<Row<'_>> = status(&set, &records)
         .into_iter()
         .map(|r| Row {
@@ -64,14 +73,17 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
             applied_by: r.record.map(|x| x.applied_by.as_str()),
             duration_ms: r.record.map(|x| x.duration_ms),
             down_changed: r.down_changed,
+            failure: r.record.and_then(|x| x.failure.as_deref()),
         })
         .collect();
-    let problems = rows.iter().filter(|r| r.state.is_problem()).count();
+    let broken = invalid.iter().filter(|f| f.kind.is_error()).count();
+    let problems = rows.iter().filter(|r| r.state.is_problem()).count() + broken;
     if global.json {
         render::json(&serde_json::json!({
             "database": db.target.display(),
             "ok": problems == 0,
             "migrations": rows,
+            "catalog": invalid,
         }))?;
     } else {
         // Buffered: one write for the table, not one per row.
@@ -111,6 +123,21 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
                 took,
                 r.name
             )?;
+            if let Some(failure) = r.failure {
+                writeln!(out, "{:<width$}  {}", "", db.redact(failure))?;
+            }
+        }
+        if !invalid.is_empty() {
+            writeln!(out)?;
+        }
+        for finding in &invalid {
+            let label = if finding.kind.is_error() {
+                "error"
+            } else {
+                "warning"
+            };
+            writeln!(out, "{label}: {}", finding.message)?;
+            writeln!(out, "  help: {}", finding.help)?;
         }
         let pending = rows.iter().filter(|r| r.state == State::Pending).count();
         writeln!(
@@ -133,10 +160,10 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
 fn read_history(
     project: &Project,
     global: &Global,
-) -> anyhow::Result<(db::Db, Result<Vec<AppliedRecord>, PgError>)> {
+) -> anyhow::Result<(db::Db, Result<Health, PgError>)> {
     db::runtime()?.block_on(async {
         let db = db::open(project, global, &LockArgs::default(), None).await?;
-        let records = db.migrator.history().await;
-        Ok((db, records))
+        let health = db.migrator.health().await;
+        Ok((db, health))
     })
 }

@@ -114,11 +114,17 @@ pub fn run(global: &Global, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         let report = verify(&mut migrator, &set, &options, &mut lines).await?;
         let mut failures = report.migrations.iter().filter(|c| c.outcome.is_failure()).count();
         if !global.json {
-            // Warnings only: they never change the exit status.
+            // Warnings never change the exit status; an error (an INVALID
+            // index) has already made the report fail.
             for w in &report.catalog {
+                let label = if w.finding.kind.is_error() {
+                    "error"
+                } else {
+                    "warning"
+                };
                 println!(
-                    "{:<12} {} {}: {}",
-                    "warning", w.version, w.name, w.finding.message
+                    "{label:<12} {} {}: {}",
+                    w.version, w.name, w.finding.message
                 );
                 println!("             help: {}", w.finding.help);
             }
