@@ -8,18 +8,32 @@
 //! migration file under ten microseconds: decoding every statement's parse
 //! tree (`pg_query::parse`) costs three to four times as much (see
 //! `benches/split.rs`).
+//!
+//! A large input is handed to the scanner and the parser a piece at a time,
+//! each piece ending at a `;` where a statement ends: the parser keeps the
+//! tree of everything it is given until it returns, about twenty times the
+//! size of the text, so a 64 MB file parsed whole would need over a gigabyte.
+//! Pieces change nothing in the result: a piece cut inside a statement (in a
+//! `BEGIN ATOMIC` body, say) fails to parse at its end and is retried longer,
+//! and a piece that parses ends where the whole input's statement ends.
 
 use std::ffi::CString;
 
+use pg_query::protobuf::Token as Kind;
+
 use crate::classify::{self, Class, Subscriptions};
-use crate::token;
+use crate::token::{self, Token};
 use crate::{Statement, SyntaxError, ffi, tag};
+
+/// About how many bytes of input the scanner and the parser see at once.
+const PIECE: usize = 256 * 1024;
 
 /// Splits `sql` into its top-level statements, in order, and classifies each.
 ///
 /// Safe to call from several threads at once (libpg_query keeps its state
 /// per thread). Empty input, whitespace, comments and empty statements (`;;`) yield no
-/// statements.
+/// statements. Time and memory grow in proportion to the input (memory
+/// beyond the statements themselves is bounded by the largest statement).
 ///
 /// # Errors
 ///
@@ -27,6 +41,24 @@ use crate::{Statement, SyntaxError, ffi, tag};
 /// a NUL byte (which no PostgreSQL query string can), or when it is larger
 /// than the parser's 2 GiB limit.
 pub fn split(sql: &str) -> Result<Vec<Statement>, SyntaxError> {
+    split_in_pieces(sql, PIECE, &mut Work::default())
+}
+
+/// How much input the scanner and the parser were given, in bytes: what
+/// keeps splitting linear, counted for the tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Work {
+    scanned: usize,
+    parsed: usize,
+}
+
+/// [`split`], handing the scanner and parser windows of about `piece` bytes
+/// (doubled while a window holds no complete statement).
+fn split_in_pieces(
+    sql: &str,
+    piece: usize,
+    work: &mut Work,
+) -> Result<Vec<Statement>, SyntaxError> {
     if let Some(nul) = sql.bytes().position(|byte| byte == 0) {
         return Err(SyntaxError::new("input contains a NUL byte", Some(nul)));
     }
@@ -34,37 +66,126 @@ pub fn split(sql: &str) -> Result<Vec<Statement>, SyntaxError> {
     if i32::try_from(sql.len()).is_err() {
         return Err(SyntaxError::new("input is larger than 2 GiB", None));
     }
-    let input = CString::new(sql).map_err(|error| {
-        SyntaxError::new("input contains a NUL byte", Some(error.nul_position()))
-    })?;
-    let located = ffi::split_with_parser(&input)
-        .map_err(|error| SyntaxError::from_cursor(sql, error.message, error.cursorpos))?;
-    if located.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tokens = token::scan(sql)?;
+    let piece = piece.max(1);
+    let mut statements = Vec::new();
     let mut subscriptions = Subscriptions::default();
-    let mut statements = Vec::with_capacity(located.len());
-    for (location, len) in located {
-        let end = location.saturating_add(len).min(sql.len());
-        let tokens = token::within(&tokens, location, end);
-        let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
-            continue;
+    let mut start = 0;
+    while start < sql.len() {
+        let rest = sql.get(start..).unwrap_or_default();
+        let mut window = piece;
+        let (end, located, tokens) = loop {
+            match next_piece(rest, window, work) {
+                Ok(Some(found)) => break found,
+                Ok(None) => window = window.saturating_mul(2),
+                Err(error) => {
+                    return Err(SyntaxError {
+                        offset: error.offset.map(|offset| offset + start),
+                        ..error
+                    });
+                }
+            }
         };
-        let span = first.start..last.end;
-        let class = match classify::from_tokens(tokens) {
-            Some(class) => class,
-            None => classify_parsed(sql, &span, &mut subscriptions)?,
-        };
-        statements.push(Statement {
-            span,
-            tag: tag::tag(tokens),
-            no_transaction: class.no_transaction,
-            transaction_control: class.transaction_control,
-            needs_transaction: classify::needs_transaction(tokens),
-        });
+        for (location, len) in located {
+            let stmt_end = location.saturating_add(len).min(end);
+            let tokens = token::within(&tokens, location, stmt_end);
+            let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
+                continue;
+            };
+            let span = start + first.start..start + last.end;
+            let class = match classify::from_tokens(tokens) {
+                Some(class) => class,
+                None => classify_parsed(sql, &span, &mut subscriptions)?,
+            };
+            statements.push(Statement {
+                span,
+                tag: tag::tag(tokens),
+                no_transaction: class.no_transaction,
+                transaction_control: class.transaction_control,
+                needs_transaction: classify::needs_transaction(tokens),
+            });
+        }
+        // A piece is never empty: it ends after a `;` or at the end of `rest`.
+        start += end.max(1);
     }
     Ok(statements)
+}
+
+/// The statements located by the parser (offsets into `rest`, as
+/// libpg_query gives them) and the tokens of one piece.
+type Piece = (usize, Vec<(usize, usize)>, Vec<Token>);
+
+/// The first piece of `rest`, which starts where a statement may start:
+/// the statements of the first `window` bytes up to the last `;` that ends
+/// one of them, or of all of `rest` when it is no longer than `window`.
+/// `Ok(None)` when the window holds no complete statement and must grow.
+fn next_piece(rest: &str, window: usize, work: &mut Work) -> Result<Option<Piece>, SyntaxError> {
+    // Cut the window at a line end where one comes soon after, where a cut
+    // seldom falls inside a string or comment (which fails to scan).
+    let window_end = rest
+        .as_bytes()
+        .get(window..)
+        .and_then(|after| after.iter().take(window).position(|&byte| byte == b'\n'))
+        .map_or_else(
+            || floor_char_boundary(rest, window),
+            |newline| window + newline + 1,
+        );
+    let last = window_end == rest.len();
+    let text = rest.get(..window_end).unwrap_or_default();
+    work.scanned += text.len();
+    let scanned = token::scan(text);
+    let end = if last {
+        text.len()
+    } else {
+        // A window cut inside a string, comment or quoted name fails to
+        // scan; one cut elsewhere scans right up to its last whole token.
+        match scanned.as_deref().ok().and_then(last_top_level_semicolon) {
+            Some(end) => end,
+            None => return Ok(None),
+        }
+    };
+    let text = text.get(..end).unwrap_or_default();
+    work.parsed += text.len();
+    let input = CString::new(text).map_err(|error| {
+        SyntaxError::new("input contains a NUL byte", Some(error.nul_position()))
+    })?;
+    match ffi::split_with_parser(&input) {
+        Ok(located) => Ok(Some((end, located, scanned?))),
+        Err(error) => {
+            let error = SyntaxError::from_cursor(text, error.message, error.cursorpos);
+            // Cut inside a statement (a `BEGIN ATOMIC` body): the parser
+            // wanted more at the end. Anywhere else, the error is real.
+            let at_end = error.offset.is_none_or(|offset| offset >= text.len());
+            if at_end && !last {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The offset just past the last `;` outside parentheses and brackets.
+fn last_top_level_semicolon(tokens: &[Token]) -> Option<usize> {
+    let mut depth = 0_usize;
+    let mut found = None;
+    for token in tokens {
+        match token.kind {
+            Kind::Ascii40 | Kind::Ascii91 => depth += 1,
+            Kind::Ascii41 | Kind::Ascii93 => depth = depth.saturating_sub(1),
+            Kind::Ascii59 if depth == 0 => found = Some(token.end),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// `offset` clamped to `text` and moved back to the start of its character.
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// Classifies the statement at `span` from its full parse tree.
@@ -721,6 +842,86 @@ create function g() returns int language sql begin atomic select 1; select 2; en
         ] {
             assert_eq!(only(sql).needs_transaction(), expected, "{sql}");
         }
+    }
+
+    /// Inputs whose statements hide `;` in every way PostgreSQL allows, or
+    /// that fail in every way, for comparing splits made in pieces.
+    fn tricky_inputs() -> Vec<String> {
+        let mut inputs: Vec<String> = [
+            "select 1; select 2",
+            "create function g() returns int language sql begin atomic select 1; select 2; end; select 3;",
+            "create rule r as on insert to t do also (insert into u values (1); insert into u values (2)); select 1;",
+            "select 'a;b', $$;$$, $x$ ; $x$, \"c;d\", E'\\';'; -- x; y\nselect /* ; /* ; */ ; */ 1;",
+            "-- é;\nselect 'ü;ü';;; select \"✓\";\n",
+            "begin; create index concurrently i on t (a); commit;",
+            "alter subscription s set (slot_name = none); drop subscription s; drop subscription t;",
+            "select 1; selec 2; select 3;",
+            "select 1; select 'unterminated; select 2;",
+            "select 1; /* never closed; select 2;",
+            "create function g() returns int language sql begin atomic select 1; select 2;",
+            "select (1; select 2);",
+            "select 1;\n\n",
+            "",
+            ";",
+        ]
+        .iter()
+        .map(|sql| (*sql).to_owned())
+        .collect();
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        for dir in ["ok", "err"] {
+            for entry in std::fs::read_dir(data.join(dir)).expect("fixtures") {
+                inputs
+                    .push(std::fs::read_to_string(entry.expect("entry").path()).expect("readable"));
+            }
+        }
+        inputs
+    }
+
+    #[test]
+    fn splitting_in_pieces_gives_what_splitting_whole_does() {
+        for sql in tricky_inputs() {
+            let whole = split_in_pieces(&sql, usize::MAX, &mut Work::default());
+            for piece in [1, 2, 3, 5, 8, 13, 21, 64, 200] {
+                let pieces = split_in_pieces(&sql, piece, &mut Work::default());
+                assert_eq!(pieces, whole, "pieces of {piece} bytes of {sql:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn splitting_a_large_input_hands_each_byte_over_about_once() {
+        let statements = (0..20_000)
+            .map(|n| format!("create table t{n} (id int, note text default 'n;{n}');\n"))
+            .collect::<String>();
+        let mut work = Work::default();
+        let split = split_in_pieces(&statements, 4096, &mut work).expect("splits");
+        assert_eq!(split.len(), 20_000);
+        assert_eq!(work.parsed, statements.len(), "{work:?}");
+        assert!(work.scanned < statements.len() * 11 / 10, "{work:?}");
+
+        // Bodies longer than a piece, with `;` in them: pieces cut inside are
+        // retried at twice the length, which still adds up to a few passes.
+        let body = (0..400).map(|n| format!("select {n};")).collect::<String>();
+        let functions = (0..200)
+            .map(|n| {
+                format!(
+                    "create function f{n}() returns int language sql begin atomic {body} end;\n"
+                )
+            })
+            .collect::<String>();
+        let mut work = Work::default();
+        let split = split_in_pieces(&functions, 4096, &mut work).expect("splits");
+        assert_eq!(split.len(), 200);
+        assert!(
+            work.parsed < functions.len() * 4,
+            "{work:?} for {}",
+            functions.len()
+        );
+        assert!(
+            work.scanned < functions.len() * 4,
+            "{work:?} for {}",
+            functions.len()
+        );
     }
 
     #[test]

@@ -22,6 +22,16 @@ pub(crate) struct Token {
 /// Scans `sql` with PostgreSQL's lexer, keeping every token but comments, in
 /// order. Tokens whose offsets would not slice `sql` are dropped.
 pub(crate) fn scan(sql: &str) -> Result<Vec<Token>, SyntaxError> {
+    // `pg_query::scan_tokens` builds a slice from libpg_query's token array,
+    // which is a null pointer when there are no tokens: undefined behaviour
+    // (an abort in debug builds). Only PostgreSQL's whitespace scans to no
+    // token at all (a comment is a token), so it never gets that far.
+    if sql
+        .bytes()
+        .all(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'))
+    {
+        return Ok(Vec::new());
+    }
     let raw = pg_query::scan_tokens(sql).map_err(|error| {
         let message = match error {
             pg_query::Error::Scan(message) => message,
@@ -109,6 +119,14 @@ mod tests {
                 Kind::Ident
             ]
         );
+    }
+
+    #[test]
+    fn whitespace_alone_scans_to_nothing_without_reaching_the_scanner() {
+        for sql in ["", " ", "\n\t\r\x0b\x0c  \n"] {
+            assert_eq!(kinds(sql), [], "{sql:?}");
+        }
+        assert_eq!(kinds("\n-- only a comment\n"), []);
     }
 
     #[test]
