@@ -37,9 +37,11 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     // Reading the files and reading the history are independent, and with
     // thousands of migrations each takes a while: the files are read on
     // another thread while this one talks to the database.
+    // One runtime for the session: its connection lives as long as it does.
+    let runtime = db::runtime()?;
     let (set, history) = std::thread::scope(|scope| {
         let files = scope.spawn(|| db::load_files(&project));
-        let history = read_history(&project, global);
+        let history = read_history(&runtime, &project, global);
         let set = files
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -58,7 +60,7 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     let invalid = health.invalid;
     let mut records = health.records;
     // Failed rows: what the catalog says now (still running? left what?).
-    if let Err(e) = db::runtime()?.block_on(db.migrator.explain(&set, &mut records)) {
+    if let Err(e) = runtime.block_on(db.migrator.explain(&set, &mut records)) {
         render::pg_error(&e, &|s| db.redact(s), render::Action::Other);
         return Ok(Outcome::Failed);
     }
@@ -158,10 +160,11 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
 /// Connects and reads the history; the outer error is a failure to connect,
 /// the inner one a failure to read.
 fn read_history(
+    runtime: &tokio::runtime::Runtime,
     project: &Project,
     global: &Global,
 ) -> anyhow::Result<(db::Db, Result<Health, PgError>)> {
-    db::runtime()?.block_on(async {
+    runtime.block_on(async {
         let db = db::open(project, global, &LockArgs::default(), None).await?;
         let health = db.migrator.health().await;
         Ok((db, health))
