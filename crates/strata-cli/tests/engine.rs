@@ -1049,3 +1049,158 @@ fn a_no_transaction_migration_whose_first_statement_fails_is_not_recorded() {
         "applied"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Durations
+// ---------------------------------------------------------------------------
+
+/// Every `12 ms` / `0.4 ms` / `1.3 s` in `text`, in seconds, in order.
+fn durations(text: &str) -> Vec<f64> {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .windows(2)
+        .filter_map(|pair| {
+            let number: f64 = pair[0].parse().ok()?;
+            match pair[1].trim_end_matches(',') {
+                "ms" => Some(number / 1000.0),
+                "s" => Some(number),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Issue 10: "applied 20000 migrations in 294 ms" for a 13 s run. The total
+/// was the sum of the migrations' own times, each rounded down to a whole
+/// millisecond, and so left out everything between them, the wait for the
+/// migration lock included. The total is now the wall-clock time of the run.
+#[test]
+fn the_printed_total_was_a_sum_of_rounded_migration_times_without_the_lock_wait() {
+    const HOLD_MS: u64 = 3000;
+    let server = Server::start();
+    let db = server.database("durations");
+    let project = Project::new();
+    project
+        .write(
+            "001_hold.sql",
+            &format!("select pg_sleep({HOLD_MS} / 1000.0);\n"),
+        )
+        .write(
+            "002_a.sql",
+            "-- strata:up\nselect pg_sleep(0.3);\n-- strata:down\nselect pg_sleep(0.2);\n",
+        )
+        .write(
+            "003_b.sql",
+            "-- strata:no-transaction\nselect pg_sleep(0.15);\nselect pg_sleep(0.15);\n",
+        )
+        .write(
+            "004_c.sql",
+            "-- strata:up\nselect pg_sleep(0.3);\n-- strata:down\nselect pg_sleep(0.2);\n",
+        );
+    let sleeps = 0.9;
+
+    // One migrator applies 001, and holds the lock until HOLD_MS after it started or later.
+    let holder_started = std::time::Instant::now();
+    let mut holder = db.strata(&project).args(["migrate", "--to", "001"]).spawn();
+    while db.query("select count(*) from pg_locks where locktype = 'advisory' and granted") != "1" {
+        assert!(
+            holder_started.elapsed() < Duration::from_secs(20),
+            "never locked"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The other waits for it, then applies 002..004.
+    let mut waiter = db.strata(&project).args(["migrate"]).spawn_piped();
+    let stderr = waiter
+        .stderr
+        .take()
+        .unwrap_or_else(|| panic!("stderr is piped"));
+    let mut early = String::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+        let line = line.unwrap_or_else(|e| panic!("reading stderr: {e}"));
+        early.push_str(&line);
+        if line.contains("waiting for the migration lock") {
+            break;
+        }
+    }
+    assert!(early.contains("waiting for the migration lock"), "{early}");
+    // The waiter began waiting before now, and got the lock no sooner than
+    // HOLD_MS after the holder started.
+    let waited_at_least = Duration::from_millis(HOLD_MS)
+        .saturating_sub(holder_started.elapsed())
+        .as_secs_f64();
+    let output = waiter
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot wait for strata: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        holder
+            .wait()
+            .unwrap_or_else(|e| panic!("cannot wait for strata: {e}"))
+            .success()
+    );
+
+    // "applied 002 a (301 ms)" per migration, then the total and the wait.
+    let printed = lines(&stdout);
+    assert_eq!(printed.len(), 4, "{stdout}");
+    let each: Vec<f64> = printed[..3].iter().flat_map(|l| durations(l)).collect();
+    assert_eq!(each.len(), 3, "{stdout}");
+    let summary = &printed[3];
+    assert!(summary.starts_with("applied 3 migrations in "), "{stdout}");
+    let (total, wait) = match durations(summary)[..] {
+        [total] => (total, None),
+        [total, wait] => (total, Some(wait)),
+        _ => panic!("no total in {summary:?}"),
+    };
+    // Seconds are printed to a tenth, rounded: allow half of one.
+    let rounding = 0.05;
+    assert!(each.iter().all(|&d| d >= 0.3), "{stdout}");
+    assert!(
+        total + rounding >= sleeps + waited_at_least,
+        "the total leaves out at least {:.3} s of waiting for the lock:\n{stdout}",
+        waited_at_least
+    );
+    assert!(total + rounding >= each.iter().sum::<f64>(), "{stdout}");
+    // The wait is part of the total, and said.
+    assert!(
+        summary.contains("waiting for the migration lock"),
+        "{stdout}"
+    );
+    let wait = wait.unwrap_or_default();
+    assert!(wait + rounding >= waited_at_least, "{stdout}");
+    assert!(wait <= total, "{stdout}");
+
+    // History records what each migration took, a no-transaction one included.
+    let took: Vec<u64> =
+        lines_of(&db.query("select duration_ms from strata.migrations order by version"));
+    assert_eq!(took.len(), 4, "{took:?}");
+    assert!(took[0] >= HOLD_MS, "{took:?}");
+    assert!(took[1..].iter().all(|&ms| ms >= 300), "{took:?}");
+
+    // rollback: the same kind of total, over the down it runs.
+    let stdout = db
+        .strata(&project)
+        .args(["rollback", "--steps", "1", "--yes"])
+        .run()
+        .assert_code(0)
+        .stdout();
+    let summary = lines(&stdout).pop().unwrap_or_default();
+    assert!(
+        summary.starts_with("rolled back 1 migration in "),
+        "{stdout}"
+    );
+    let total = durations(&summary);
+    assert!(total.len() == 1 && total[0] + rounding >= 0.2, "{stdout}");
+}
+
+/// Each line of `text` as a number.
+fn lines_of(text: &str) -> Vec<u64> {
+    lines(text)
+        .iter()
+        .map(|l| l.parse().unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}

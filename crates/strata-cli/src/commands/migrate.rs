@@ -1,7 +1,7 @@
 //! `strata migrate`: apply pending migrations.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use strata_core::{Migration, Version};
@@ -16,15 +16,33 @@ use crate::render;
 /// Prints a line per migration as it finishes (stdout) and lock waits (stderr).
 pub struct Lines {
     /// Print nothing (JSON output).
-    pub quiet: bool,
+    quiet: bool,
     /// How many migrations the run has, for the counter.
-    pub total: usize,
+    total: usize,
     /// How many finished.
-    pub count: usize,
+    count: usize,
+    /// When strata found the migration lock held and began to wait.
+    waiting_since: Option<Instant>,
+    /// How long the run waited for the migration lock, if it had to.
+    lock_wait: Option<Duration>,
+}
+
+impl Lines {
+    /// Progress for a run of `total` migrations (corrected once planned).
+    pub fn new(quiet: bool, total: usize) -> Self {
+        Self {
+            quiet,
+            total,
+            count: 0,
+            waiting_since: None,
+            lock_wait: None,
+        }
+    }
 }
 
 impl Progress for Lines {
     fn lock_waiting(&mut self, holder: Option<&LockHolder>) {
+        self.waiting_since = Some(Instant::now());
         let mut err = anstream::stderr().lock();
         let _ = match holder {
             Some(h) => writeln!(err, "waiting for the migration lock, held by {h}"),
@@ -33,6 +51,9 @@ impl Progress for Lines {
     }
 
     fn planned(&mut self, count: usize) {
+        // The lock is held from here on. The wait runs from the notice to the
+        // plan, which adds the reading of the history: milliseconds.
+        self.lock_wait = self.waiting_since.take().map(|since| since.elapsed());
         self.total = count;
     }
 
@@ -91,12 +112,30 @@ impl Progress for Lines {
     }
 }
 
-/// `12 ms`, `1.3 s`.
+/// `0.4 ms`, `12 ms`, `1.3 s`: tenths under 10 ms, so that a fast migration
+/// does not read as `0 ms`.
 pub fn human_duration(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
+    if d < Duration::from_millis(10) {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    } else if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// The closing line of a run: `done` (`applied 3 migrations`) and the
+/// wall-clock time of the whole run, `took`, measured around it (the wait for
+/// the migration lock included, and said when there was one), never a sum of
+/// the migrations' own times, which leaves out everything between them.
+pub fn run_summary(done: &str, took: Duration, lines: &Lines) -> String {
+    match lines.lock_wait {
+        Some(wait) => format!(
+            "{done} in {} (including {} waiting for the migration lock)",
+            human_duration(took),
+            human_duration(wait)
+        ),
+        None => format!("{done} in {}", human_duration(took)),
     }
 }
 
@@ -105,6 +144,9 @@ struct Report<'a> {
     ok: bool,
     dry_run: bool,
     applied: &'a [Done],
+    /// The whole run, wall-clock (absent for a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u128>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pending: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,6 +217,7 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
                             ok: false,
                             dry_run: true,
                             applied: &[],
+                            duration_ms: None,
                             pending: Vec::new(),
                             error: Some(error_json(&e, &redact)),
                         })?;
@@ -189,6 +232,7 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
                     ok: true,
                     dry_run: true,
                     applied: &[],
+                    duration_ms: None,
                     pending: pending.iter().map(|m| m.version.to_string()).collect(),
                     error: None,
                 })?;
@@ -210,18 +254,17 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
             }
             return Ok(Outcome::Success);
         }
-        let mut lines = Lines {
-            quiet: global.json,
-            total: 0,
-            count: 0,
-        };
+        let mut lines = Lines::new(global.json, 0);
+        let started = Instant::now();
         let report = db.migrator.migrate(&set, &options, &mut lines).await;
+        let took = started.elapsed();
         let applied = report.done.iter().filter(|d| !d.skipped).count();
         if global.json {
             render::json(&Report {
                 ok: report.error.is_none(),
                 dry_run: false,
                 applied: &report.done,
+                duration_ms: Some(took.as_millis()),
                 pending: Vec::new(),
                 error: report.error.as_ref().map(|e| error_json(e, &redact)),
             })?;
@@ -238,13 +281,10 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
             } else if applied == 0 {
                 println!("nothing to apply: the database is up to date");
             } else {
-                let total_ms: u128 = report.done.iter().map(|d| d.duration_ms).sum();
-                render::success(&format!(
-                    "applied {} in {}",
-                    render::plural(applied, "migration"),
-                    human_duration(Duration::from_millis(
-                        u64::try_from(total_ms).unwrap_or(u64::MAX)
-                    ))
+                render::success(&run_summary(
+                    &format!("applied {}", render::plural(applied, "migration")),
+                    took,
+                    &lines,
                 ));
             }
         }

@@ -6,7 +6,7 @@ use strata_pg::RollbackTarget;
 
 use crate::Outcome;
 use crate::args::{Global, RollbackArgs};
-use crate::commands::migrate::{Lines, error_json, human_duration, version_arg};
+use crate::commands::migrate::{Lines, error_json, run_summary, version_arg};
 use crate::db;
 use crate::project::{Project, usage};
 use crate::render;
@@ -101,34 +101,34 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::Failed);
             }
         }
-        let mut lines = Lines {
-            quiet: global.json,
-            total: plan.len(),
-            count: 0,
-        };
+        let mut lines = Lines::new(global.json, plan.len());
         // What runs is what was shown (and confirmed), or nothing.
         let shown: Vec<strata_core::Version> =
             plan.iter().map(|(record, _)| record.version.clone()).collect();
+        // Timed from here: the confirmation above is the person's time.
+        let started = std::time::Instant::now();
         let report = db
             .migrator
             .rollback_confirmed(&set, &target, &shown, &mut lines)
             .await;
+        let took = started.elapsed();
         if global.json {
             render::json(&serde_json::json!({
                 "ok": report.error.is_none(),
                 "rolled_back": report.done,
+                "duration_ms": took.as_millis(),
                 "error": report.error.as_ref().map(|e| error_json(e, &redact)),
             }))?;
         } else if let Some(error) = &report.error {
             render::pg_error(error, &redact, render::Action::Rollback);
         } else {
-            let total: u128 = report.done.iter().map(|d| d.duration_ms).sum();
-            render::success(&format!(
-                "rolled back {} in {}",
-                render::plural(report.done.len(), "migration"),
-                human_duration(std::time::Duration::from_millis(
-                    u64::try_from(total).unwrap_or(u64::MAX)
-                ))
+            render::success(&run_summary(
+                &format!(
+                    "rolled back {}",
+                    render::plural(report.done.len(), "migration")
+                ),
+                took,
+                &lines,
             ));
         }
         Ok(if report.error.is_some() {

@@ -293,6 +293,16 @@ impl Cmd {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start strata: {e}"))
     }
+
+    /// Starts in the background with stdout and stderr piped, to be read
+    /// while it runs (the secrets check is the caller's).
+    pub fn spawn_piped(mut self) -> Child {
+        self.command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start strata: {e}"))
+    }
 }
 
 /// What a finished invocation printed and returned.
