@@ -389,3 +389,113 @@ fn init_into_a_closed_pipe_ends_quietly() {
     // The work was done; only its report could not be read.
     assert!(dir.path().join("strata.toml").is_file());
 }
+
+// ---------------------------------------------------------------------------
+// A pinned self-signed certificate
+// ---------------------------------------------------------------------------
+
+/// A self-signed server certificate for localhost and 127.0.0.1, as PEM
+/// certificate and key; `ca` marks it as a CA, as `openssl req -x509` does by
+/// default (the recipe of PostgreSQL's documentation).
+fn self_signed(ca: bool) -> (String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let key = KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+    let mut params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    if ca {
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    }
+    let cert = params.self_signed(&key).unwrap_or_else(|e| panic!("{e}"));
+    (cert.pem(), key.serialize_pem())
+}
+
+/// Gives the cluster this certificate and key and turns TLS on (again).
+fn serve_tls(cluster: &strata_ephemeral::Cluster, (cert, key): &(String, String)) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let owner = cluster.os_user();
+    for (name, text) in [("server.crt", cert), ("server.key", key)] {
+        let path = cluster.data_dir().join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
+        nix::unistd::chown(&path, Some(owner.uid().into()), Some(owner.gid().into()))
+            .unwrap_or_else(|e| panic!("chown: {e}"));
+    }
+    // ALTER SYSTEM cannot run in the implicit transaction of one -c with two statements.
+    let output = cluster
+        .client_command("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
+        .args([
+            "-c",
+            "alter system set ssl = on",
+            "-c",
+            "select pg_reload_conf()",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run psql: {e}"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_pinned_self_signed_certificate_says_what_is_wrong_and_what_would_work() {
+    let cluster = strata_ephemeral::Cluster::start()
+        .unwrap_or_else(|e| panic!("cannot start a cluster: {e}"));
+    let project = Project::new();
+    let pinned = project.root().join("server.crt");
+    let status = |url: &str| {
+        let mut cmd = strata(&project);
+        cmd.args(["status", "--url", url]);
+        run_within_deadline(cmd)
+    };
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        cluster.url("postgres"),
+        pinned.display()
+    );
+
+    // What PostgreSQL's documentation makes: self-signed, and a CA. The
+    // server rereads its configuration in its own time: wait for TLS.
+    let with_ca = self_signed(true);
+    std::fs::write(&pinned, &with_ca.0).unwrap_or_else(|e| panic!("{e}"));
+    serve_tls(&cluster, &with_ca);
+    let started = Instant::now();
+    let refused = loop {
+        let output = status(&url);
+        let stderr = text(&output.stderr);
+        if stderr.contains("tls with") {
+            break output;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "tls never came up: {stderr}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    for words in [
+        "the server's certificate is a CA certificate (basicConstraints CA:TRUE)",
+        "regenerate it without CA:TRUE",
+        "-addext basicConstraints=critical,CA:FALSE",
+    ] {
+        assert!(stderr.contains(words), "no {words:?} in {stderr}");
+    }
+
+    // What the message says would work, does.
+    let without_ca = self_signed(false);
+    std::fs::write(&pinned, &without_ca.0).unwrap_or_else(|e| panic!("{e}"));
+    serve_tls(&cluster, &without_ca);
+    let started = Instant::now();
+    loop {
+        let output = status(&url);
+        if output.status.success() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the certificate without CA:TRUE is refused too: {}",
+            text(&output.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

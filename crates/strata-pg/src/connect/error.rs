@@ -131,7 +131,10 @@ pub enum ConnectError {
         target: String,
     },
     /// TLS could not be negotiated, or the server's certificate was not trusted.
-    #[error("tls with {address} failed (sslmode={ssl_mode}): {reason} ({target})")]
+    #[error(
+        "tls with {address} failed (sslmode={ssl_mode}): {} ({target})",
+        tls_reason(reason)
+    )]
     Tls {
         /// The server's `host:port`.
         address: String,
@@ -185,6 +188,15 @@ pub enum ConnectError {
         /// The redacted target.
         target: String,
     },
+}
+
+/// What failed in TLS: the TLS library's reason, after plain words and what
+/// would work when its reason is only an internal name (`CaUsedAsEndEntity`).
+fn tls_reason(reason: &str) -> String {
+    match super::tls::explain_refusal(reason) {
+        Some(words) => format!("{words}; rustls said: {reason}"),
+        None => reason.to_owned(),
+    }
 }
 
 fn known_environments(known: &[String]) -> String {

@@ -144,6 +144,43 @@ fn certificate_error(
     }
 }
 
+/// Plain words for why rustls refused the server's certificate, and what would
+/// work instead, from the reason it gave (its words are all of the cause that
+/// reaches the connection error). `None` when the reason says enough already
+/// (a host name the certificate does not hold, an expired certificate...).
+pub(crate) fn explain_refusal(reason: &str) -> Option<&'static str> {
+    if !reason.contains("invalid peer certificate") {
+        return None;
+    }
+    if reason.contains("CaUsedAsEndEntity") {
+        // `openssl req -x509` marks the certificate as a CA by default, and
+        // PostgreSQL's documentation makes the server's certificate that way;
+        // libpq accepts it pinned, webpki never takes a CA as a server.
+        Some(
+            "the server's certificate is a CA certificate (basicConstraints CA:TRUE) used as the server's own, \
+             which strata's TLS library refuses even when sslrootcert pins it; \
+             regenerate it without CA:TRUE (`openssl req -x509 ... -addext basicConstraints=critical,CA:FALSE`, \
+             naming the host in subjectAltName for verify-full) and pin that, \
+             or sign the server's certificate with a CA of its own and give that CA as sslrootcert",
+        )
+    } else if reason.contains("UnknownIssuer") {
+        Some(
+            "the server's certificate does not lead to a trusted root: none of sslrootcert's \
+             certificates (or, without sslrootcert, no public authority) signed it; \
+             give as sslrootcert the CA certificate that signed it, or for a self-signed certificate, \
+             the certificate itself",
+        )
+    } else if reason.contains("UnsupportedCertVersion") {
+        Some(
+            "the server's certificate is an X.509 version 1 certificate, which strata's TLS library \
+             refuses; regenerate it as version 3 (any extension makes one, such as \
+             `-addext subjectAltName=DNS:HOST`)",
+        )
+    } else {
+        None
+    }
+}
+
 /// The verifiers that skip the host name: with no roots, any certificate is accepted
 /// (libpq's `prefer` and `require`); with roots, the chain must lead to one of them
 /// (`verify-ca`). Either way the server must prove it holds the certificate's key, so the
