@@ -1204,3 +1204,65 @@ fn lines_of(text: &str) -> Vec<u64> {
         .map(|l| l.parse().unwrap_or_else(|e| panic!("{l:?}: {e}")))
         .collect()
 }
+
+#[test]
+fn a_concurrent_index_build_cut_off_by_a_kill_is_found_out_from_the_catalog() {
+    use std::io::Write as _;
+    let server = Server::start();
+    let db = server.database("cic");
+    db.query("create table busy (id int); insert into busy values (1)");
+    let project = Project::new();
+    project.write(
+        "0001_index.sql",
+        "-- strata:no-transaction\ncreate index concurrently busy_id on busy (id);\n",
+    );
+    // An open write: the build waits for it once its index exists, INVALID.
+    let mut writer = db.session();
+    let mut input = writer.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+    input
+        .write_all(b"begin;\ninsert into busy values (2);\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    input.flush().unwrap_or_else(|e| panic!("{e}"));
+    db.wait_for(
+        "select count(*) from pg_locks where relation = 'busy'::regclass and granted",
+        "1",
+    );
+    let mut child = db.strata(&project).args(["migrate"]).spawn();
+    db.wait_for("select count(*) from pg_stat_progress_create_index", "1");
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    kill(pid, Signal::SIGKILL).unwrap_or_else(|e| panic!("cannot kill strata: {e}"));
+    child.wait().unwrap_or_else(|e| panic!("{e}"));
+
+    // The server notices its client is gone and stops the build, which
+    // leaves the index INVALID; strata does not guess, it asks the catalog.
+    db.wait_for("select count(*) from pg_stat_progress_create_index", "0");
+    db.strata(&project)
+        .args(["status"])
+        .run()
+        .assert_code(1)
+        .assert_stdout(&[
+            "failed",
+            "left the index public.busy_id INVALID",
+            "error: index public.busy_id on public.busy is INVALID",
+        ]);
+    db.strata(&project)
+        .args(["migrate"])
+        .run()
+        .assert_code(1)
+        .assert_stderr(&["public.busy_id", "DROP INDEX CONCURRENTLY public.busy_id"]);
+
+    // The recovery it gives works.
+    drop(input);
+    writer.wait().unwrap_or_else(|e| panic!("{e}"));
+    db.query("drop index concurrently public.busy_id");
+    db.strata(&project)
+        .args(["repair", "--clear-failed", "0001"])
+        .run()
+        .assert_code(0);
+    db.strata(&project).args(["migrate"]).run().assert_code(0);
+    db.strata(&project).args(["status"]).run().assert_code(0);
+    assert_eq!(
+        db.query("select indisvalid from pg_index where indexrelid = 'busy_id'::regclass"),
+        "t"
+    );
+}

@@ -319,9 +319,7 @@ impl Migrator {
 
     /// Who holds the migration lock now.
     pub async fn lock_holder(&self) -> Result<Option<LockHolder>, PgError> {
-        let rows = exec(
-            &self.client,
-            &format!(
+        let rows = self.exec(&format!(
                 "SELECT {HOLDER_COLUMNS}
                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                  WHERE l.locktype = 'advisory' AND l.granted
@@ -365,8 +363,7 @@ impl Migrator {
     pub async fn unlock(&mut self) -> Result<(), PgError> {
         // On a broken connection the session, and its lock, end with it.
         if self.locked && !self.broken.load(Ordering::Relaxed) {
-            exec(
-                &self.client,
+            self.exec(
                 &format!("SELECT pg_advisory_unlock({LOCK_CLASS}, {})", self.lock_key),
                 "cannot release the migration lock",
             )
@@ -470,9 +467,7 @@ impl Migrator {
             return Ok(());
         }
         let s = self.schema();
-        let rows = exec(
-            &self.client,
-            &format!(
+        let rows = self.exec(&format!(
                 "SELECT m.version, m.backend_pid::text, coalesce(a.state, 'gone'),
                         coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS UTC'), ''),
                         coalesce(p.phase, ''), coalesce(p.blocks_done::text, ''), coalesce(p.blocks_total::text, '')
@@ -595,8 +590,7 @@ impl Migrator {
                     literal(&failure)
                 )
             };
-            exec(
-                &self.client,
+            self.exec(
                 &format!(
                     "BEGIN;
 {}{sql}COMMIT;",
@@ -633,17 +627,24 @@ impl Migrator {
             Some(schema) => format!("{}.{}", ident(schema), ident(&effect.object.name.name)),
             None => ident(&effect.object.name.name),
         };
-        let rows = exec(
-            &self.client,
-            &format!(
-                "SELECT i.indisvalid::text FROM pg_index i WHERE i.indexrelid = to_regclass({})",
-                literal(&name)
-            ),
-            "cannot look for the index",
-        )
-        .await
-        .ok()?;
-        Some((name, rows.first().map(|r| text(r, 0) == "true")))
+        let rows = self
+            .exec(
+                &format!(
+                    "SELECT i.indisvalid::text, format('%I.%I', n.nspname, c.relname)
+                     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE i.indexrelid = to_regclass({})",
+                    literal(&name)
+                ),
+                "cannot look for the index",
+            )
+            .await
+            .ok()?;
+        // Named as the catalog names it, schema included, when it exists.
+        Some(match rows.first() {
+            Some(row) => (text(row, 1), Some(text(row, 0) == "true")),
+            None => (effect.object.name.to_string(), None),
+        })
     }
 
     /// The newest events, newest first.
@@ -1209,9 +1210,7 @@ END $strata$;\n"
                     .await;
                 return Err(PgError::Migration(Box::new(failure)));
             }
-            exec(
-                &self.client,
-                &format!(
+            self.exec(&format!(
                     "BEGIN;\n{}UPDATE {schema}.migrations SET statements_done = {} WHERE version = {version};\nCOMMIT;",
                     as_connecting_user(),
                     i + 1
@@ -1221,8 +1220,7 @@ END $strata$;\n"
             .await?;
         }
         self.reset_session().await?;
-        exec(
-            &self.client,
+        self.exec(
             &self.finish(m, direction),
             match direction {
                 Direction::Up => "cannot record the migration as applied",
@@ -1289,13 +1287,9 @@ END $strata$;\n"
         if self.transaction_pooler() {
             return Ok(());
         }
-        exec(
-            &self.client,
-            &self.session_reset(),
-            "cannot reset session settings",
-        )
-        .await
-        .map(|_| ())
+        self.exec(&self.session_reset(), "cannot reset session settings")
+            .await
+            .map(|_| ())
     }
 
     /// `RESET ALL` in session mode, so a plain `SET` in one migration (say of

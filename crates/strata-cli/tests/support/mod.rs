@@ -113,6 +113,36 @@ impl Db<'_> {
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
+    /// A psql session on this database reading SQL from its stdin, to hold a
+    /// transaction open while strata runs; it ends when its stdin closes.
+    pub fn session(&self) -> Child {
+        self.server
+            .cluster
+            .client_command("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(&self.name)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start psql: {e}"))
+    }
+
+    /// Waits until `sql` returns `expected`, for up to 30 s.
+    pub fn wait_for(&self, sql: &str, expected: &str) {
+        let started = Instant::now();
+        loop {
+            let got = self.query(sql);
+            if got == expected {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{sql} still returns {got:?}, not {expected:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Whether a relation (table, index...) exists.
     pub fn exists(&self, relation: &str) -> bool {
         self.query(&format!("select to_regclass('{relation}') is not null")) == "t"
