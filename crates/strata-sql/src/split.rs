@@ -888,6 +888,104 @@ create function g() returns int language sql begin atomic select 1; select 2; en
         }
     }
 
+    /// Text made of the pieces that decide where statements end: valid
+    /// statements with comments and blank lines between them, or a soup of
+    /// the same pieces (mostly syntax errors, each somewhere else).
+    fn sql_ish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        const STATEMENTS: &[&str] = &[
+            "select 1",
+            "select 'a;b', $$;$$, $a$ ; $a$, \"c;d\"",
+            "create function f() returns int language sql begin atomic select 1; select 2; end",
+            "create rule r as on insert to t do also (insert into u values (1); insert into u values (2))",
+            "create index concurrently i on t (a)",
+            "alter subscription s set (slot_name = none)",
+            "drop subscription s",
+            "insert into t values (1, 'é🦀')",
+            "begin",
+            "commit",
+            "do $$ begin perform 1; end $$",
+            "",
+        ];
+        const BETWEEN: &[&str] = &[
+            ";",
+            ";\n",
+            ";\n\n-- note; here\n",
+            "; /* ; */ ",
+            ";;",
+            ";\r\n",
+        ];
+        const PIECES: &[&str] = &[
+            ";",
+            ";",
+            "\n",
+            " ",
+            "(",
+            ")",
+            "'",
+            "''",
+            "\"",
+            "$$",
+            "$a$",
+            "/*",
+            "*/",
+            "--",
+            "e'\\",
+            "é",
+            "🦀",
+            "select 1",
+            "select",
+            "begin atomic",
+            "end",
+            "begin",
+            "commit",
+            "create function f() returns int language sql",
+            "create rule r as on insert to t do also",
+            "create index concurrently i on t (a)",
+            "insert into t values (1)",
+            "a",
+            "t",
+        ];
+        let statements = proptest::collection::vec(
+            (
+                proptest::sample::select(STATEMENTS),
+                proptest::sample::select(BETWEEN),
+            ),
+            0..40,
+        )
+        .prop_map(|parts| {
+            parts
+                .into_iter()
+                .flat_map(|(a, b)| [a, b])
+                .collect::<String>()
+        });
+        let piece = prop_oneof![
+            8 => proptest::sample::select(PIECES).prop_map(str::to_owned),
+            1 => any::<char>().prop_map(String::from),
+        ];
+        let soup = proptest::collection::vec(piece, 0..64).prop_map(|pieces| pieces.concat());
+        prop_oneof![statements, soup]
+    }
+
+    proptest::proptest! {
+        // 400 cases in a normal run; PROPTEST_CASES asks for more.
+        #![proptest_config(proptest::test_runner::Config::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(400)
+        ))]
+
+        #[test]
+        fn any_input_split_in_pieces_is_split_as_whole(sql in sql_ish(), piece in 1_usize..48) {
+            let whole = split_in_pieces(&sql, usize::MAX, &mut Work::default());
+            let pieces = split_in_pieces(&sql, piece, &mut Work::default());
+            proptest::prop_assert_eq!(&pieces, &whole);
+            if let Ok(statements) = whole {
+                for statement in statements {
+                    proptest::prop_assert!(sql.get(statement.span.clone()).is_some());
+                }
+            }
+        }
+    }
+
     #[test]
     fn splitting_a_large_input_hands_each_byte_over_about_once() {
         let statements = (0..20_000)
