@@ -196,6 +196,9 @@ pub struct Migrator {
     /// The connection broke or stalled during a migration: nothing more is
     /// sent on it (not even the unlock, which would wait on a stalled one).
     broken: AtomicBool,
+    /// The backend that took the session lock; every later batch checks it
+    /// still talks to that one.
+    session_pid: Option<i32>,
 }
 
 impl std::fmt::Debug for Migrator {
@@ -227,6 +230,7 @@ impl Migrator {
             locked: false,
             lock_key,
             broken: AtomicBool::new(false),
+            session_pid: None,
         }
     }
 
@@ -290,17 +294,63 @@ impl Migrator {
         }
         let started = Instant::now();
         let mut told = false;
+        // Whether this is a session of strata's own is found out from what the
+        // server does, not only from the port or a URL flag: through a
+        // transaction pooler, a setting made in one transaction is gone in the
+        // next (another server connection), and a server connection may
+        // already hold the lock of another client of the pooler.
+        let nonce = {
+            use std::hash::{BuildHasher as _, Hasher as _};
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+        };
+        let key = self.lock_key;
+        let rows = self
+            .exec(
+                &format!(
+                    "SELECT pg_backend_pid()::text, set_config('strata.session', '{nonce}', false),
+                            EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND granted
+                                    AND classid = {LOCK_CLASS}::oid AND objid = ({key})::int4::oid AND objsubid = 2)::text"
+                ),
+                "cannot look at the server session",
+            )
+            .await?;
+        let pid: i32 = rows
+            .first()
+            .and_then(|r| r.get(0))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        if rows.first().and_then(|r| r.get(2)) == Some("true") {
+            return Err(PgError::Refused(format!(
+                "the server session strata was given (backend pid {pid}) already holds the migration lock, which this strata never took: strata is connected through a transaction pooler (pgbouncer pool_mode=transaction, Supavisor port 6543) and another client's lock lives on this pooled server connection; connect directly or to the pooler's session port, or set `pooler = \"transaction\"` for this environment (or add pgbouncer=true to the URL)"
+            )));
+        }
         let try_lock = format!(
-            "SELECT pg_try_advisory_lock({LOCK_CLASS}, {})::text",
-            self.lock_key
+            "SELECT CASE WHEN pg_backend_pid() = {pid} AND current_setting('strata.session', true) = '{nonce}'
+                    THEN pg_try_advisory_lock({LOCK_CLASS}, {key})::text ELSE 'changed' END"
         );
         loop {
             let rows = self
                 .exec(&try_lock, "cannot take the migration lock")
                 .await?;
-            if rows.first().and_then(|r| r.get(0)) == Some("true") {
-                self.locked = true;
-                return Ok(());
+            match rows.first().and_then(|r| r.get(0)) {
+                Some("true") => {
+                    self.locked = true;
+                    self.session_pid = Some(pid);
+                    return Ok(());
+                }
+                Some("changed") => {
+                    // No lock was taken. Switching to transaction-pooler mode
+                    // here is not safe: another strata that took a session
+                    // lock through the same pooler would make this one's
+                    // transactions wait on it while its concurrent index
+                    // builds wait on them (a deadlock). Refuse, and say how.
+                    return Err(PgError::Refused(format!(
+                        "the server session changed between two transactions (backend pid {pid}, then another): strata is connected through a transaction pooler (pgbouncer pool_mode=transaction, Supavisor port 6543) without being told; nothing was applied; set `pooler = \"transaction\"` for this environment (or add pgbouncer=true to the URL), or connect directly or to the pooler's session port"
+                    )));
+                }
+                _ => {}
             }
             let holder = self.lock_holder().await?;
             if !told {
@@ -363,12 +413,54 @@ impl Migrator {
     pub async fn unlock(&mut self) -> Result<(), PgError> {
         // On a broken connection the session, and its lock, end with it.
         if self.locked && !self.broken.load(Ordering::Relaxed) {
-            self.exec(
-                &format!("SELECT pg_advisory_unlock({LOCK_CLASS}, {})", self.lock_key),
-                "cannot release the migration lock",
-            )
-            .await?;
+            let unlock = format!(
+                "SELECT pg_advisory_unlock({LOCK_CLASS}, {})::text",
+                self.lock_key
+            );
+            // Through a transaction pooler strata was not told about, the
+            // unlock may reach another server connection than the one holding
+            // the lock; pooled connections come round again, so try a while
+            // rather than leave the lock behind for every later migrator.
+            let started = Instant::now();
+            let mut released = false;
+            while !released {
+                let rows = self
+                    .exec(&unlock, "cannot release the migration lock")
+                    .await?;
+                released = rows.first().and_then(|r| r.get(0)) == Some("true");
+                if released
+                    || started.elapsed() >= self.settings.lock_wait.min(Duration::from_secs(10))
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
             self.locked = false;
+            if !released && let Some(pid) = self.session_pid {
+                // The lock lives on a pooled server connection strata cannot
+                // reach again. Left there, it blocks every later migrator
+                // until the pooler closes that connection; ending the
+                // connection while it sits idle in the pool loses nothing
+                // (the pooler opens another one).
+                let rows = self
+                    .exec(
+                        &format!(
+                            "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE pid = {pid} AND state = 'idle'
+                               AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = {pid} AND l.locktype = 'advisory' AND l.granted
+                                           AND l.classid = {LOCK_CLASS}::oid AND l.objid = ({})::int4::oid AND l.objsubid = 2)",
+                            self.lock_key
+                        ),
+                        "cannot end the server connection holding the migration lock",
+                    )
+                    .await?;
+                released = rows.first().and_then(|r| r.get(0)) == Some("true");
+            }
+            if !released {
+                let pid = self.session_pid.unwrap_or(0);
+                return Err(PgError::Refused(format!(
+                    "the migration lock could not be released: this is not the server session that took it (backend pid {pid}), so strata is connected through a transaction pooler; the lock stays on that pooled server connection until the pooler closes it (or `SELECT pg_terminate_backend({pid})` once nothing runs on it); set `pooler = \"transaction\"` or connect to the session port"
+                )));
+            }
         }
         Ok(())
     }
@@ -1302,7 +1394,13 @@ END $strata$;\n"
         if self.transaction_pooler() {
             return String::new();
         }
-        let mut sql = format!("RESET ALL;\n{RESET_ROLE}");
+        let mut sql = String::new();
+        if let Some(pid) = self.session_pid {
+            sql.push_str(&format!(
+                "DO $strata$ BEGIN IF pg_backend_pid() <> {pid} THEN RAISE EXCEPTION 'strata: the server session changed' USING ERRCODE = 'SR005'; END IF; END $strata$;\n"
+            ));
+        }
+        sql.push_str(&format!("RESET ALL;\n{RESET_ROLE}"));
         if let Some(interval) = self.settings.client_check_interval {
             // A parameter PostgreSQL 13 does not know: asked for only where it exists.
             sql.push_str(&format!(
@@ -2043,6 +2141,9 @@ fn pooler_error(error: &ServerError) -> Option<PgError> {
     match error.sqlstate.as_str() {
         "SR002" => Some(PgError::Refused(
             "a no-transaction migration is being applied by another migrator, or failed part-way: run `strata status` and try again when it has finished (or repair it)".to_owned(),
+        )),
+        "SR005" => Some(PgError::Refused(
+            "the server session changed between two of strata's transactions, so the migration lock no longer protects this run: strata is connected through a transaction pooler; nothing more was applied; connect directly or to the session port, or set `pooler = \"transaction\"` (or pgbouncer=true in the URL)".to_owned(),
         )),
         "SR004" => Some(PgError::LockTimeout {
             waited: Duration::ZERO,

@@ -25,7 +25,9 @@ use strata_core::config::Pooler;
 use strata_core::{Config, MemorySource, MigrationSet, Version};
 use strata_ephemeral::{Auth, Cluster, OsUser};
 use strata_pg::connect::{Inputs, Source, Target, connect, resolve};
-use strata_pg::{Direction, MigrateOptions, Migrator, Quiet, RollbackTarget, RunReport, Settings};
+use strata_pg::{
+    Direction, MigrateOptions, Migrator, PgError, Quiet, RollbackTarget, RunReport, Settings,
+};
 use tempfile::TempDir;
 use tokio::sync::Barrier;
 use tokio::task::LocalSet;
@@ -1087,5 +1089,97 @@ async fn two_rollbacks_through_pgbouncer_run_each_down_once() {
         )
         .await,
         "apply 0001 ok, apply 0002 ok, rollback 0002 ok"
+    );
+}
+
+/// The target for pgbouncer's URL as a user would first write it: no
+/// `pgbouncer=true`, so strata starts out assuming a session of its own.
+fn undeclared_target(bouncer: &Bouncer) -> Target {
+    let url = bouncer.url("postgres");
+    let target = Target::parse(&url, Source::Other("test".to_owned()), None, &no_vars)
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    assert_eq!(target.pooler(), Pooler::Session);
+    target
+}
+
+#[tokio::test]
+async fn a_second_migrator_is_not_let_in_by_a_lock_held_on_a_shared_server_connection() {
+    let Some((cluster, bouncer)) = cluster_and_bouncer() else {
+        return;
+    };
+    let target = undeclared_target(&bouncer);
+    let settings = Settings {
+        lock_wait: Duration::from_secs(2),
+        ..Settings::default()
+    };
+    let mut first = Migrator::new(connected(&target).await, settings.clone());
+    first
+        .lock(&mut Quiet)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // pgbouncer hands the second client the server connection the first one
+    // just used, whose session holds the lock: re-entrant for that session,
+    // so a plain pg_try_advisory_lock says yes. strata must not.
+    let mut second = Migrator::new(connected(&target).await, settings);
+    let outcome = second.lock(&mut Quiet).await;
+    match &outcome {
+        Err(PgError::Refused(message)) => {
+            assert!(message.contains("transaction pooler"), "{message}");
+        }
+        // Given another server connection, it waits for the lock and gives up.
+        Err(PgError::LockTimeout { .. }) => {}
+        other => panic!("a second migrator was let in: {other:?}"),
+    }
+    // The first one releases its lock, or says where it is left.
+    let direct = direct(&cluster, "postgres").await;
+    match first.unlock().await {
+        Ok(()) => assert_eq!(
+            text(
+                &direct,
+                "select count(*) from pg_locks where locktype = 'advisory'"
+            )
+            .await,
+            "0"
+        ),
+        Err(e) => assert!(e.to_string().contains("transaction pooler"), "{e}"),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_migrators_through_an_undeclared_transaction_pooler_apply_each_migration_once() {
+    let Some((cluster, bouncer)) = cluster_and_bouncer() else {
+        return;
+    };
+    let target = undeclared_target(&bouncer);
+    let runs = migrate_together(&target, load(SLOW_INDEX), 3).await;
+    // Each run either applied its part or was refused for the pooler it found;
+    // none failed half-way or raced another.
+    for (i, (_, report)) in runs.iter().enumerate() {
+        if let Some(error) = &report.error {
+            let message = error.to_string();
+            assert!(
+                message.contains("transaction pooler")
+                    || matches!(error, PgError::LockTimeout { .. }),
+                "migrator {i}: {message}"
+            );
+        }
+    }
+    // What the refused ones left undone, a declared run finishes.
+    let mut last = migrator(&pgbouncer_target(&bouncer, "postgres")).await;
+    assert_ok(
+        &last
+            .migrate(&load(SLOW_INDEX), &MigrateOptions::default(), &mut Quiet)
+            .await,
+        "migrate",
+    );
+    let direct = direct(&cluster, "postgres").await;
+    assert_eq!(
+        text(
+            &direct,
+            "select count(*) from strata.events where kind = 'apply' and outcome = 'ok'"
+        )
+        .await,
+        SLOW_INDEX.len().to_string(),
+        "a migration was applied more than once"
     );
 }
