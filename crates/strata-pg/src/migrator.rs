@@ -778,8 +778,9 @@ impl Migrator {
         self.lock(progress).await?;
         self.ensure_history().await?;
         let started = Instant::now();
-        let plan = loop {
+        let (plan, empty_history) = loop {
             let mut records = self.history().await?;
+            let empty_history = records.is_empty();
             self.explain_failures(set, &mut records, true).await?;
             let plan = plan_migrate(
                 set,
@@ -802,7 +803,7 @@ impl Migrator {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
-            break plan;
+            break (plan, empty_history);
         };
         if !plan.blockers.is_empty() {
             return Err(PgError::Blocked(plan.blockers));
@@ -814,7 +815,24 @@ impl Migrator {
             }
             progress.started(migration, Direction::Up);
             let started = Instant::now();
-            let skipped = self.apply(migration).await?;
+            let skipped = match self.apply(migration).await {
+                Ok(skipped) => skipped,
+                Err(PgError::Migration(mut failure))
+                    if empty_history
+                        && report.done.is_empty()
+                        && ALREADY_EXISTS.contains(&failure.error.sqlstate.as_str()) =>
+                {
+                    // The first migration finds its objects already there while
+                    // strata has no history: the history schema was dropped, or
+                    // the database was built without strata.
+                    failure.advice = Some(format!(
+                        "strata has no history here, yet the database already has what this migration creates: if the history schema {} was dropped or this database was set up without strata, adopt it with `strata baseline` (records the migrations as applied without running them; `strata baseline --version VERSION` for part of them)",
+                        self.settings.schema
+                    ));
+                    return Err(PgError::Migration(failure));
+                }
+                Err(e) => return Err(e),
+            };
             let took = started.elapsed();
             progress.finished(migration, Direction::Up, took);
             report.done.push(Done {
@@ -2161,10 +2179,13 @@ fn set_location(failure: &mut MigrationFailure, section: &Section, offset: usize
     failure.source_line = section.file_line(line);
 }
 
+/// SQLSTATEs of "it already exists".
+const ALREADY_EXISTS: [&str; 6] = ["42P07", "42710", "42701", "42P06", "42723", "42P16"];
+
 /// strata's advice for the usual SQLSTATEs.
 pub fn advice(sqlstate: &str) -> Option<String> {
     let text = match sqlstate {
-        "42P07" | "42710" | "42701" | "42P06" | "42723" | "42P16" => {
+        code if ALREADY_EXISTS.contains(&code) => {
             "the object already exists: make the migration idempotent (IF NOT EXISTS), or find out who created it outside strata"
         }
         "42P01" | "42703" | "42704" | "3F000" | "42883" => {

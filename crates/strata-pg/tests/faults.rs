@@ -587,3 +587,38 @@ async fn a_connection_stalled_by_a_proxy_ends_at_the_deadline_instead_of_hanging
         report.error
     );
 }
+
+#[tokio::test]
+async fn a_dropped_history_schema_gets_advice_to_baseline() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    let files = set(&[
+        ("0001_a.sql", "create table a (id int);\n"),
+        ("0002_b.sql", "create table b (id int);\n"),
+    ]);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    m.client()
+        .batch_execute("drop schema strata cascade;")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    let Some(PgError::Migration(failure)) = report.error else {
+        panic!("expected a failure, got {:?}", report.error);
+    };
+    let advice = failure.advice.unwrap_or_default();
+    assert!(advice.contains("strata baseline"), "{advice}");
+    // The advice works.
+    m.baseline(&files, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert!(report.done.is_empty());
+}
