@@ -622,3 +622,89 @@ async fn a_dropped_history_schema_gets_advice_to_baseline() {
     assert!(report.error.is_none(), "{:?}", report.error);
     assert!(report.done.is_empty());
 }
+
+#[tokio::test]
+async fn the_lock_holder_named_is_the_one_in_this_database() {
+    let cluster = cluster();
+    let setup = client(&cluster, "postgres").await;
+    setup
+        .batch_execute("create database other;")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Advisory locks are per database: a strata in `other` holds its own.
+    let mut elsewhere = migrator(&cluster, "other", Settings::default()).await;
+    elsewhere
+        .lock(&mut Quiet)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut here = migrator(&cluster, "postgres", Settings::default()).await;
+    here.lock(&mut Quiet)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let settings = Settings {
+        lock_wait: Duration::from_millis(300),
+        ..Settings::default()
+    };
+    let mut waiting = migrator(&cluster, "postgres", settings).await;
+    let here_pid: i32 = scalar(&here, "select pg_backend_pid()")
+        .await
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let holder = waiting
+        .lock_holder()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("nobody holds the lock"));
+    assert_eq!(holder.pid, here_pid);
+    let Err(PgError::LockTimeout {
+        holder: Some(holder),
+        ..
+    }) = waiting.lock(&mut Quiet).await
+    else {
+        panic!("expected a lock timeout naming the holder");
+    };
+    assert_eq!(holder.pid, here_pid);
+}
+
+#[tokio::test]
+async fn a_lock_timeout_names_the_session_that_blocks_the_migration() {
+    let cluster = cluster();
+    let blocker = client(&cluster, "postgres").await;
+    blocker
+        .batch_execute("create table busy (id int);")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let blocker_pid: i32 = value(&blocker, "select pg_backend_pid()")
+        .await
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    blocker
+        .batch_execute("begin; insert into busy values (1); select 'the blocking query';")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let settings = Settings {
+        lock_timeout: Some(Duration::from_millis(200)),
+        ..Settings::default()
+    };
+    let mut m = migrator(&cluster, "postgres", settings).await;
+    let files = set(&[(
+        "0001_alter.sql",
+        "create table other (id int);\nalter table busy add column note text;\n",
+    )]);
+    let report = m
+        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+        .await;
+    let Some(PgError::Migration(failure)) = report.error else {
+        panic!("expected a lock timeout, got {:?}", report.error);
+    };
+    assert_eq!(failure.error.sqlstate, "55P03");
+    let [holder] = &failure.blocked_by[..] else {
+        panic!("expected one blocking session: {:?}", failure.blocked_by);
+    };
+    assert_eq!(holder.pid, blocker_pid);
+    assert!(holder.query.contains("the blocking query"), "{holder}");
+    assert!(
+        holder.to_string().contains("idle in transaction"),
+        "{holder}"
+    );
+}
