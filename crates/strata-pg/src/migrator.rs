@@ -989,6 +989,7 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {claim}, {}, {}, (extract(epoch 
                 PgError::Refused(format!("migration {} has no down section", m.version))
             })?,
         };
+        refuse_client_copy(m, section, direction)?;
         if section.no_transaction() {
             self.run_statements(m, section, direction).await
         } else {
@@ -2042,6 +2043,37 @@ fn part_way_note(m: &Migration, direction: Direction, done: usize, total: usize)
             "this down section runs without a transaction: {done} of {total} statement(s) completed and stay done; migration {v} is recorded as failed part-way through its rollback.\n    Inspect the database, then either finish the rollback by hand and run `strata repair --mark-rolled-back {v}`,\n    or redo what the down undid and run `strata repair --mark-applied {v}`."
         ),
     }
+}
+
+/// Refuses, before anything is sent, a section holding a `COPY` to or from
+/// the client: its rows would travel through strata's connection, which does
+/// not carry them, and the server would be left waiting mid-protocol. validate
+/// refuses such files; this also covers a down stored in history.
+fn refuse_client_copy(
+    m: &Migration,
+    section: &Section,
+    direction: Direction,
+) -> Result<(), PgError> {
+    if !section.text.to_ascii_lowercase().contains("copy") {
+        return Ok(());
+    }
+    let copy = strata_sql::split_with_inline_data(&section.text);
+    for statement in &copy.statements {
+        let text = &section.text[statement.span.clone()];
+        if let Some(kind) = strata_sql::ClientCopy::of(text) {
+            let (line, column) = section.position(statement.span.start);
+            let what = match kind {
+                strata_sql::ClientCopy::ToClient => "COPY ... TO STDOUT",
+                _ => "COPY ... FROM STDIN",
+            };
+            return Err(PgError::Refused(format!(
+                "{}:{line}:{column}: migration {} ({direction} section) holds {what}, whose rows would travel through strata's connection, which does not carry them; nothing of it was run (turn inline data into INSERT statements, e.g. with pg_dump --inserts, or load it outside migrations)",
+                section.file.display(),
+                m.version
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Blanks a leading `BEGIN` and a trailing `COMMIT` (same length, so offsets

@@ -708,3 +708,38 @@ async fn a_lock_timeout_names_the_session_that_blocks_the_migration() {
         "{holder}"
     );
 }
+
+#[tokio::test]
+async fn copy_from_stdin_is_refused_before_it_reaches_the_server_and_the_connection_stays_usable() {
+    let cluster = cluster();
+    let mut m = migrator(&cluster, "postgres", Settings::default()).await;
+    for (file, sql) in [
+        (
+            "0001_seed.sql",
+            "create table seed (id int);\ncopy seed (id) from stdin;\n1\n2\n\\.\n",
+        ),
+        (
+            "0001_export.sql",
+            "-- strata:no-transaction\ncopy (select 1) to stdout;\n",
+        ),
+    ] {
+        let files = set(&[(file, sql)]);
+        let report = m
+            .migrate(&files, &MigrateOptions::default(), &mut Quiet)
+            .await;
+        let Some(PgError::Refused(message)) = report.error else {
+            panic!("{file}: expected a refusal, got {:?}", report.error);
+        };
+        assert!(
+            message.contains(&format!("migrations/{file}:")),
+            "{message}"
+        );
+        assert!(message.contains("nothing of it was run"), "{message}");
+        assert_eq!(scalar(&m, "select 1").await, "1");
+        assert_eq!(scalar(&m, "select to_regclass('seed')::text").await, "");
+        assert_eq!(
+            scalar(&m, "select count(*) from strata.migrations").await,
+            "0"
+        );
+    }
+}
