@@ -907,13 +907,25 @@ impl Migrator {
         sql
     }
 
+    /// The backend recorded with a claim: this session's, so that a later
+    /// command can ask whether it still runs the section. Through a
+    /// transaction pooler the statements run on whichever server connection
+    /// the pooler gives, so none is recorded.
+    fn claiming_backend(&self) -> &'static str {
+        if self.transaction_pooler() {
+            "NULL"
+        } else {
+            "pg_backend_pid()"
+        }
+    }
+
     /// The history row of `m`; a `failed` row is a claim by this backend on its up.
     fn history_insert(&self, m: &Migration, status: &str) -> String {
         let down = m.down.as_ref();
         let claim = if status == "failed" {
-            "'up', pg_backend_pid()"
+            format!("'up', {}", self.claiming_backend())
         } else {
-            "NULL, NULL"
+            "NULL, NULL".to_owned()
         };
         format!(
             "INSERT INTO {}.migrations (version, name, checksum, down_checksum, down_sql, down_no_transaction, no_transaction, status, failed_direction, backend_pid, os_user, tool_version, duration_ms)
@@ -1053,8 +1065,9 @@ END $strata$;\n"
         let bookkeeping = match direction {
             Direction::Up => self.history_insert(m, "failed"),
             Direction::Down => format!(
-                "UPDATE {}.migrations SET status = 'failed', failed_direction = 'down', statements_done = 0, backend_pid = pg_backend_pid(), failure = NULL WHERE version = {};\n",
+                "UPDATE {}.migrations SET status = 'failed', failed_direction = 'down', statements_done = 0, backend_pid = {}, failure = NULL WHERE version = {};\n",
                 self.schema(),
+                self.claiming_backend(),
                 literal(m.version.as_str())
             ),
         };
