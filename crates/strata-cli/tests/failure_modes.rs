@@ -499,3 +499,38 @@ fn a_pinned_self_signed_certificate_says_what_is_wrong_and_what_would_work() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn a_dotenv_that_is_a_fifo_or_a_link_outside_the_project_is_refused_unread() {
+    let project = Project::new();
+    let dotenv = project.root().join(".env");
+    nix::unistd::mkfifo(&dotenv, nix::sys::stat::Mode::from_bits_truncate(0o644))
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    let url = "postgres://nobody@127.0.0.1:1/none";
+    let mut cmd = strata(&project);
+    cmd.args(["status", "--url", url]);
+    let output = run_within_deadline(cmd);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("a FIFO (named pipe), not a regular file"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    std::fs::remove_file(&dotenv).unwrap_or_else(|e| panic!("{e}"));
+    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let secret = outside.path().join("secrets.env");
+    std::fs::write(
+        &secret,
+        "DATABASE_PASSWORD=do-not-print-me\nnot a setting\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&secret, &dotenv).unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = strata(&project);
+    cmd.args(["status", "--url", url]);
+    let output = run_within_deadline(cmd);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("outside the project"), "{stderr}");
+    assert!(!stderr.contains("do-not-print-me"), "{stderr}");
+}

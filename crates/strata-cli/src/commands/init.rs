@@ -110,9 +110,11 @@ fn write_new(path: &Path, content: &str) -> anyhow::Result<()> {
 /// Adds `.strata/` (the local database and caches) to .gitignore; true when changed.
 fn ensure_gitignored(root: &Path) -> anyhow::Result<bool> {
     let path = root.join(".gitignore");
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let existing = match strata_core::read_file(&path, Some(root)) {
+        Ok(bytes) => String::from_utf8(bytes).context(".gitignore is not valid UTF-8")?,
+        Err(strata_core::SourceError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            String::new()
+        }
         Err(e) => return Err(e).context("cannot read .gitignore"),
     };
     if existing

@@ -222,8 +222,12 @@ fn sql_test_files(project: &Project) -> anyhow::Result<Vec<(std::path::PathBuf, 
     for entry in entries {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "sql") {
-            let text = std::fs::read_to_string(&path)
+            // Read as migrations are: a regular file, links only inside the project.
+            let bytes = strata_core::read_file(&path, Some(&project.root))
                 .map_err(|e| crate::project::usage(format!("{}: {e}", path.display())))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                crate::project::usage(format!("{}: not valid UTF-8", path.display()))
+            })?;
             files.push((
                 crate::project::relative_to(&path, &std::env::current_dir()?),
                 text,

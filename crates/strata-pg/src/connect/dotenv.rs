@@ -19,11 +19,18 @@ pub fn load_dotenv(project_root: &Path) -> Result<BTreeMap<String, String>, Conn
         path: path.clone(),
         message,
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+    // Read as migrations are: a regular file (a FIFO would hang strata), a
+    // link only to one inside the project (a link elsewhere could pull any
+    // file's secrets into an error), of a sane size.
+    let bytes = match strata_core::read_file(&path, Some(project_root)) {
+        Ok(bytes) => bytes,
+        Err(strata_core::SourceError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(BTreeMap::new());
+        }
         Err(e) => return Err(failed(e.to_string())),
     };
+    let text =
+        String::from_utf8(bytes).map_err(|_| failed("the file is not valid UTF-8".to_owned()))?;
     let mut vars = BTreeMap::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         match item {
