@@ -105,7 +105,8 @@ impl Diagnostics {
         writeln!(
             out,
             "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}",
-            d.code, d.message
+            d.code,
+            printable(d.message)
         )?;
         let mut location = d.file.display().to_string();
         if let Some(line) = d.line {
@@ -161,7 +162,7 @@ impl Diagnostics {
             }
             _ => return None,
         };
-        Some(source)
+        Some(printable(&source))
     }
 
     /// The text of one line of a file, if it can be read. The file is read
@@ -252,21 +253,29 @@ fn write_pg_error(
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
-                writeln!(out, "  {BLUE}{number} |{BLUE:#} {}", redact(source))?;
+                writeln!(
+                    out,
+                    "  {BLUE}{number} |{BLUE:#} {}",
+                    printable(&redact(source))
+                )?;
                 writeln!(out, "  {pad} {BLUE}|{BLUE:#} {indent}{RED}^{RED:#}")?;
             }
             let e = &failure.error;
             writeln!(
                 out,
                 "  {BLUE}= postgres:{BLUE:#} {} (SQLSTATE {})",
-                redact(&e.message),
+                printable(&redact(&e.message)),
                 e.sqlstate
             )?;
             if let Some(detail) = &e.detail {
-                writeln!(out, "  {BLUE}= detail:{BLUE:#} {}", redact(detail))?;
+                writeln!(
+                    out,
+                    "  {BLUE}= detail:{BLUE:#} {}",
+                    printable(&redact(detail))
+                )?;
             }
             if let Some(hint) = &e.hint {
-                writeln!(out, "  {BLUE}= hint:{BLUE:#} {}", redact(hint))?;
+                writeln!(out, "  {BLUE}= hint:{BLUE:#} {}", printable(&redact(hint)))?;
             }
             if let Some(advice) = &failure.advice {
                 writeln!(out, "  {BLUE}= help:{BLUE:#} {advice}")?;
@@ -278,7 +287,7 @@ fn write_pg_error(
                 writeln!(
                     out,
                     "  {BLUE}= blocked by:{BLUE:#} {}",
-                    redact(&holder.to_string())
+                    printable(&redact(&holder.to_string()))
                 )?;
             }
             if !failure.note.is_empty() {
@@ -293,15 +302,35 @@ fn write_pg_error(
             };
             writeln!(out, "{RED}error{RED:#}{BOLD}: {nothing}{BOLD:#}")?;
             for blocker in blockers {
-                writeln!(out, "  - {}", redact(&blocker.to_string()))?;
+                writeln!(out, "  - {}", printable(&redact(&blocker.to_string())))?;
                 writeln!(out, "    {BLUE}help:{BLUE:#} {}", blocker.help())?;
             }
         }
         other => {
-            writeln!(out, "{RED}error{RED:#}: {}", redact(&other.to_string()))?;
+            writeln!(
+                out,
+                "{RED}error{RED:#}: {}",
+                printable(&redact(&other.to_string()))
+            )?;
         }
     }
     Ok(())
+}
+
+/// A line of a user's file as it may reach a terminal: control characters
+/// (an escape sequence could rewrite the screen, hide text or set the window
+/// title) become U+FFFD, one character for one, so columns stay put; tabs and
+/// line ends stay.
+pub fn printable(line: &str) -> String {
+    line.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -534,3 +534,28 @@ fn a_dotenv_that_is_a_fifo_or_a_link_outside_the_project_is_refused_unread() {
     assert!(stderr.contains("outside the project"), "{stderr}");
     assert!(!stderr.contains("do-not-print-me"), "{stderr}");
 }
+
+#[test]
+fn an_escape_sequence_in_a_migration_does_not_reach_the_terminal_in_a_snippet() {
+    let project = Project::new();
+    // A window-title escape and a clear-screen, on the line of a syntax error.
+    project.write(
+        "0001_escape.sql",
+        "create table t (id int);\nselect \u{1b}]0;owned\u{7} from \u{1b}[2J nowhere where;\n",
+    );
+    let mut cmd = strata(&project);
+    cmd.arg("validate");
+    let output = run_within_deadline(cmd);
+    // Diagnostics go to stdout; nothing may carry an escape on either stream.
+    let stderr = text(&output.stdout) + &text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("0001_escape.sql:2"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("select \u{fffd}]0;owned\u{fffd} from"),
+        "{stderr}"
+    );
+}
