@@ -1,0 +1,297 @@
+//! What the catalog says about the database as history describes it: a failed
+//! row's statement still running on the server, an index an interrupted
+//! statement left valid, INVALID or missing, and INVALID indexes in general.
+
+use strata_core::plan::{AppliedRecord, Direction, RecordStatus};
+use strata_core::{Migration, MigrationSet, Section};
+
+use super::*;
+use crate::error::PgError;
+use crate::history::text;
+use crate::sql::{ident, literal};
+
+impl Migrator {
+    /// What `strata status` reads: the history, and the INVALID indexes and
+    /// unvalidated constraints of the database, in one pipelined exchange.
+    /// Failed rows are explained by [`Migrator::explain`]. Reads only.
+    pub async fn health(&self) -> Result<Health, PgError> {
+        let exclude = [self.settings.schema.clone()];
+        let (records, invalid) = tokio::join!(
+            self.history(),
+            crate::checks::invalid_objects(&self.client, &exclude)
+        );
+        Ok(Health {
+            records: records?,
+            invalid: invalid?,
+        })
+    }
+
+    /// Says in each failed record's `failure` what the catalog knows now: a
+    /// statement still running on the server, or an index its interrupted
+    /// statement left valid, INVALID or missing. Reads only; `strata migrate`
+    /// also records what it finds.
+    pub async fn explain(
+        &self,
+        set: &MigrationSet,
+        records: &mut [AppliedRecord],
+    ) -> Result<(), PgError> {
+        self.explain_failures(set, records, false).await
+    }
+
+    /// For each failed row of a section strata was running when it lost its
+    /// connection (the row still names the backend), finds out from the
+    /// catalog what happened instead of guessing, and says so in the record's
+    /// `failure`. With `record`, writes what it found: a backend that is gone
+    /// is forgotten, and an interrupted `CREATE INDEX` found complete and
+    /// valid counts as a statement done (the migration becomes applied when it
+    /// was the last one).
+    pub(super) async fn explain_failures(
+        &self,
+        set: &MigrationSet,
+        records: &mut [AppliedRecord],
+        record: bool,
+    ) -> Result<(), PgError> {
+        if !records
+            .iter()
+            .any(|r| matches!(r.status, RecordStatus::Failed { .. }))
+        {
+            return Ok(());
+        }
+        let s = self.schema();
+        let rows = self.exec(&format!(
+                "SELECT m.version, m.backend_pid::text, coalesce(a.state, 'gone'),
+                        coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS UTC'), ''),
+                        coalesce(p.phase, ''), coalesce(p.blocks_done::text, ''), coalesce(p.blocks_total::text, '')
+                 FROM {s}.migrations m
+                 LEFT JOIN pg_stat_activity a ON a.pid = m.backend_pid AND a.pid <> pg_backend_pid()
+                 LEFT JOIN pg_stat_progress_create_index p ON p.pid = a.pid
+                 WHERE m.status = 'failed' AND m.backend_pid IS NOT NULL"
+            ),
+            "cannot look at the failed migrations",
+        )
+        .await?;
+        for row in &rows {
+            let version = text(row, 0);
+            let Some(r) = records.iter_mut().find(|r| r.version.as_str() == version) else {
+                continue;
+            };
+            let RecordStatus::Failed {
+                direction,
+                statements_done,
+            } = r.status
+            else {
+                continue;
+            };
+            let pid = text(row, 1);
+            let state = text(row, 2);
+            if state != "active" && state != "gone" {
+                // The migrator is connected, between two statements.
+                r.failure = Some(format!(
+                    "the backend that runs it (pid {pid}) is still connected ({state}): another strata is probably in the middle of it"
+                ));
+                continue;
+            }
+            if state == "active" {
+                let mut what = format!(
+                    "its statement {} is still running on the server in backend pid {pid}, since {}",
+                    statements_done + 1,
+                    text(row, 3)
+                );
+                let phase = text(row, 4);
+                if !phase.is_empty() {
+                    what.push_str(&format!(
+                        " ({phase}, {} of {} blocks)",
+                        text(row, 5),
+                        text(row, 6)
+                    ));
+                }
+                what.push_str(&format!(
+                    ": wait for it to finish and run the command again, or stop it with `SELECT pg_cancel_backend({pid});`"
+                ));
+                r.failure = Some(what);
+                continue;
+            }
+            let migration = set.get(&r.version).filter(|m| m.up.checksum == r.checksum);
+            let section = migration.and_then(|m| match direction {
+                Direction::Up => Some(&m.up),
+                Direction::Down => m.down.as_ref(),
+            });
+            let index = usize::try_from(statements_done).unwrap_or(0);
+            let (found, total) = match section {
+                Some(section) => (
+                    self.interrupted_index(section, index).await,
+                    strata_sql::split(&section.text).map_or(0, |s| s.len()),
+                ),
+                None => (None, 0),
+            };
+            let n = index + 1;
+            let (failure, done) = match found {
+                Some((name, Some(true))) => (
+                    format!(
+                        "strata lost its connection while statement {n} ran, and the server completed it afterwards: the index {name} is valid"
+                    ),
+                    true,
+                ),
+                Some((name, Some(false))) => (
+                    format!(
+                        "strata lost its connection while statement {n} ran, and it left the index {name} INVALID: drop it with `DROP INDEX CONCURRENTLY {name};` then `strata repair --clear-failed {}` and `strata migrate`, or finish it with `REINDEX INDEX CONCURRENTLY {name};`",
+                        r.version
+                    ),
+                    false,
+                ),
+                Some((name, None)) => (
+                    format!(
+                        "strata lost its connection while statement {n} ran, and it did not complete: the index {name} does not exist"
+                    ),
+                    false,
+                ),
+                None => (
+                    format!(
+                        "strata lost its connection while statement {n} ran, and the server is not running it any more: whether it completed is unknown; look at the database before repairing"
+                    ),
+                    false,
+                ),
+            };
+            r.failure = Some(failure.clone());
+            if !record {
+                continue;
+            }
+            let v = literal(r.version.as_str());
+            let sql = if done && n >= total && direction == Direction::Up {
+                r.status = RecordStatus::Applied;
+                format!(
+                    "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, failure = NULL, statements_done = {n} WHERE version = {v};
+{}",
+                    self.event_insert("apply", &r.version, &r.name, "ok", Some(&failure))
+                )
+            } else if done {
+                r.status = RecordStatus::Failed {
+                    direction,
+                    statements_done: i32::try_from(n).unwrap_or(i32::MAX),
+                };
+                format!(
+                    "UPDATE {s}.migrations SET backend_pid = NULL, failure = {}, statements_done = {n} WHERE version = {v};
+",
+                    literal(&failure)
+                )
+            } else {
+                format!(
+                    "UPDATE {s}.migrations SET backend_pid = NULL, failure = {} WHERE version = {v};
+",
+                    literal(&failure)
+                )
+            };
+            self.exec(
+                &format!(
+                    "BEGIN;
+{}{sql}COMMIT;",
+                    self.xact_lock()
+                ),
+                "cannot record what the catalog says about a failed migration",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// When statement `index` of `section` creates a named index: its name,
+    /// and whether it exists and is valid (`None` when it does not exist).
+    pub(super) async fn interrupted_index(
+        &self,
+        section: &Section,
+        index: usize,
+    ) -> Option<(String, Option<bool>)> {
+        let statements = strata_sql::split(&section.text).ok()?;
+        let statement = statements.get(index)?;
+        let analysis = strata_sql::analyze::analyze(&section.text[statement.span.clone()]).ok()?;
+        let effect = analysis.effects.iter().find(|e| {
+            e.action == strata_sql::analyze::Action::Create
+                && e.object.kind == strata_sql::analyze::ObjectKind::Index
+                && !e.object.name.name.is_empty()
+        })?;
+        let schema = effect.object.name.schema.as_ref().or(effect
+            .object
+            .parent
+            .as_ref()
+            .and_then(|p| p.schema.as_ref()));
+        let name = match schema {
+            Some(schema) => format!("{}.{}", ident(schema), ident(&effect.object.name.name)),
+            None => ident(&effect.object.name.name),
+        };
+        let rows = self
+            .exec(
+                &format!(
+                    "SELECT i.indisvalid::text, format('%I.%I', n.nspname, c.relname)
+                     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE i.indexrelid = to_regclass({})",
+                    literal(&name)
+                ),
+                "cannot look for the index",
+            )
+            .await
+            .ok()?;
+        // Named as the catalog names it, schema included, when it exists.
+        Some(match rows.first() {
+            Some(row) => (text(row, 1), Some(text(row, 0) == "true")),
+            None => (effect.object.name.to_string(), None),
+        })
+    }
+}
+
+/// The OIDs of INVALID indexes, comma-separated (one value).
+pub(super) const INVALID_INDEX_OIDS: &str =
+    "SELECT coalesce(string_agg(indexrelid::text, ','), '') FROM pg_index WHERE NOT indisvalid";
+
+/// INVALID indexes (name, table), leaving out those another backend is
+/// building right now; callers append more conditions.
+pub(super) const INVALID_INDEXES: &str = "SELECT format('%I.%I', n.nspname, c.relname), format('%I.%I', tn.nspname, t.relname)
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+WHERE NOT i.indisvalid
+  AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid AND p.pid <> pg_backend_pid())";
+
+/// An index a failed statement left INVALID (an interrupted `CREATE INDEX
+/// CONCURRENTLY` or `REINDEX CONCURRENTLY`): it exists, is maintained on every
+/// write, and is never used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct InvalidIndex {
+    /// Schema-qualified, quoted as needed.
+    pub(super) index: String,
+    /// Its table, the same way.
+    pub(super) table: String,
+}
+
+impl InvalidIndex {
+    pub(super) fn from_row(row: &tokio_postgres::SimpleQueryRow) -> Self {
+        Self {
+            index: text(row, 0),
+            table: text(row, 1),
+        }
+    }
+
+    /// What to do about it; `last` when the failed statement was the section's last.
+    pub(super) fn recovery(&self, m: &Migration, last: bool) -> String {
+        let v = &m.version;
+        let finish = if last {
+            format!(" then `strata repair --mark-applied {v}`")
+        } else {
+            format!(
+                " then run the statements after it by hand and `strata repair --mark-applied {v}`"
+            )
+        };
+        format!(
+            "the index {} on {} was left INVALID (it slows every write and is never used): drop it with `DROP INDEX CONCURRENTLY {};`, then `strata repair --clear-failed {v}` and `strata migrate` to run the migration again; or finish the build with `REINDEX INDEX CONCURRENTLY {};`{finish}",
+            self.index, self.table, self.index, self.index
+        )
+    }
+}
+
+/// The first value of the first row of a reply.
+pub(super) fn first_value(messages: &[tokio_postgres::SimpleQueryMessage]) -> Option<String> {
+    messages.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+        _ => None,
+    })
+}

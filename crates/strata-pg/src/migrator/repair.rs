@@ -1,0 +1,267 @@
+//! `strata repair` and `strata baseline`: history fixed by hand, each change
+//! recorded as an event; a damaged or ambiguous row is handled, never guessed.
+
+use strata_core::plan::{AppliedRecord, Direction, RecordStatus};
+use strata_core::{Migration, MigrationSet, Version};
+
+use super::*;
+use crate::error::PgError;
+use crate::sql::{literal, literal_opt};
+
+impl Migrator {
+    /// `strata repair`: fixes history by hand, recording an event.
+    pub async fn repair(&mut self, set: &MigrationSet, action: &Repair) -> Result<String, PgError> {
+        self.lock(&mut Quiet).await?;
+        let result = self.repair_inner(set, action).await;
+        self.unlock().await?;
+        result
+    }
+
+    pub(super) async fn repair_inner(
+        &self,
+        set: &MigrationSet,
+        action: &Repair,
+    ) -> Result<String, PgError> {
+        self.ensure_history().await?;
+        let records = self.history().await?;
+        let schema = self.schema();
+        // `5` and `0005` are one version; when the history holds both, the row
+        // is the one written exactly as asked, and without such a row the
+        // request is ambiguous.
+        let matching = |v: &Version| -> Vec<&AppliedRecord> {
+            records.iter().filter(|r| r.version == *v).collect()
+        };
+        let ambiguous = matching_ambiguity(&records, action.version());
+        if let Some(message) = ambiguous {
+            return Err(PgError::Refused(message));
+        }
+        let find = |v: &Version| {
+            let rows = matching(v);
+            rows.iter()
+                .find(|r| r.version.as_str() == v.as_str())
+                .or_else(|| rows.first())
+                .copied()
+        };
+        let file = |v: &Version| {
+            set.get(v)
+                .ok_or_else(|| PgError::Refused(format!("no migration file has version {v}")))
+        };
+        let (version, name, sql, done) = match action {
+            Repair::MarkApplied(v) => match find(v) {
+                Some(r) if r.status == RecordStatus::Applied => {
+                    return Err(PgError::Refused(format!(
+                        "migration {v} is already applied"
+                    )));
+                }
+                Some(r) => {
+                    // A damaged checksum is rewritten from the file when there is one.
+                    let checksum = match (&r.status, set.get(v)) {
+                        (RecordStatus::Damaged { .. }, Some(m)) => {
+                            format!(", checksum = {}", literal(&m.up.checksum.to_string()))
+                        }
+                        _ => String::new(),
+                    };
+                    let what = match &r.status {
+                        RecordStatus::Failed {
+                            direction: Direction::Down,
+                            ..
+                        } => format!(
+                            "marked migration {v}, whose rollback failed part-way, as applied"
+                        ),
+                        RecordStatus::Damaged { .. } => {
+                            format!("marked the damaged history row of migration {v} as applied")
+                        }
+                        _ => format!("marked the failed migration {v} as applied"),
+                    };
+                    (
+                        v,
+                        r.name.clone(),
+                        format!(
+                            "UPDATE {schema}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL{checksum} WHERE version = {};\n",
+                            literal(r.version.as_str())
+                        ),
+                        what,
+                    )
+                }
+                None => {
+                    let m = file(v)?;
+                    (
+                        v,
+                        m.name.clone(),
+                        self.history_insert(m, "applied"),
+                        format!("recorded migration {v} as applied without running it"),
+                    )
+                }
+            },
+            Repair::MarkRolledBack(v) => {
+                let r = find(v).ok_or_else(|| {
+                    PgError::Refused(format!("migration {v} is not in the history"))
+                })?;
+                (
+                    v,
+                    r.name.clone(),
+                    format!(
+                        "DELETE FROM {schema}.migrations WHERE version = {};\n",
+                        literal(r.version.as_str())
+                    ),
+                    format!("removed migration {v} from the history without running its down"),
+                )
+            }
+            Repair::AcceptChecksum(v) => {
+                let r = find(v).ok_or_else(|| {
+                    PgError::Refused(format!("migration {v} is not in the history"))
+                })?;
+                let m = file(v)?;
+                let down = m.down.as_ref();
+                (
+                    v,
+                    r.name.clone(),
+                    format!(
+                        "UPDATE {schema}.migrations SET checksum = {}, down_checksum = {}, down_sql = {} WHERE version = {};\n",
+                        literal(&m.up.checksum.to_string()),
+                        literal_opt(down.map(|d| d.checksum.to_string()).as_deref()),
+                        literal_opt(down.map(|d| d.text.as_str())),
+                        literal(r.version.as_str())
+                    ),
+                    format!(
+                        "accepted the current checksum of migration {v} ({} was recorded)",
+                        r.checksum
+                    ),
+                )
+            }
+            Repair::ClearFailed(v) => {
+                let r = find(v)
+                    .filter(|r| matches!(r.status, RecordStatus::Failed { .. }))
+                    .ok_or_else(|| PgError::Refused(format!("migration {v} is not failed")))?;
+                match r.status {
+                    RecordStatus::Failed {
+                        direction: Direction::Down,
+                        ..
+                    } => (
+                        v,
+                        r.name.clone(),
+                        format!(
+                            "UPDATE {schema}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL WHERE version = {};\n",
+                            literal(r.version.as_str())
+                        ),
+                        format!(
+                            "cleared the failed rollback of migration {v}: it is recorded as applied, and the next rollback runs its down again"
+                        ),
+                    ),
+                    _ => (
+                        v,
+                        r.name.clone(),
+                        format!(
+                            "DELETE FROM {schema}.migrations WHERE version = {};\n",
+                            literal(r.version.as_str())
+                        ),
+                        format!("cleared the failed migration {v}; the next migrate runs it again"),
+                    ),
+                }
+            }
+        };
+        let batch = format!(
+            "BEGIN;\n{}{sql}{}COMMIT;",
+            self.xact_lock(),
+            self.event_insert("repair", version, &name, "ok", Some(&done))
+        );
+        // The row is addressed by its text: exactly one row changes.
+        if let Err(e) = self.exec(&batch, "cannot repair the history").await {
+            let _ = self.client.simple_query("ROLLBACK").await;
+            return Err(e);
+        }
+        Ok(done)
+    }
+
+    /// `strata baseline`: records every migration up to `version` (default: all)
+    /// as applied without running them, to adopt an existing database.
+    pub async fn baseline(
+        &mut self,
+        set: &MigrationSet,
+        version: Option<&Version>,
+    ) -> Result<Vec<Version>, PgError> {
+        self.lock(&mut Quiet).await?;
+        let result = self.baseline_inner(set, version).await;
+        self.unlock().await?;
+        result
+    }
+
+    pub(super) async fn baseline_inner(
+        &self,
+        set: &MigrationSet,
+        version: Option<&Version>,
+    ) -> Result<Vec<Version>, PgError> {
+        self.ensure_history().await?;
+        if !self.history().await?.is_empty() {
+            return Err(PgError::Refused(
+                "the database already has migration history; baseline only adopts a database strata never ran on (use `strata repair --mark-applied` for single migrations)".to_owned(),
+            ));
+        }
+        if let Some(v) = version
+            && set.get(v).is_none()
+        {
+            return Err(PgError::Refused(format!(
+                "no migration file has version {v}"
+            )));
+        }
+        let chosen: Vec<&Migration> = set
+            .migrations
+            .iter()
+            .filter(|m| version.is_none_or(|v| m.version <= *v))
+            .collect();
+        let Some(last) = chosen.last() else {
+            return Err(PgError::Refused(
+                "there are no migrations to baseline".to_owned(),
+            ));
+        };
+        let mut batch = format!("BEGIN;\n{}", self.xact_lock());
+        for m in &chosen {
+            batch.push_str(&self.history_insert(m, "applied"));
+        }
+        batch.push_str(&self.event_insert(
+            "baseline",
+            &last.version,
+            &last.name,
+            "ok",
+            Some(&format!(
+                "{} migration(s) recorded as applied",
+                chosen.len()
+            )),
+        ));
+        batch.push_str("COMMIT;");
+        if let Err(e) = self.exec(&batch, "cannot record the baseline").await {
+            let _ = self.client.simple_query("ROLLBACK").await;
+            return Err(e);
+        }
+        Ok(chosen.iter().map(|m| m.version.clone()).collect())
+    }
+}
+
+impl Repair {
+    /// The version the action is about.
+    pub fn version(&self) -> &Version {
+        match self {
+            Self::MarkApplied(v)
+            | Self::MarkRolledBack(v)
+            | Self::AcceptChecksum(v)
+            | Self::ClearFailed(v) => v,
+        }
+    }
+}
+
+/// When the history holds several rows for `version` (`5` and `0005`) and none
+/// is written exactly as asked, the refusal listing them.
+pub(super) fn matching_ambiguity(records: &[AppliedRecord], version: &Version) -> Option<String> {
+    let rows: Vec<&str> = records
+        .iter()
+        .filter(|r| r.version == *version)
+        .map(|r| r.version.as_str())
+        .collect();
+    (rows.len() > 1 && !rows.contains(&version.as_str())).then(|| {
+        format!(
+            "the history has {} rows for version {version} ({}): name the one to act on exactly as it is recorded",
+            rows.len(),
+            rows.join(", ")
+        )
+    })
+}

@@ -1,0 +1,179 @@
+//! `strata rollback`: the plan of what to undo, newest first, with the down
+//! each runs (from the file, else as stored in history), and the run.
+
+use std::time::Instant;
+
+use strata_core::plan::{AppliedRecord, Blocker, Direction, plan_migrate};
+use strata_core::{Migration, MigrationSet, Section, Version};
+
+use super::*;
+use crate::error::PgError;
+use crate::history::{self};
+
+impl Migrator {
+    /// `strata rollback`: undoes applied migrations, newest first.
+    pub async fn rollback(
+        &mut self,
+        set: &MigrationSet,
+        target: &RollbackTarget,
+        progress: &mut dyn Progress,
+    ) -> RunReport {
+        self.rollback_checked(set, target, None, progress).await
+    }
+
+    /// [`Migrator::rollback`] of exactly the versions a person confirmed from
+    /// [`Migrator::rollback_plan`]: if, once the lock is held, the plan is not
+    /// those versions any more (someone migrated or rolled back meanwhile),
+    /// nothing is rolled back.
+    pub async fn rollback_confirmed(
+        &mut self,
+        set: &MigrationSet,
+        target: &RollbackTarget,
+        confirmed: &[Version],
+        progress: &mut dyn Progress,
+    ) -> RunReport {
+        self.rollback_checked(set, target, Some(confirmed), progress)
+            .await
+    }
+
+    pub(super) async fn rollback_checked(
+        &mut self,
+        set: &MigrationSet,
+        target: &RollbackTarget,
+        confirmed: Option<&[Version]>,
+        progress: &mut dyn Progress,
+    ) -> RunReport {
+        let mut report = RunReport {
+            done: Vec::new(),
+            error: None,
+        };
+        if let Err(e) = self
+            .rollback_inner(set, target, confirmed, progress, &mut report)
+            .await
+        {
+            report.error = Some(e);
+        }
+        if let Err(e) = self.unlock().await {
+            report.error.get_or_insert(e);
+        }
+        report
+    }
+
+    /// The migrations a rollback would undo, newest first, with the down each would run.
+    pub async fn rollback_plan(
+        &self,
+        set: &MigrationSet,
+        target: &RollbackTarget,
+    ) -> Result<Vec<(AppliedRecord, Option<Migration>)>, PgError> {
+        let records = self.history().await?;
+        // A row failed part-way or damaged stops a rollback as it stops a migrate.
+        let blockers: Vec<Blocker> = plan_migrate(set, &records, None, true)
+            .blockers
+            .into_iter()
+            .filter(|b| matches!(b, Blocker::Failed { .. } | Blocker::Damaged { .. }))
+            .collect();
+        if !blockers.is_empty() {
+            return Err(PgError::Blocked(blockers));
+        }
+        let mut applied: Vec<AppliedRecord> = records;
+        applied.reverse();
+        let chosen: Vec<AppliedRecord> = match target {
+            RollbackTarget::Steps(n) => applied.into_iter().take(*n).collect(),
+            RollbackTarget::To(version) => applied
+                .into_iter()
+                .filter(|r| r.version > *version)
+                .collect(),
+        };
+        let mut plan = Vec::with_capacity(chosen.len());
+        for record in chosen {
+            let mut migration = set.get(&record.version).cloned();
+            let file_down = migration.as_ref().and_then(|m| m.down.clone());
+            let down = match file_down {
+                Some(down) => Some(down),
+                None => history::stored_down(&self.client, &self.settings.schema, &record.version)
+                    .await?
+                    .filter(|(sql, _)| !strata_core::is_blank_sql(sql))
+                    .map(|(sql, no_tx)| {
+                        Section::detached(
+                            format!("(down of {} stored in history)", record.version),
+                            sql,
+                            no_tx,
+                        )
+                    }),
+            };
+            let Some(down) = down else {
+                return Err(PgError::Refused(format!(
+                    "migration {} ({}) has no down section, so it cannot be rolled back; write a new forward migration that undoes it instead",
+                    record.version, record.name
+                )));
+            };
+            let m = migration.get_or_insert_with(|| Migration {
+                version: record.version.clone(),
+                name: record.name.clone(),
+                scheme: strata_core::NamingScheme::Sequential,
+                layout: strata_core::Layout::Plain,
+                up: Section::detached(down.file.clone(), String::new(), false),
+                down: None,
+            });
+            m.down = Some(down);
+            // History rows are keyed by the version text recorded at apply time
+            // (`0042` and `42` are one version, but not one text).
+            m.version = record.version.clone();
+            plan.push((record, migration));
+        }
+        Ok(plan)
+    }
+
+    pub(super) async fn rollback_inner(
+        &mut self,
+        set: &MigrationSet,
+        target: &RollbackTarget,
+        confirmed: Option<&[Version]>,
+        progress: &mut dyn Progress,
+        report: &mut RunReport,
+    ) -> Result<(), PgError> {
+        self.lock(progress).await?;
+        self.ensure_history().await?;
+        let plan = self.rollback_plan(set, target).await?;
+        if let Some(confirmed) = confirmed {
+            let now: Vec<&Version> = plan.iter().map(|(record, _)| &record.version).collect();
+            if !now.iter().copied().eq(confirmed) {
+                let list = |versions: Vec<&Version>| match versions.as_slice() {
+                    [] => "nothing".to_owned(),
+                    _ => versions
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                };
+                return Err(PgError::Refused(format!(
+                    "the history changed since the rollback was confirmed (it would now undo {} instead of {}): nothing was rolled back; run the command again to see the new plan",
+                    list(now),
+                    list(confirmed.iter().collect())
+                )));
+            }
+        }
+        progress.planned(plan.len());
+        for (_, migration) in plan {
+            let Some(m) = migration else { continue };
+            if let Some(down) = &m.down
+                && let Some(warning) = self.untimed_warning(&m, down, "down")
+            {
+                progress.warning(&warning);
+            }
+            progress.started(&m, Direction::Down);
+            let started = Instant::now();
+            self.undo(&m).await?;
+            let took = started.elapsed();
+            progress.finished(&m, Direction::Down, took);
+            report.done.push(Done {
+                version: m.version.to_string(),
+                name: m.name.clone(),
+                direction: Direction::Down,
+                duration_ms: took.as_millis(),
+                skipped: false,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,618 @@
+//! The one section runner that apply and undo share. A transactional section
+//! travels as one simple-protocol query: `BEGIN`, `SET LOCAL` timeouts, the
+//! body (top-level `BEGIN`/`COMMIT` blanked out, so byte offsets stay put), the
+//! history writes, `COMMIT`. A no-transaction section runs statement by
+//! statement between a claim and its end, its progress recorded after each
+//! statement; where it stops, the history says so. Deadlines seen from
+//! strata's side keep a stalled connection from hanging a run.
+
+use std::time::{Duration, Instant};
+
+use strata_core::plan::Direction;
+use strata_core::{Migration, Section};
+
+use super::*;
+use crate::error::{MigrationFailure, PgError, ServerError};
+use crate::sql::literal;
+
+impl Migrator {
+    /// Applies one migration; returns true when another migrator had already
+    /// applied it (transaction-pooler mode).
+    pub async fn apply(&self, m: &Migration) -> Result<bool, PgError> {
+        self.run_section(m, Direction::Up).await
+    }
+
+    /// Runs one migration's down and removes its history row (no lock taken:
+    /// `strata rollback` locks around it; `strata verify` owns its database).
+    pub async fn undo(&self, m: &Migration) -> Result<(), PgError> {
+        self.run_section(m, Direction::Down).await.map(|_| ())
+    }
+
+    /// The one path of apply and undo: runs a section of `m` with the history
+    /// writes of its direction. Returns true when another migrator had already
+    /// done it (transaction-pooler mode).
+    pub(super) async fn run_section(
+        &self,
+        m: &Migration,
+        direction: Direction,
+    ) -> Result<bool, PgError> {
+        let section = match direction {
+            Direction::Up => &m.up,
+            Direction::Down => m.down.as_ref().ok_or_else(|| {
+                PgError::Refused(format!("migration {} has no down section", m.version))
+            })?,
+        };
+        refuse_client_copy(m, section, direction)?;
+        if section.no_transaction() {
+            self.run_statements(m, section, direction).await
+        } else {
+            self.run_transaction(m, section, direction).await
+        }
+    }
+
+    pub(super) async fn run_transaction(
+        &self,
+        m: &Migration,
+        section: &Section,
+        direction: Direction,
+    ) -> Result<bool, PgError> {
+        let body = absorb_transaction_control(&section.text);
+        let mut batch = String::with_capacity(body.len() + 1024);
+        batch.push_str(&self.session_reset());
+        batch.push_str("BEGIN;\n");
+        batch.push_str(&self.xact_lock());
+        batch.push_str(&self.done_by_another_guard(&m.version, direction));
+        batch.push_str(&self.timeouts(section, true));
+        let prefix_chars = batch.chars().count();
+        batch.push_str(&body);
+        batch.push_str("\n;\n");
+        // The history is written as the connecting user, whatever role the
+        // body switched to; the switch ends with the migration.
+        batch.push_str(RESET_ROLE);
+        batch.push_str(&self.record_done(m, direction));
+        batch.push_str("COMMIT;");
+        let started = Instant::now();
+        let deadline = self.deadline(
+            section,
+            strata_sql::split(&section.text).map_or(1, |s| s.len()),
+        );
+        let Err(unanswered) = self.send_waiting_for_others(&batch, deadline).await else {
+            return Ok(false);
+        };
+        let lost = !matches!(unanswered, Unanswered::Error(_));
+        let error = unanswered.into_error();
+        if !lost {
+            let _ = self.client.simple_query("ROLLBACK").await;
+        }
+        if matches!(error.sqlstate.as_str(), "SR001" | "SR003") {
+            return Ok(true);
+        }
+        if let Some(e) = pooler_error(&error) {
+            return Err(e);
+        }
+        let mut failure = locate(m, section, direction, error, prefix_chars, &body, None);
+        if failure.line.is_none() && !lost {
+            self.replay_for_position(section, &mut failure, started.elapsed())
+                .await;
+        }
+        self.name_lock_blockers(section, &mut failure).await;
+        if lost {
+            self.broken.store(true, Ordering::Relaxed);
+        }
+        failure.note = if lost {
+            format!(
+                "the connection was lost, so whether migration {} {} is unknown: run `strata status` before anything else",
+                m.version,
+                match direction {
+                    Direction::Up => "was applied",
+                    Direction::Down => "was rolled back",
+                }
+            )
+        } else {
+            match direction {
+                Direction::Up => {
+                    "the migration's transaction was rolled back: nothing of it was applied"
+                        .to_owned()
+                }
+                Direction::Down => format!(
+                    "the rollback's transaction was rolled back: migration {} stays applied",
+                    m.version
+                ),
+            }
+        };
+        if !lost {
+            self.record_failure(direction, m, &failure.error.to_string())
+                .await;
+        }
+        Err(PgError::Migration(Box::new(failure)))
+    }
+
+    /// Sends a migration's batch; through a transaction pooler, while another
+    /// migrator is in the middle of a no-transaction migration (the guard says
+    /// SR002), waits and tries again, up to `lock_wait`, as a waiting session
+    /// lock would.
+    pub(super) async fn send_waiting_for_others(
+        &self,
+        sql: &str,
+        deadline: Option<Duration>,
+    ) -> Result<Vec<tokio_postgres::SimpleQueryMessage>, Unanswered> {
+        let started = Instant::now();
+        loop {
+            match self.send(sql, deadline).await {
+                Err(Unanswered::Error(e))
+                    if self.transaction_pooler()
+                        && e.sqlstate == "SR002"
+                        && started.elapsed() < self.settings.lock_wait =>
+                {
+                    let _ = self.client.simple_query("ROLLBACK").await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Sends `sql`; with a deadline, gives up waiting for the answer after it.
+    pub(super) async fn send(
+        &self,
+        sql: &str,
+        deadline: Option<Duration>,
+    ) -> Result<Vec<tokio_postgres::SimpleQueryMessage>, Unanswered> {
+        let query = self.client.simple_query(sql);
+        let result = match deadline {
+            Some(deadline) => tokio::time::timeout(deadline, query)
+                .await
+                .map_err(|_| Unanswered::Stalled(deadline))?,
+            None => query.await,
+        };
+        result.map_err(|e| {
+            if e.as_db_error().is_some() {
+                Unanswered::Error(ServerError::from_driver(&e))
+            } else {
+                Unanswered::Lost(ServerError::from_driver(&e))
+            }
+        })
+    }
+
+    /// A no-transaction section, statement by statement. The history row is
+    /// claimed first (`failed`, 0 done, this backend) and advances after each
+    /// statement, so that a run stopped anywhere (error, kill, lost connection)
+    /// leaves a row that says how far it got.
+    pub(super) async fn run_statements(
+        &self,
+        m: &Migration,
+        section: &Section,
+        direction: Direction,
+    ) -> Result<bool, PgError> {
+        let statements = split_for_execution(m, section, direction)?;
+        let claimed = match self
+            .send_waiting_for_others(&self.claim(m, direction), self.deadline(section, 1))
+            .await
+        {
+            Ok(messages) => messages,
+            Err(unanswered) => {
+                let error = unanswered.into_error();
+                let _ = self.client.simple_query("ROLLBACK").await;
+                if matches!(error.sqlstate.as_str(), "SR001" | "SR003") {
+                    return Ok(true);
+                }
+                if let Some(e) = pooler_error(&error) {
+                    return Err(e);
+                }
+                return Err(PgError::Server {
+                    context: format!(
+                        "cannot record migration {} as started ({})",
+                        m.version,
+                        direction.as_str()
+                    ),
+                    error: Box::new(error),
+                });
+            }
+        };
+        let invalid_before = first_value(&claimed).unwrap_or_default();
+        self.reset_session().await?;
+        // Session timeouts; a transaction pooler would leak them to other clients.
+        let timeouts = self.timeouts(section, false);
+        if !self.transaction_pooler() && !timeouts.is_empty() {
+            self.exec(&timeouts, "cannot set timeouts").await?;
+        }
+        let total = statements.len();
+        let schema = self.schema();
+        let version = literal(m.version.as_str());
+        for (i, statement) in statements.iter().enumerate() {
+            let sql = &section.text[statement.span.clone()];
+            if let Err(unanswered) = self.send(sql, self.deadline(section, 1)).await {
+                let lost = !matches!(unanswered, Unanswered::Error(_));
+                let error = unanswered.into_error();
+                let prefix = section.text[..statement.span.start].chars().count();
+                let mut failure = locate(m, section, direction, error, 0, sql, Some(prefix));
+                if failure.line.is_none() {
+                    set_location(&mut failure, section, statement.span.start);
+                }
+                failure.statements_done = Some((i, total));
+                if lost {
+                    self.broken.store(true, Ordering::Relaxed);
+                    // The server may still be running the statement, or have
+                    // finished it: the row keeps this backend's pid, and the next
+                    // command asks the catalog what happened.
+                    failure.note = format!(
+                        "the connection was lost while statement {} of {total} was running: it may still be running on the server, or have completed; migration {} stays recorded as failed, and the next `strata status` or `strata migrate` finds out from the catalog what happened",
+                        i + 1,
+                        m.version
+                    );
+                    return Err(PgError::Migration(Box::new(failure)));
+                }
+                let _ = self.reset_session().await;
+                self.name_lock_blockers(section, &mut failure).await;
+                let left = self.invalid_indexes_since(&invalid_before).await;
+                let what = stop_summary(i, total, &failure.error, &left);
+                failure.left_behind = left.iter().map(|l| l.recovery(m, i + 1 == total)).collect();
+                if i == 0 && left.is_empty() {
+                    let _ = self
+                        .client
+                        .simple_query(&self.withdraw_claim(m, direction))
+                        .await;
+                    failure.note = match direction {
+                        Direction::Up => "this migration runs without a transaction, and its first statement failed: nothing of it ran and it is not recorded; fix it and run migrate again".to_owned(),
+                        Direction::Down => format!("this down section runs without a transaction, and its first statement failed: nothing of it ran, and migration {} stays applied", m.version),
+                    };
+                } else {
+                    let _ = self.client.simple_query(&self.record_stop(m, &what)).await;
+                    failure.note = part_way_note(m, direction, i, total);
+                }
+                self.record_failure(direction, m, &failure.error.to_string())
+                    .await;
+                return Err(PgError::Migration(Box::new(failure)));
+            }
+            self.exec(&format!(
+                    "BEGIN;\n{}UPDATE {schema}.migrations SET statements_done = {} WHERE version = {version};\nCOMMIT;",
+                    as_connecting_user(),
+                    i + 1
+                ),
+                "cannot record progress",
+            )
+            .await?;
+        }
+        self.reset_session().await?;
+        self.exec(
+            &self.finish(m, direction),
+            match direction {
+                Direction::Up => "cannot record the migration as applied",
+                Direction::Down => "cannot record the rollback",
+            },
+        )
+        .await?;
+        Ok(false)
+    }
+
+    /// After a lock timeout, names the sessions holding locks on the relations
+    /// the failed statement (or, unlocated, the section) touches.
+    pub(super) async fn name_lock_blockers(
+        &self,
+        section: &Section,
+        failure: &mut MigrationFailure,
+    ) {
+        if failure.error.sqlstate != "55P03" {
+            return;
+        }
+        let Ok(statements) = strata_sql::split(&section.text) else {
+            return;
+        };
+        let mut relations = Vec::new();
+        for statement in &statements {
+            // Located: only the statement on the failure's line.
+            if let Some(line) = failure.line {
+                let first = section.position(statement.span.start).0;
+                let last = section.position(statement.span.end.saturating_sub(1)).0;
+                if !(first..=last).contains(&line) {
+                    continue;
+                }
+            }
+            if let Ok(analysis) =
+                strata_sql::analyze::analyze(&section.text[statement.span.clone()])
+            {
+                for effect in &analysis.effects {
+                    if let Some(relation) = effect.locked_relation() {
+                        relations.push(relation.to_string());
+                    }
+                }
+            }
+        }
+        relations.sort();
+        relations.dedup();
+        failure.blocked_by = self.lock_blockers(&relations).await;
+    }
+
+    /// INVALID indexes that did not exist when the section was claimed, and are
+    /// not being built right now by another backend (an index under
+    /// construction is INVALID too). Best effort: an error here must not hide
+    /// the migration's own.
+    pub(super) async fn invalid_indexes_since(&self, before: &str) -> Vec<InvalidIndex> {
+        let sql = format!(
+            "{INVALID_INDEXES} AND i.indexrelid <> ALL ('{{{}}}'::oid[])",
+            before
+                .split(',')
+                .filter(|oid| !oid.is_empty() && oid.bytes().all(|b| b.is_ascii_digit()))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        match self.exec(&sql, "cannot look for INVALID indexes").await {
+            Ok(rows) => rows.iter().map(InvalidIndex::from_row).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// PostgreSQL gives no position for many errors (`relation already exists`,
+    /// constraint violations...). To still point at the statement, replay the
+    /// section one statement at a time inside a transaction that is rolled
+    /// back, and take the first statement failing with the same SQLSTATE.
+    /// Skipped for statement timeouts and for runs that took over 30 s, where
+    /// replaying would cost as much again.
+    pub(super) async fn replay_for_position(
+        &self,
+        section: &Section,
+        failure: &mut MigrationFailure,
+        took: Duration,
+    ) {
+        let Ok(statements) = strata_sql::split(&section.text) else {
+            return;
+        };
+        let count = statements.len();
+        let runnable: Vec<&strata_sql::Statement> = statements
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                !s.transaction_control()
+                    .is_some_and(|c| c.is_absorbed_at(*i, count))
+            })
+            .map(|(_, s)| s)
+            .collect();
+        if let [only] = runnable[..] {
+            set_location(failure, section, only.span.start);
+            return;
+        }
+        if failure.error.sqlstate == "57014" || took > Duration::from_secs(30) {
+            return;
+        }
+        let begin = format!(
+            "BEGIN;\n{}{}",
+            self.xact_lock(),
+            self.timeouts(section, true)
+        );
+        if self.client.simple_query(&begin).await.is_err() {
+            let _ = self.client.simple_query("ROLLBACK").await;
+            return;
+        }
+        for statement in runnable {
+            let sql = &section.text[statement.span.clone()];
+            if let Err(e) = self.client.simple_query(sql).await {
+                let error = ServerError::from_driver(&e);
+                if error.sqlstate == failure.error.sqlstate {
+                    let within = error
+                        .position
+                        .and_then(|p| usize::try_from(p).ok()?.checked_sub(1))
+                        .and_then(|chars| sql.char_indices().nth(chars).map(|(b, _)| b))
+                        .unwrap_or(0);
+                    set_location(failure, section, statement.span.start + within);
+                }
+                break;
+            }
+        }
+        let _ = self.client.simple_query("ROLLBACK").await;
+    }
+
+    pub(super) async fn reset_session(&self) -> Result<(), PgError> {
+        if self.transaction_pooler() {
+            return Ok(());
+        }
+        self.exec(&self.session_reset(), "cannot reset session settings")
+            .await
+            .map(|_| ())
+    }
+
+    /// `RESET ALL` in session mode, so a plain `SET` in one migration (say of
+    /// `search_path`) does not leak into the next one of the same run: each
+    /// migration sees the same session whether applied alone or in a batch.
+    /// `RESET ALL` leaves the role and the session authorization alone, so
+    /// those are reset by name. Through a transaction pooler, session state is
+    /// the pooler's business.
+    pub(super) fn session_reset(&self) -> String {
+        if self.transaction_pooler() {
+            return String::new();
+        }
+        let mut sql = String::new();
+        if let Some(pid) = self.session_pid {
+            sql.push_str(&format!(
+                "DO $strata$ BEGIN IF pg_backend_pid() <> {pid} THEN RAISE EXCEPTION 'strata: the server session changed' USING ERRCODE = 'SR005'; END IF; END $strata$;\n"
+            ));
+        }
+        sql.push_str(&format!("RESET ALL;\n{RESET_ROLE}"));
+        if let Some(interval) = self.settings.client_check_interval {
+            // A parameter PostgreSQL 13 does not know: asked for only where it exists.
+            sql.push_str(&format!(
+                "SELECT set_config('client_connection_check_interval', '{}', false) WHERE current_setting('server_version_num')::int >= 140000;\n",
+                interval.as_millis()
+            ));
+        }
+        sql
+    }
+
+    /// How long strata waits for a section's `statements` statements before it
+    /// calls the connection stalled: each may take up to its statement timeout,
+    /// plus a grace period. No deadline without a statement timeout.
+    pub(super) fn deadline(&self, section: &Section, statements: usize) -> Option<Duration> {
+        let timeout = section
+            .directives
+            .statement_timeout
+            .or(self.settings.statement_timeout)?;
+        let count = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
+        Some(
+            timeout
+                .saturating_mul(count)
+                .saturating_add(self.settings.deadline_grace),
+        )
+    }
+
+    pub(super) fn timeouts(&self, section: &Section, local: bool) -> String {
+        let scope = if local { "SET LOCAL" } else { "SET" };
+        let mut sql = String::new();
+        let lock = section
+            .directives
+            .lock_timeout
+            .or(self.settings.lock_timeout);
+        let statement = section
+            .directives
+            .statement_timeout
+            .or(self.settings.statement_timeout);
+        if let Some(d) = lock {
+            sql.push_str(&format!(
+                "{scope} lock_timeout = '{}';\n",
+                strata_core::directive::pg_duration(d)
+            ));
+        }
+        if let Some(d) = statement {
+            sql.push_str(&format!(
+                "{scope} statement_timeout = '{}';\n",
+                strata_core::directive::pg_duration(d)
+            ));
+        }
+        sql
+    }
+
+    /// Through a transaction pooler, a section run outside a transaction gets no
+    /// timeouts (a session `SET` would stay on the server connection for other
+    /// clients, and `SET LOCAL` needs a transaction): says so when some were due.
+    pub(super) fn untimed_warning(
+        &self,
+        m: &Migration,
+        section: &Section,
+        which: &str,
+    ) -> Option<String> {
+        (self.transaction_pooler()
+            && section.no_transaction()
+            && !self.timeouts(section, false).is_empty())
+        .then(|| {
+            format!(
+                "migration {} ({}) runs its {which} section outside a transaction through a transaction pooler, so without lock_timeout or statement_timeout: a statement that waits for a lock waits without limit (connect directly, or in session mode, to have them)",
+                m.version, m.name
+            )
+        })
+    }
+}
+
+/// A query that got no good answer.
+pub(super) enum Unanswered {
+    /// The server answered with an error.
+    Error(ServerError),
+    /// The connection broke.
+    Lost(ServerError),
+    /// No answer within the deadline: the connection is stalled.
+    Stalled(Duration),
+}
+
+impl Unanswered {
+    /// What to report; a stall reads as a lost connection (SQLSTATE 08006).
+    pub(super) fn into_error(self) -> ServerError {
+        match self {
+            Self::Error(e) | Self::Lost(e) => e,
+            Self::Stalled(after) => ServerError {
+                sqlstate: "08006".to_owned(),
+                message: format!(
+                    "no answer from the server within {} (the statement timeout plus a grace period): the connection is stalled, strata gave up on it",
+                    strata_core::directive::pg_duration(after)
+                ),
+                detail: None,
+                hint: None,
+                position: None,
+            },
+        }
+    }
+}
+
+/// Refuses, before anything is sent, a section holding a `COPY` to or from
+/// the client: its rows would travel through strata's connection, which does
+/// not carry them, and the server would be left waiting mid-protocol. validate
+/// refuses such files; this also covers a down stored in history.
+pub(super) fn refuse_client_copy(
+    m: &Migration,
+    section: &Section,
+    direction: Direction,
+) -> Result<(), PgError> {
+    if !section.text.to_ascii_lowercase().contains("copy") {
+        return Ok(());
+    }
+    let copy = strata_sql::split_with_inline_data(&section.text);
+    for statement in &copy.statements {
+        let text = &section.text[statement.span.clone()];
+        if let Some(kind) = strata_sql::ClientCopy::of(text) {
+            let (line, column) = section.position(statement.span.start);
+            let what = match kind {
+                strata_sql::ClientCopy::ToClient => "COPY ... TO STDOUT",
+                _ => "COPY ... FROM STDIN",
+            };
+            return Err(PgError::Refused(format!(
+                "{}:{line}:{column}: migration {} ({direction} section) holds {what}, whose rows would travel through strata's connection, which does not carry them; nothing of it was run (turn inline data into INSERT statements, e.g. with pg_dump --inserts, or load it outside migrations)",
+                section.file.display(),
+                m.version
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Blanks a leading `BEGIN` and a trailing `COMMIT` (same length, so offsets
+/// hold), so that a file written with its own transaction stays atomic inside ours.
+pub fn absorb_transaction_control(sql: &str) -> String {
+    let Ok(statements) = strata_sql::split(sql) else {
+        return sql.to_owned();
+    };
+    let mut bytes = sql.as_bytes().to_vec();
+    let count = statements.len();
+    for (i, statement) in statements.iter().enumerate() {
+        let absorb = statement
+            .transaction_control()
+            .is_some_and(|c| c.is_absorbed_at(i, count));
+        if absorb && sql[statement.span.clone()].is_ascii() {
+            for b in &mut bytes[statement.span.clone()] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| sql.to_owned())
+}
+
+pub(super) fn split_for_execution(
+    m: &Migration,
+    section: &Section,
+    direction: Direction,
+) -> Result<Vec<strata_sql::Statement>, PgError> {
+    strata_sql::split(&section.text).map_err(|e| {
+        let (line, column) = e.offset.map_or((None, None), |o| {
+            let (l, c) = section.position(o);
+            (Some(l), Some(c))
+        });
+        PgError::Migration(Box::new(MigrationFailure {
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            file: section.file.clone(),
+            section: direction,
+            line,
+            column,
+            source_line: None,
+            error: ServerError {
+                sqlstate: "42601".to_owned(),
+                message: e.message,
+                detail: None,
+                hint: None,
+                position: None,
+            },
+            advice: None,
+            statements_done: Some((0, 0)),
+            note: "nothing of it ran: the file does not parse".to_owned(),
+            left_behind: Vec::new(),
+            blocked_by: Vec::new(),
+        }))
+    })
+}

@@ -1,0 +1,206 @@
+//! The history writes, as named verbs: each returns the SQL that records one
+//! step (a claim, progress, the end of a section, a withdrawn claim, a stop,
+//! an event), for the runner to send with the migration's own SQL. All of it
+//! runs as the connecting user, whatever role a migration switched to.
+
+use strata_core::plan::Direction;
+use strata_core::{Migration, Section, Version};
+
+use super::*;
+use crate::sql::{literal, literal_opt};
+
+impl Migrator {
+    /// The backend recorded with a claim: this session's, so that a later
+    /// command can ask whether it still runs the section. Through a
+    /// transaction pooler the statements run on whichever server connection
+    /// the pooler gives, so none is recorded.
+    pub(super) fn claiming_backend(&self) -> &'static str {
+        if self.transaction_pooler() {
+            "NULL"
+        } else {
+            "pg_backend_pid()"
+        }
+    }
+
+    /// The history row of `m`; a `failed` row is a claim by this backend on its up.
+    pub(super) fn history_insert(&self, m: &Migration, status: &str) -> String {
+        let down = m.down.as_ref();
+        let claim = if status == "failed" {
+            format!("'up', {}", self.claiming_backend())
+        } else {
+            "NULL, NULL".to_owned()
+        };
+        format!(
+            "INSERT INTO {}.migrations (version, name, checksum, down_checksum, down_sql, down_no_transaction, no_transaction, status, failed_direction, backend_pid, os_user, tool_version, duration_ms)
+VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {claim}, {}, {}, (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint);\n",
+            self.schema(),
+            literal(m.version.as_str()),
+            literal(&m.name),
+            literal(&m.up.checksum.to_string()),
+            literal_opt(down.map(|d| d.checksum.to_string()).as_deref()),
+            literal_opt(down.map(|d| d.text.as_str())),
+            down.is_some_and(Section::no_transaction),
+            m.up.no_transaction(),
+            literal_opt(self.settings.os_user.as_deref()),
+            literal(&self.settings.tool_version),
+        )
+    }
+
+    pub(super) fn event_insert(
+        &self,
+        kind: &str,
+        version: &Version,
+        name: &str,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> String {
+        format!(
+            "INSERT INTO {}.events (kind, version, name, outcome, detail, os_user, tool_version) VALUES ({}, {}, {}, {}, {}, {}, {});\n",
+            self.schema(),
+            literal(kind),
+            literal(version.as_str()),
+            literal(name),
+            literal(outcome),
+            literal_opt(detail),
+            literal_opt(self.settings.os_user.as_deref()),
+            literal(&self.settings.tool_version),
+        )
+    }
+
+    /// Records a failed attempt (best effort: the original error matters more).
+    pub(super) async fn record_failure(&self, direction: Direction, m: &Migration, detail: &str) {
+        let kind = match direction {
+            Direction::Up => "apply",
+            Direction::Down => "rollback",
+        };
+        let sql = format!(
+            "BEGIN;\n{}{}COMMIT;",
+            as_connecting_user(),
+            self.event_insert(kind, &m.version, &m.name, "failed", Some(detail))
+        );
+        let _ = self.client.simple_query(&sql).await;
+        let _ = self.client.simple_query("ROLLBACK").await;
+    }
+
+    /// Through a transaction pooler, the guard that skips a migration another
+    /// migrator did meanwhile (SR001 already applied, SR003 already rolled back),
+    /// and waits while another one is in the middle of a no-transaction section
+    /// (SR002).
+    pub(super) fn done_by_another_guard(&self, version: &Version, direction: Direction) -> String {
+        if !self.transaction_pooler() {
+            return String::new();
+        }
+        let s = self.schema();
+        let v = literal(version.as_str());
+        let done = match direction {
+            Direction::Up => format!(
+                "IF EXISTS (SELECT 1 FROM {s}.migrations WHERE version = {v} AND status = 'applied') THEN RAISE EXCEPTION 'strata: already applied' USING ERRCODE = 'SR001'; END IF;"
+            ),
+            Direction::Down => format!(
+                "IF NOT EXISTS (SELECT 1 FROM {s}.migrations WHERE version = {v} AND status = 'applied') THEN RAISE EXCEPTION 'strata: already rolled back' USING ERRCODE = 'SR003'; END IF;"
+            ),
+        };
+        format!(
+            "DO $strata$ BEGIN {done} \
+IF EXISTS (SELECT 1 FROM {s}.migrations WHERE status = 'failed') THEN RAISE EXCEPTION 'strata: a no-transaction migration is running in another migrator, or failed part-way' USING ERRCODE = 'SR002'; END IF; \
+END $strata$;\n"
+        )
+    }
+
+    /// History verb: the section completed (inside the transaction that ran it,
+    /// for a transactional section).
+    pub(super) fn record_done(&self, m: &Migration, direction: Direction) -> String {
+        match direction {
+            Direction::Up => {
+                let mut sql = self.history_insert(m, "applied");
+                sql.push_str(&self.event_insert("apply", &m.version, &m.name, "ok", None));
+                sql
+            }
+            Direction::Down => self.forget(m),
+        }
+    }
+
+    /// History verb: remove the row of a rolled-back migration, with its event.
+    pub(super) fn forget(&self, m: &Migration) -> String {
+        format!(
+            "DELETE FROM {}.migrations WHERE version = {};\n{}",
+            self.schema(),
+            literal(m.version.as_str()),
+            self.event_insert("rollback", &m.version, &m.name, "ok", None)
+        )
+    }
+
+    /// History verb: claim a no-transaction section before its first statement:
+    /// the row says `failed` with 0 statements done, by this backend, until the
+    /// section completes. Also lists the INVALID indexes that exist before it
+    /// runs, so that those it leaves behind can be told apart.
+    pub(super) fn claim(&self, m: &Migration, direction: Direction) -> String {
+        let bookkeeping = match direction {
+            Direction::Up => self.history_insert(m, "failed"),
+            Direction::Down => format!(
+                "UPDATE {}.migrations SET status = 'failed', failed_direction = 'down', statements_done = 0, backend_pid = {}, failure = NULL WHERE version = {};\n",
+                self.schema(),
+                self.claiming_backend(),
+                literal(m.version.as_str())
+            ),
+        };
+        format!(
+            "BEGIN;\n{}{}{bookkeeping}{INVALID_INDEX_OIDS};\nCOMMIT;",
+            self.xact_lock(),
+            self.done_by_another_guard(&m.version, direction),
+        )
+    }
+
+    /// History verb: a no-transaction section completed.
+    pub(super) fn finish(&self, m: &Migration, direction: Direction) -> String {
+        let bookkeeping = match direction {
+            Direction::Up => format!(
+                "UPDATE {}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, applied_at = now(), duration_ms = (extract(epoch FROM clock_timestamp() - applied_at) * 1000)::bigint WHERE version = {};\n{}",
+                self.schema(),
+                literal(m.version.as_str()),
+                self.event_insert("apply", &m.version, &m.name, "ok", None)
+            ),
+            Direction::Down => self.forget(m),
+        };
+        format!("BEGIN;\n{}{bookkeeping}COMMIT;", as_connecting_user())
+    }
+
+    /// History verb: a no-transaction section stopped at its first statement
+    /// and left nothing behind, so the claim is withdrawn: an up is not
+    /// recorded (fixing the file is enough), a down leaves the migration applied.
+    pub(super) fn withdraw_claim(&self, m: &Migration, direction: Direction) -> String {
+        let s = self.schema();
+        let v = literal(m.version.as_str());
+        let sql = match direction {
+            Direction::Up => {
+                format!("DELETE FROM {s}.migrations WHERE version = {v} AND statements_done = 0;\n")
+            }
+            Direction::Down => format!(
+                "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL WHERE version = {v} AND statements_done = 0;\n"
+            ),
+        };
+        format!("BEGIN;\n{}{sql}COMMIT;", as_connecting_user())
+    }
+
+    /// History verb: what is known about a section that stopped part-way.
+    pub(super) fn record_stop(&self, m: &Migration, failure: &str) -> String {
+        format!(
+            "BEGIN;\n{}UPDATE {}.migrations SET backend_pid = NULL, failure = {} WHERE version = {};\nCOMMIT;",
+            as_connecting_user(),
+            self.schema(),
+            literal(failure),
+            literal(m.version.as_str())
+        )
+    }
+}
+
+/// Resets what a migration may have switched (`SET ROLE`, `SET SESSION
+/// AUTHORIZATION`, which `RESET ALL` leaves alone) to the connecting user.
+pub(super) const RESET_ROLE: &str = "RESET SESSION AUTHORIZATION;\nRESET ROLE;\n";
+
+/// For the rest of the current transaction only, act as the connecting user:
+/// the history writes between the statements of a no-transaction section must
+/// not run as a role the section switched to, and must not end that switch.
+pub(super) fn as_connecting_user() -> &'static str {
+    "SET LOCAL SESSION AUTHORIZATION DEFAULT;\nSET LOCAL role TO DEFAULT;\n"
+}
