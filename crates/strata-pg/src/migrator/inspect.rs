@@ -82,115 +82,120 @@ impl Migrator {
             else {
                 continue;
             };
-            let pid = text(row, 1);
-            let state = text(row, 2);
-            if state != "active" && state != "gone" {
-                // The migrator is connected, between two statements.
-                r.failure = Some(format!(
-                    "the backend that runs it (pid {pid}) is still connected ({state}): another strata is probably in the middle of it"
-                ));
-                continue;
-            }
-            if state == "active" {
-                let mut what = format!(
-                    "its statement {} is still running on the server in backend pid {pid}, since {}",
-                    statements_done + 1,
-                    text(row, 3)
-                );
-                let phase = text(row, 4);
-                if !phase.is_empty() {
-                    what.push_str(&format!(
-                        " ({phase}, {} of {} blocks)",
-                        text(row, 5),
-                        text(row, 6)
-                    ));
+            let found = match backend_at_work(row, statements_done) {
+                Some(busy) => {
+                    r.failure = Some(busy);
+                    continue;
                 }
-                what.push_str(&format!(
-                    ": wait for it to finish and run the command again, or stop it with `SELECT pg_cancel_backend({pid});`"
-                ));
-                r.failure = Some(what);
-                continue;
+                None => {
+                    self.after_the_backend(set, r, direction, statements_done)
+                        .await
+                }
+            };
+            r.failure = Some(found.failure.clone());
+            if record {
+                self.record_found(r, direction, &found).await?;
             }
-            let migration = set.get(&r.version).filter(|m| m.up.checksum == r.checksum);
-            let section = migration.and_then(|m| match direction {
-                Direction::Up => Some(&m.up),
-                Direction::Down => m.down.as_ref(),
-            });
-            let index = usize::try_from(statements_done).unwrap_or(0);
-            let (found, total) = match section {
-                Some(section) => (
-                    self.interrupted_index(section, index).await,
-                    strata_sql::split(&section.text).map_or(0, |s| s.len()),
-                ),
-                None => (None, 0),
-            };
-            let n = index + 1;
-            let (failure, done) = match found {
-                Some((name, Some(true))) => (
-                    format!(
-                        "strata lost its connection while statement {n} ran, and the server completed it afterwards: the index {name} is valid"
-                    ),
-                    true,
-                ),
-                Some((name, Some(false))) => (
-                    format!(
-                        "strata lost its connection while statement {n} ran, and it left the index {name} INVALID: drop it with `DROP INDEX CONCURRENTLY {name};` then `strata repair --clear-failed {}` and `strata migrate`, or finish it with `REINDEX INDEX CONCURRENTLY {name};`",
-                        r.version
-                    ),
-                    false,
-                ),
-                Some((name, None)) => (
-                    format!(
-                        "strata lost its connection while statement {n} ran, and it did not complete: the index {name} does not exist"
-                    ),
-                    false,
-                ),
-                None => (
-                    format!(
-                        "strata lost its connection while statement {n} ran, and the server is not running it any more: whether it completed is unknown; look at the database before repairing"
-                    ),
-                    false,
-                ),
-            };
-            r.failure = Some(failure.clone());
-            if !record {
-                continue;
-            }
-            let v = literal(r.version.as_str());
-            let sql = if done && n >= total && direction == Direction::Up {
-                r.status = RecordStatus::Applied;
-                format!(
-                    "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, failure = NULL, statements_done = {n} WHERE version = {v};
-{}",
-                    self.event_insert("apply", &r.version, &r.name, "ok", Some(&failure))
-                )
-            } else if done {
-                r.status = RecordStatus::Failed {
-                    direction,
-                    statements_done: i32::try_from(n).unwrap_or(i32::MAX),
-                };
-                format!(
-                    "UPDATE {s}.migrations SET backend_pid = NULL, failure = {}, statements_done = {n} WHERE version = {v};
-",
-                    literal(&failure)
-                )
-            } else {
-                format!(
-                    "UPDATE {s}.migrations SET backend_pid = NULL, failure = {} WHERE version = {v};
-",
-                    literal(&failure)
-                )
-            };
-            self.exec(
-                &format!(
-                    "BEGIN;
-{}{sql}COMMIT;",
-                    self.xact_lock()
-                ),
-                "cannot record what the catalog says about a failed migration",
-            )
-            .await?;
         }
+        Ok(())
+    }
+
+    /// What became of statement `statements_done` of a failed row's section
+    /// once the backend that ran it is gone.
+    async fn after_the_backend(
+        &self,
+        set: &MigrationSet,
+        r: &AppliedRecord,
+        direction: Direction,
+        statements_done: i32,
+    ) -> Found {
+        let migration = set.get(&r.version).filter(|m| m.up.checksum == r.checksum);
+        let section = migration.and_then(|m| match direction {
+            Direction::Up => Some(&m.up),
+            Direction::Down => m.down.as_ref(),
+        });
+        let index = usize::try_from(statements_done).unwrap_or(0);
+        let (index_state, total) = match section {
+            Some(section) => (
+                self.interrupted_index(section, index).await,
+                strata_sql::split(&section.text).map_or(0, |s| s.len()),
+            ),
+            None => (None, 0),
+        };
+        let n = index + 1;
+        let lost = format!("strata lost its connection while statement {n} ran");
+        let (failure, completed) = match index_state {
+            Some((name, Some(true))) => (
+                format!(
+                    "{lost}, and the server completed it afterwards: the index {name} is valid"
+                ),
+                true,
+            ),
+            Some((name, Some(false))) => (
+                format!(
+                    "{lost}, and it left the index {name} INVALID: drop it with `DROP INDEX CONCURRENTLY {name};` then `strata repair --clear-failed {}` and `strata migrate`, or finish it with `REINDEX INDEX CONCURRENTLY {name};`",
+                    r.version
+                ),
+                false,
+            ),
+            Some((name, None)) => (
+                format!("{lost}, and it did not complete: the index {name} does not exist"),
+                false,
+            ),
+            None => (
+                format!(
+                    "{lost}, and the server is not running it any more: whether it completed is unknown; look at the database before repairing"
+                ),
+                false,
+            ),
+        };
+        Found {
+            failure,
+            completed,
+            done_now: n,
+            total,
+        }
+    }
+
+    /// Writes what [`Migrator::after_the_backend`] found: the backend is
+    /// forgotten, the failure text kept, and a statement found complete counts
+    /// as done (the migration becomes applied when it was the last of its up).
+    async fn record_found(
+        &self,
+        r: &mut AppliedRecord,
+        direction: Direction,
+        found: &Found,
+    ) -> Result<(), PgError> {
+        let s = self.schema();
+        let v = literal(r.version.as_str());
+        let n = found.done_now;
+        let failure = &found.failure;
+        let sql = if found.completed && n >= found.total && direction == Direction::Up {
+            r.status = RecordStatus::Applied;
+            format!(
+                "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, failure = NULL, statements_done = {n} WHERE version = {v};\n{}",
+                self.event_insert("apply", &r.version, &r.name, "ok", Some(failure))
+            )
+        } else if found.completed {
+            r.status = RecordStatus::Failed {
+                direction,
+                statements_done: i32::try_from(n).unwrap_or(i32::MAX),
+            };
+            format!(
+                "UPDATE {s}.migrations SET backend_pid = NULL, failure = {}, statements_done = {n} WHERE version = {v};\n",
+                literal(failure)
+            )
+        } else {
+            format!(
+                "UPDATE {s}.migrations SET backend_pid = NULL, failure = {} WHERE version = {v};\n",
+                literal(failure)
+            )
+        };
+        self.exec(
+            &format!("BEGIN;\n{}{sql}COMMIT;", self.xact_lock()),
+            "cannot record what the catalog says about a failed migration",
+        )
+        .await?;
         Ok(())
     }
 
@@ -294,4 +299,49 @@ pub(super) fn first_value(messages: &[tokio_postgres::SimpleQueryMessage]) -> Op
         tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
         _ => None,
     })
+}
+
+/// What [`Migrator::after_the_backend`] found about an interrupted statement.
+pub(super) struct Found {
+    /// The sentence for the record's `failure`.
+    failure: String,
+    /// The statement completed on the server after strata lost it.
+    completed: bool,
+    /// Statements done, counting the interrupted one when it completed.
+    done_now: usize,
+    /// Statements in the section (0 when the file is gone or changed).
+    total: usize,
+}
+
+/// When the backend a failed row names is still at work, what to say: its
+/// statement still running (with the index build's phase), or its strata
+/// connected between two statements. `None` when the backend is gone.
+fn backend_at_work(row: &tokio_postgres::SimpleQueryRow, statements_done: i32) -> Option<String> {
+    let pid = text(row, 1);
+    let state = text(row, 2);
+    match state.as_str() {
+        "gone" => None,
+        "active" => {
+            let mut what = format!(
+                "its statement {} is still running on the server in backend pid {pid}, since {}",
+                statements_done + 1,
+                text(row, 3)
+            );
+            let phase = text(row, 4);
+            if !phase.is_empty() {
+                what.push_str(&format!(
+                    " ({phase}, {} of {} blocks)",
+                    text(row, 5),
+                    text(row, 6)
+                ));
+            }
+            what.push_str(&format!(
+                ": wait for it to finish and run the command again, or stop it with `SELECT pg_cancel_backend({pid});`"
+            ));
+            Some(what)
+        }
+        _ => Some(format!(
+            "the backend that runs it (pid {pid}) is still connected ({state}): another strata is probably in the middle of it"
+        )),
+    }
 }

@@ -47,52 +47,7 @@ impl Migrator {
                 .ok_or_else(|| PgError::Refused(format!("no migration file has version {v}")))
         };
         let (version, name, sql, done) = match action {
-            Repair::MarkApplied(v) => match find(v) {
-                Some(r) if r.status == RecordStatus::Applied => {
-                    return Err(PgError::Refused(format!(
-                        "migration {v} is already applied"
-                    )));
-                }
-                Some(r) => {
-                    // A damaged checksum is rewritten from the file when there is one.
-                    let checksum = match (&r.status, set.get(v)) {
-                        (RecordStatus::Damaged { .. }, Some(m)) => {
-                            format!(", checksum = {}", literal(&m.up.checksum.to_string()))
-                        }
-                        _ => String::new(),
-                    };
-                    let what = match &r.status {
-                        RecordStatus::Failed {
-                            direction: Direction::Down,
-                            ..
-                        } => format!(
-                            "marked migration {v}, whose rollback failed part-way, as applied"
-                        ),
-                        RecordStatus::Damaged { .. } => {
-                            format!("marked the damaged history row of migration {v} as applied")
-                        }
-                        _ => format!("marked the failed migration {v} as applied"),
-                    };
-                    (
-                        v,
-                        r.name.clone(),
-                        format!(
-                            "UPDATE {schema}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL{checksum} WHERE version = {};\n",
-                            literal(r.version.as_str())
-                        ),
-                        what,
-                    )
-                }
-                None => {
-                    let m = file(v)?;
-                    (
-                        v,
-                        m.name.clone(),
-                        self.history_insert(m, "applied"),
-                        format!("recorded migration {v} as applied without running it"),
-                    )
-                }
-            },
+            Repair::MarkApplied(v) => self.mark_applied(set, find(v), v)?,
             Repair::MarkRolledBack(v) => {
                 let r = find(v).ok_or_else(|| {
                     PgError::Refused(format!("migration {v} is not in the history"))
@@ -129,36 +84,7 @@ impl Migrator {
                     ),
                 )
             }
-            Repair::ClearFailed(v) => {
-                let r = find(v)
-                    .filter(|r| matches!(r.status, RecordStatus::Failed { .. }))
-                    .ok_or_else(|| PgError::Refused(format!("migration {v} is not failed")))?;
-                match r.status {
-                    RecordStatus::Failed {
-                        direction: Direction::Down,
-                        ..
-                    } => (
-                        v,
-                        r.name.clone(),
-                        format!(
-                            "UPDATE {schema}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL WHERE version = {};\n",
-                            literal(r.version.as_str())
-                        ),
-                        format!(
-                            "cleared the failed rollback of migration {v}: it is recorded as applied, and the next rollback runs its down again"
-                        ),
-                    ),
-                    _ => (
-                        v,
-                        r.name.clone(),
-                        format!(
-                            "DELETE FROM {schema}.migrations WHERE version = {};\n",
-                            literal(r.version.as_str())
-                        ),
-                        format!("cleared the failed migration {v}; the next migrate runs it again"),
-                    ),
-                }
-            }
+            Repair::ClearFailed(v) => self.clear_failed(find(v), v)?,
         };
         let batch = format!(
             "BEGIN;\n{}{sql}{}COMMIT;",
@@ -171,6 +97,98 @@ impl Migrator {
             return Err(e);
         }
         Ok(done)
+    }
+
+    /// `--mark-applied`: a failed or damaged row becomes applied (a damaged
+    /// checksum rewritten from the file); without a row, one is recorded.
+    fn mark_applied<'v>(
+        &self,
+        set: &MigrationSet,
+        row: Option<&AppliedRecord>,
+        v: &'v Version,
+    ) -> Result<(&'v Version, String, String, String), PgError> {
+        let schema = self.schema();
+        match row {
+            Some(r) if r.status == RecordStatus::Applied => Err(PgError::Refused(format!(
+                "migration {v} is already applied"
+            ))),
+            Some(r) => {
+                let checksum = match (&r.status, set.get(v)) {
+                    (RecordStatus::Damaged { .. }, Some(m)) => {
+                        format!(", checksum = {}", literal(&m.up.checksum.to_string()))
+                    }
+                    _ => String::new(),
+                };
+                let what = match &r.status {
+                    RecordStatus::Failed {
+                        direction: Direction::Down,
+                        ..
+                    } => {
+                        format!("marked migration {v}, whose rollback failed part-way, as applied")
+                    }
+                    RecordStatus::Damaged { .. } => {
+                        format!("marked the damaged history row of migration {v} as applied")
+                    }
+                    _ => format!("marked the failed migration {v} as applied"),
+                };
+                Ok((
+                    v,
+                    r.name.clone(),
+                    format!(
+                        "UPDATE {schema}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL{checksum} WHERE version = {};\n",
+                        literal(r.version.as_str())
+                    ),
+                    what,
+                ))
+            }
+            None => {
+                let m = set.get(v).ok_or_else(|| {
+                    PgError::Refused(format!("no migration file has version {v}"))
+                })?;
+                Ok((
+                    v,
+                    m.name.clone(),
+                    self.history_insert(m, "applied"),
+                    format!("recorded migration {v} as applied without running it"),
+                ))
+            }
+        }
+    }
+
+    /// `--clear-failed`: a failed up is forgotten (the next migrate runs it
+    /// again); a failed down is set back to applied (the next rollback runs it
+    /// again).
+    fn clear_failed<'v>(
+        &self,
+        row: Option<&AppliedRecord>,
+        v: &'v Version,
+    ) -> Result<(&'v Version, String, String, String), PgError> {
+        let schema = self.schema();
+        let r = row
+            .filter(|r| matches!(r.status, RecordStatus::Failed { .. }))
+            .ok_or_else(|| PgError::Refused(format!("migration {v} is not failed")))?;
+        let row = literal(r.version.as_str());
+        Ok(match r.status {
+            RecordStatus::Failed {
+                direction: Direction::Down,
+                ..
+            } => (
+                v,
+                r.name.clone(),
+                format!(
+                    "UPDATE {schema}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL WHERE version = {row};\n"
+                ),
+                format!(
+                    "cleared the failed rollback of migration {v}: it is recorded as applied, and the next rollback runs its down again"
+                ),
+            ),
+            _ => (
+                v,
+                r.name.clone(),
+                format!("DELETE FROM {schema}.migrations WHERE version = {row};\n"),
+                format!("cleared the failed migration {v}; the next migrate runs it again"),
+            ),
+        })
     }
 
     /// `strata baseline`: records every migration up to `version` (default: all)
