@@ -428,9 +428,11 @@ impl Migrator {
         }
         sql.push_str(&format!("RESET ALL;\n{RESET_ROLE}"));
         if let Some(interval) = self.settings.client_check_interval {
-            // A parameter PostgreSQL 13 does not know: asked for only where it exists.
+            // Asked for only where it exists: PostgreSQL 14 and later, on
+            // systems that can watch a socket for its peer's end (not Windows,
+            // where setting it fails).
             sql.push_str(&format!(
-                "SELECT set_config('client_connection_check_interval', '{}', false) WHERE current_setting('server_version_num')::int >= 140000;\n",
+                "DO $strata$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN PERFORM set_config('client_connection_check_interval', '{}', false); END IF; EXCEPTION WHEN invalid_parameter_value THEN NULL; END $strata$;\n",
                 interval.as_millis()
             ));
         }
