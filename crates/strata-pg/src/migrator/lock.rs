@@ -36,7 +36,9 @@ impl Migrator {
                 &format!(
                     "SELECT pg_backend_pid()::text, set_config('strata.session', '{nonce}', false),
                             EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND granted
-                                    AND classid = {LOCK_CLASS}::oid AND objid = ({key})::int4::oid AND objsubid = 2)::text"
+                                    AND classid = {LOCK_CLASS}::oid AND objid = ({key})::int4::oid AND objsubid = 2)::text,
+                            (current_setting('server_version_num')::int >= 140000
+                             AND version() !~* 'windows|visual c\\+\\+|mingw')::text"
                 ),
                 "cannot look at the server session",
             )
@@ -46,6 +48,7 @@ impl Migrator {
             .and_then(|r| r.get(0))
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
+        let rows_probe_supported = rows.first().and_then(|r| r.get(3)) == Some("true");
         if rows.first().and_then(|r| r.get(2)) == Some("true") {
             return Err(PgError::Refused(format!(
                 "the server session strata was given (backend pid {pid}) already holds the migration lock, which this strata never took: strata is connected through a transaction pooler (pgbouncer pool_mode=transaction, Supavisor port 6543) and another client's lock lives on this pooled server connection; connect directly or to the pooler's session port, or set `pooler = \"transaction\"` for this environment (or add pgbouncer=true to the URL)"
@@ -63,6 +66,9 @@ impl Migrator {
                 Some("true") => {
                     self.locked = true;
                     self.session_pid = Some(pid);
+                    // client_connection_check_interval exists from PostgreSQL
+                    // 14, where the server can watch a socket (not Windows).
+                    self.check_interval_supported = rows_probe_supported;
                     return Ok(());
                 }
                 Some("changed") => {

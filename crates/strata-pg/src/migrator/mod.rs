@@ -185,6 +185,9 @@ pub struct Migrator {
     /// The backend that took the session lock; every later batch checks it
     /// still talks to that one.
     session_pid: Option<i32>,
+    /// The server takes `client_connection_check_interval` (found out with
+    /// the lock).
+    check_interval_supported: bool,
 }
 
 impl std::fmt::Debug for Migrator {
@@ -207,6 +210,7 @@ impl Migrator {
             lock_key,
             broken: AtomicBool::new(false),
             session_pid: None,
+            check_interval_supported: false,
         }
     }
 

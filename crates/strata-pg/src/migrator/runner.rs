@@ -427,12 +427,11 @@ impl Migrator {
             ));
         }
         sql.push_str(&format!("RESET ALL;\n{RESET_ROLE}"));
-        if let Some(interval) = self.settings.client_check_interval {
-            // Asked for only where it exists: PostgreSQL 14 and later, on
-            // systems that can watch a socket for its peer's end (not Windows,
-            // where setting it fails).
+        if let Some(interval) = self.settings.client_check_interval
+            && self.check_interval_supported
+        {
             sql.push_str(&format!(
-                "DO $strata$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN PERFORM set_config('client_connection_check_interval', '{}', false); END IF; EXCEPTION WHEN invalid_parameter_value THEN NULL; END $strata$;\n",
+                "SET client_connection_check_interval = {};\n",
                 interval.as_millis()
             ));
         }
