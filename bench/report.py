@@ -55,6 +55,8 @@ def paired_ratio(scenario, a, b):
 
 
 n, pn, sn = meta["migrations"], meta["proxy_migrations"], meta["status_migrations"]
+# The one-file lint sizes (absent from runs made before that scenario existed).
+lf_small, lf_large = meta.get("lint_file_small"), meta.get("lint_file_large")
 out = []
 w = out.append
 w("# strata against its peers")
@@ -115,6 +117,20 @@ if ls and lq:
 else:
     targets.append({"name": "strata lint at least as fast as squawk per statement", "value": None,
                     "display": "squawk skipped", "met": None})
+
+lf_s = lf_small and get(f"lint_file_{lf_small}", "strata")
+lf_l = lf_large and get(f"lint_file_{lf_large}", "strata")
+if lf_s and lf_l:
+    r = (lf_l["median"] / int(lf_large)) / (lf_s["median"] / int(lf_small))
+    targets.append({
+        "name": f"strata lint linear in statements per file ({int(lf_large):,} against {int(lf_small):,} in one file)",
+        "value": round(r, 2),
+        "display": f"{r:.2f}x the time per statement",
+        "met": r <= 1.5,
+    })
+elif lf_large:
+    targets.append({"name": "strata lint linear in statements per file", "value": None,
+                    "display": "skipped", "met": None})
 
 
 def mark(m):
@@ -212,6 +228,27 @@ for t in ("strata", "squawk"):
     w(f"| {label[t]} | {span(v)} | {'–' if not v else '%.1f µs' % (v['median'] / 20)} | "
       f"{'–' if not f else format(f['median'], ',.0f')} |")
 w("")
+
+if lf_large:
+    w(f"## Lint of one file of {int(lf_large):,} statements (the corpus of `bench/lint_file.sh`)")
+    w("")
+    w("One migration file from `bench/lint_file.py`: CREATE TABLE, ADD COLUMN, CREATE INDEX and INSERT "
+      f"in turn, at {int(lf_small):,} and {int(lf_large):,} statements; `strata lint --format json` "
+      "with the default rules. Peak memory is the maximum resident set size from `/usr/bin/time -f %M`.")
+    w("")
+    w("| statements | file | median (min–max) | per statement | peak memory median (min–max) | findings |")
+    w("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in (lf_small, lf_large):
+        scenario = f"lint_file_{size}"
+        if skipped(scenario, "strata"):
+            w(f"| {int(size):,} | skipped: {skipped(scenario, 'strata')} | | | | |")
+            continue
+        v, f = get(scenario, "strata"), get(scenario, "strata", "findings")
+        b = get(scenario, "strata", "file_bytes")
+        w(f"| {int(size):,} | {'–' if not b else '%.1f MB' % (b['median'] / 1e6)} | {span(v)} | "
+          f"{'–' if not v else '%.1f µs' % (v['median'] * 1000 / int(size))} | "
+          f"{mb(get(scenario, 'strata', 'peak_kb'))} | {'–' if not f else format(f['median'], ',.0f')} |")
+    w("")
 
 w("## strata verify of 100 migrations (the project of `bench/verify.sh`)")
 w("")
