@@ -1266,3 +1266,201 @@ fn a_concurrent_index_build_cut_off_by_a_kill_is_found_out_from_the_catalog() {
         "t"
     );
 }
+
+/// A network namespace joined to this one by a veth pair, removed on drop;
+/// `None` where the machine does not allow it (not root, no `ip`).
+struct Link {
+    namespace: String,
+    outside: String,
+}
+
+impl Link {
+    const HOST: &'static str = "10.213.77.1";
+
+    fn create() -> Option<Self> {
+        if !nix::unistd::geteuid().is_root() {
+            return None;
+        }
+        let id = std::process::id() % 100_000;
+        let link = Self {
+            namespace: format!("strata-cut-{id}"),
+            outside: format!("sc{id}a"),
+        };
+        let inside = format!("sc{id}b");
+        let ns = link.namespace.clone();
+        let steps: [&[&str]; 8] = [
+            &["netns", "add", &ns],
+            &[
+                "link",
+                "add",
+                &link.outside,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &inside,
+            ],
+            &["link", "set", &inside, "netns", &ns],
+            &["addr", "add", "10.213.77.1/30", "dev", &link.outside],
+            &["link", "set", &link.outside, "up"],
+            &["-n", &ns, "addr", "add", "10.213.77.2/30", "dev", &inside],
+            &["-n", &ns, "link", "set", &inside, "up"],
+            &["-n", &ns, "link", "set", "lo", "up"],
+        ];
+        for step in steps {
+            let ok = std::process::Command::new("ip")
+                .args(step)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                return None;
+            }
+        }
+        Some(link)
+    }
+
+    /// Cuts the link: every packet between the two sides is lost, and no
+    /// socket hears about it.
+    fn cut(&self) {
+        let ok = std::process::Command::new("ip")
+            .args(["link", "set", &self.outside, "down"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot cut the link");
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["link", "del", &self.outside])
+            .status();
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.namespace])
+            .status();
+    }
+}
+
+/// Forwards connections from `listen` to `to`, a thread per direction.
+fn forward(listen: &str, to: u16) -> u16 {
+    let listener = std::net::TcpListener::bind((listen, 0))
+        .unwrap_or_else(|e| panic!("cannot listen on {listen}: {e}"));
+    let port = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", to)) else {
+                return;
+            };
+            // A client gone silent is noticed as a server with short
+            // tcp_keepalives_* and tcp_user_timeout notices it (strata asks
+            // for those on its sessions); the server side then hears the end.
+            {
+                use nix::sys::socket::{setsockopt, sockopt};
+                let _ = setsockopt(&client, sockopt::KeepAlive, &true);
+                let _ = setsockopt(&client, sockopt::TcpKeepIdle, &1);
+                let _ = setsockopt(&client, sockopt::TcpKeepInterval, &1);
+                let _ = setsockopt(&client, sockopt::TcpKeepCount, &2);
+                let _ = setsockopt(&client, sockopt::TcpUserTimeout, &2000);
+            }
+            for (mut from, mut into) in [
+                (client.try_clone(), server.try_clone()),
+                (server.try_clone(), client.try_clone()),
+            ]
+            .into_iter()
+            .filter_map(|(a, b)| Some((a.ok()?, b.ok()?)))
+            {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut into);
+                    let _ = into.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn a_network_cut_mid_migration_ends_the_run_by_keepalives_and_the_next_commands_say_what_to_do() {
+    let Some(link) = Link::create() else {
+        eprintln!("skipped: network namespaces need root and iproute2");
+        return;
+    };
+    let server = Server::with_password("cut-pw");
+    let db = server.database("cut");
+    let project = Project::new();
+    project.write(
+        "0001_slow.sql",
+        "-- strata:no-transaction\nselect pg_sleep(3);\ncreate table after_the_sleep (id int);\n",
+    );
+    let port = forward(Link::HOST, server.port());
+    // libpq's keepalive and tcp_user_timeout settings in the URL, honoured.
+    let url = format!(
+        "postgres://postgres:cut-pw@{}:{port}/cut?sslmode=disable&keepalives_idle=1&keepalives_interval=1&keepalives_count=2&tcp_user_timeout=2000",
+        Link::HOST
+    );
+    let mut child = std::process::Command::new("ip")
+        .args(["netns", "exec", &link.namespace])
+        .arg(env!("CARGO_BIN_EXE_strata"))
+        .args(["migrate", "--url", &url])
+        .current_dir(project.root())
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start strata in the namespace: {e}"));
+    let waiting = std::time::Instant::now();
+    while db.query("select count(*) from pg_stat_activity where query like 'select pg_sleep%'")
+        != "1"
+    {
+        if child.try_wait().unwrap_or_else(|e| panic!("{e}")).is_some() {
+            let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+            panic!(
+                "strata ended before the cut: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        assert!(
+            waiting.elapsed() < Duration::from_secs(30),
+            "strata never got to the sleep"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    link.cut();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "strata still waits on a dead link"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the connection was lost"), "{stderr}");
+    assert!(!stderr.contains("cut-pw"), "{stderr}");
+
+    // The history says the migration stopped; the schema agrees; the next
+    // commands say what to do, and it works.
+    db.wait_until_idle();
+    assert!(!db.exists("after_the_sleep"));
+    db.strata(&project)
+        .args(["status"])
+        .run()
+        .assert_code(1)
+        .assert_stdout(&["failed", "strata lost its connection while statement 1 ran"]);
+    db.strata(&project)
+        .args(["repair", "--clear-failed", "0001"])
+        .run()
+        .assert_code(0);
+    db.strata(&project).args(["migrate"]).run().assert_code(0);
+    assert!(db.exists("after_the_sleep"));
+}

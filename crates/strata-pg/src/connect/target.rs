@@ -57,7 +57,7 @@ const PASSED_THROUGH: &[&str] = &[
     "keepalives",
     "keepalives_idle",
     "keepalives_interval",
-    "keepalives_retries",
+    "keepalives_count",
     "target_session_attrs",
     "channel_binding",
     "load_balance_hosts",
@@ -304,9 +304,21 @@ impl Target {
         for key in IGNORED {
             values.remove(*key);
         }
+        // libpq's `keepalives_count` is tokio-postgres's `keepalives_retries`,
+        // and libpq's `tcp_user_timeout` counts milliseconds where
+        // tokio-postgres would read seconds: both are translated here.
+        if let Some(count) = values.remove("keepalives_count") {
+            values.insert("keepalives_retries".to_owned(), count);
+        }
+        let tcp_user_timeout = match values.remove("tcp_user_timeout") {
+            Some(ms) => Some(ms.trim().parse::<u64>().map_err(|_| {
+                invalid("tcp_user_timeout must be a whole number of milliseconds".to_owned())
+            })?),
+            None => None,
+        };
         if let Some(key) = values
             .keys()
-            .find(|key| !PASSED_THROUGH.contains(&key.as_str()))
+            .find(|key| !PASSED_THROUGH.contains(&key.as_str()) && *key != "keepalives_retries")
         {
             return Err(invalid(format!("unknown connection setting `{key}`")));
         }
@@ -329,6 +341,10 @@ impl Target {
         let mut config = settings
             .parse::<tokio_postgres::Config>()
             .map_err(|e| invalid(tokio_message(&e)))?;
+        // 0 is libpq's "the system's default".
+        if let Some(ms) = tcp_user_timeout.filter(|ms| *ms > 0) {
+            config.tcp_user_timeout(std::time::Duration::from_millis(ms));
+        }
         // PostgreSQL offers no TLS on unix sockets, and libpq does not ask for it there;
         // tokio-postgres would, and fail under `require`.
         if config.get_hostaddrs().is_empty()
@@ -783,5 +799,27 @@ mod tests {
             t.redact("url postgres://app:p%40ss@db/shop, p@ss"),
             "url postgres://app:***@db/shop, ***"
         );
+    }
+
+    #[test]
+    fn libpq_keepalive_names_and_a_tcp_user_timeout_in_milliseconds_are_honoured() {
+        let t = target(
+            "postgres://u@db.example.com/app?keepalives_idle=5&keepalives_interval=2&keepalives_count=4&tcp_user_timeout=2500",
+        );
+        let config = t.config();
+        assert_eq!(
+            config.get_keepalives_idle(),
+            std::time::Duration::from_secs(5)
+        );
+        assert_eq!(
+            config.get_keepalives_interval(),
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(config.get_keepalives_retries(), Some(4));
+        assert_eq!(
+            config.get_tcp_user_timeout(),
+            Some(&std::time::Duration::from_millis(2500))
+        );
+        assert!(parse("postgres://u@h/app?tcp_user_timeout=soon").is_err());
     }
 }

@@ -430,8 +430,12 @@ impl Migrator {
         if let Some(interval) = self.settings.client_check_interval
             && self.check_interval_supported
         {
+            // With the server's own keepalives and tcp_user_timeout on this
+            // session, a strata that vanished without closing its socket (a
+            // network cut, a host gone) is noticed in about a minute, not the
+            // system's two hours, and its backend stops and lets go of the lock.
             sql.push_str(&format!(
-                "SET client_connection_check_interval = {};\n",
+                "SET client_connection_check_interval = {};\nSET tcp_keepalives_idle = 30;\nSET tcp_keepalives_interval = 10;\nSET tcp_keepalives_count = 3;\nSET tcp_user_timeout = 60000;\n",
                 interval.as_millis()
             ));
         }
