@@ -88,7 +88,7 @@ pub fn problems<'a>(
 /// (diagnostics come sorted by file, so the last file read is kept).
 #[derive(Default)]
 pub struct Diagnostics {
-    file: Option<(PathBuf, Option<String>)>,
+    file: Option<(PathBuf, Option<Lines>)>,
 }
 
 impl Diagnostics {
@@ -173,15 +173,41 @@ impl Diagnostics {
             let text = strata_core::read_file(path, None).ok().map(|bytes| {
                 let text = String::from_utf8_lossy(&bytes);
                 let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-                text.to_owned()
+                Lines::new(text.to_owned())
             });
             self.file = Some((path.to_owned(), text));
         }
-        let text = self.file.as_ref()?.1.as_deref()?;
-        let content = text
-            .lines()
-            .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+        let lines = self.file.as_ref()?.1.as_ref()?;
+        let content = lines.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
         Some(content.trim_end_matches('\r').to_owned())
+    }
+}
+
+/// A file's text with where each line starts, so that showing many
+/// diagnostics of one file costs one pass over it, not one per diagnostic.
+#[derive(Debug)]
+struct Lines {
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: String) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&start| start < text.len())
+            .collect();
+        Self { text, starts }
+    }
+
+    /// Line `index` (0-based), without its line end.
+    fn get(&self, index: usize) -> Option<&str> {
+        let start = *self.starts.get(index)?;
+        let end = self
+            .starts
+            .get(index + 1)
+            .map_or(self.text.len(), |&next| next - 1);
+        Some(self.text[start..end].trim_end_matches(['\n', '\r']))
     }
 }
 
@@ -335,6 +361,16 @@ pub fn printable(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lines_index_gives_what_str_lines_gives() {
+        for text in ["a\r\nb\n\nc", "a\n", "", "\n\n", "only", "x\r\n"] {
+            let lines = Lines::new(text.to_owned());
+            let expected: Vec<&str> = text.lines().collect();
+            let got: Vec<&str> = (0..=expected.len()).map_while(|i| lines.get(i)).collect();
+            assert_eq!(got, expected, "{text:?}");
+        }
+    }
+
     use super::*;
     use strata_core::ProblemCode;
 

@@ -559,3 +559,23 @@ fn an_escape_sequence_in_a_migration_does_not_reach_the_terminal_in_a_snippet() 
         "{stderr}"
     );
 }
+
+#[test]
+fn lint_on_a_file_with_inline_copy_data_says_it_was_not_linted_and_exits_2() {
+    let project = Project::new();
+    project.write(
+        "0001_seed.sql",
+        "create table seed (id int primary key);\ncopy seed (id) from stdin;\n1\n2\n\\.\n",
+    );
+    let ran = Cmd::new(&project).args(["lint"]).run().assert_code(2);
+    assert!(
+        ran.stdout().contains("error[client-copy]"),
+        "{}",
+        ran.stdout()
+    );
+    assert!(
+        ran.stderr().contains("not linted") && ran.stderr().contains("0001_seed.sql"),
+        "{}",
+        ran.stderr()
+    );
+}

@@ -67,7 +67,13 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
                 .find(|data| data.copy == statement.span.start);
             problems.push(at(
                 statement.span.start,
-                client_copy(section, which, copy, data),
+                client_copy(
+                    section,
+                    positions.get_or_init(|| section.position_index()),
+                    which,
+                    copy,
+                    data,
+                ),
             ));
         }
     }
@@ -174,6 +180,7 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
 /// `data` is the inline data after a `COPY ... FROM STDIN`, when it has some.
 fn client_copy(
     section: &Section,
+    positions: &strata_core::position::PositionIndex<'_>,
     which: &str,
     copy: ClientCopy,
     data: Option<&InlineData>,
@@ -186,9 +193,9 @@ fn client_copy(
             "a migration changes the database, so an export usually does not belong in one: run it outside migrations (psql's `\\copy ... to 'file'`); to have the server write a file instead, `COPY ... TO '/path/on/the/server'` needs superuser or the pg_write_server_files role",
         ),
         (ClientCopy::FromClient, Some(data)) => {
-            let (first, _) = section.position(data.span.start);
+            let (first, _) = positions.position(data.span.start);
             // The last data line: the one holding the last byte.
-            let (last, _) = section.position(data.span.end.saturating_sub(1));
+            let (last, _) = positions.position(data.span.end.saturating_sub(1));
             let lines = if first == last {
                 format!("line {first}")
             } else {
