@@ -334,13 +334,13 @@ pub async fn snapshot(client: &Client, options: &SnapshotOptions) -> Result<Snap
     for row in &rows {
         let label = text(row, 0);
         let kind = ObjectKind::from_label(&label).ok_or_else(|| {
-            PgError::Refused(format!(
-                "cannot read the catalog: unexpected object kind {label:?} (a bug in strata)"
+            PgError::Bug(format!(
+                "cannot read the catalog: unexpected object kind {label:?}"
             ))
         })?;
         let mut properties = parse_properties(&text(row, 3)).map_err(|e| {
-            PgError::Refused(format!(
-                "cannot read the catalog: unreadable properties of {label} {}: {e} (a bug in strata)",
+            PgError::Bug(format!(
+                "cannot read the catalog: unreadable properties of {label} {}: {e}",
                 text(row, 1)
             ))
         })?;

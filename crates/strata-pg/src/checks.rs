@@ -362,8 +362,8 @@ pub async fn catalog_checks(
     for row in &rows {
         let name = text(row, 0);
         let kind = FindingKind::from_name(&name).ok_or_else(|| {
-            PgError::Refused(format!(
-                "cannot check the catalog: unexpected finding {name:?} (a bug in strata)"
+            PgError::Bug(format!(
+                "cannot check the catalog: unexpected finding {name:?}"
             ))
         })?;
         findings.push(finding(kind, text(row, 1), text(row, 2), &text(row, 3)));

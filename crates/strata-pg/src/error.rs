@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use strata_core::Version;
 use strata_core::plan::Blocker;
 
 /// What the server said, from an error response.
@@ -217,7 +218,185 @@ pub enum PgError {
         /// How long strata waited.
         after: Duration,
     },
-    /// A request that does not fit the history (unknown version, nothing to undo...).
+    /// A request that does not fit the history or the files; nothing was changed.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// strata talks to the server through a transaction pooler nobody declared.
     #[error("{0}")]
-    Refused(String),
+    UndeclaredPooler(PoolerEvidence),
+    /// Through a transaction pooler: another migrator is in the middle of a
+    /// no-transaction migration, or one failed part-way.
+    #[error(
+        "a no-transaction migration is being applied by another migrator, or failed part-way: run `strata status` and try again when it has finished (or repair it)"
+    )]
+    Busy,
+    /// The catalog answered something strata does not know how to read.
+    #[error("{0} (a bug in strata)")]
+    Bug(String),
+}
+
+/// A request that does not fit the history or the files: nothing was changed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// No migration file has this version.
+    #[error("no migration file has version {version}")]
+    NoFile {
+        /// The version asked for.
+        version: Version,
+    },
+    /// The history has no row for this version.
+    #[error("migration {version} is not in the history")]
+    NotInHistory {
+        /// The version asked for.
+        version: Version,
+    },
+    /// `--mark-applied` of an applied migration.
+    #[error("migration {version} is already applied")]
+    AlreadyApplied {
+        /// The version asked for.
+        version: Version,
+    },
+    /// `--clear-failed` of a migration that did not fail.
+    #[error("migration {version} is not failed")]
+    NotFailed {
+        /// The version asked for.
+        version: Version,
+    },
+    /// Several rows spell this version (`5`, `0005`) and none as asked.
+    #[error(
+        "the history has {} rows for version {version} ({}): name the one to act on exactly as it is recorded",
+        rows.len(),
+        rows.join(", ")
+    )]
+    AmbiguousVersion {
+        /// The version asked for.
+        version: Version,
+        /// The rows' versions as recorded.
+        rows: Vec<String>,
+    },
+    /// A migration to roll back has no down, in its file or in history.
+    #[error(
+        "migration {version} ({name}) has no down section, so it cannot be rolled back; write a new forward migration that undoes it instead"
+    )]
+    NoDown {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+    },
+    /// The rollback plan changed between confirmation and the lock.
+    #[error(
+        "the history changed since the rollback was confirmed (it would now undo {} instead of {}): nothing was rolled back; run the command again to see the new plan",
+        list(now),
+        list(confirmed)
+    )]
+    HistoryChanged {
+        /// What the plan is now.
+        now: Vec<Version>,
+        /// What was confirmed.
+        confirmed: Vec<Version>,
+    },
+    /// `baseline` on a database with history.
+    #[error(
+        "the database already has migration history; baseline only adopts a database strata never ran on (use `strata repair --mark-applied` for single migrations)"
+    )]
+    HistoryExists,
+    /// `baseline` with no migration files.
+    #[error("there are no migrations to baseline")]
+    NothingToBaseline,
+    /// A history row whose version is not a version.
+    #[error(
+        "the history has a row whose version {text:?} is not a version (was {schema}.migrations edited by hand?); remove it with `DELETE FROM {schema}.migrations WHERE version = {quoted}`"
+    )]
+    UnreadableVersion {
+        /// The version as recorded.
+        text: String,
+        /// The history schema, quoted as an identifier.
+        schema: String,
+        /// The version as an SQL literal.
+        quoted: String,
+    },
+    /// A section with a `COPY` to or from the client, which strata's
+    /// connection does not carry.
+    #[error(
+        "{}:{line}:{column}: migration {version} ({direction} section) holds {}, whose rows would travel through strata's connection, which does not carry them; nothing of it was run (turn inline data into INSERT statements, e.g. with pg_dump --inserts, or load it outside migrations)",
+        file.display(),
+        if *to_client { "COPY ... TO STDOUT" } else { "COPY ... FROM STDIN" }
+    )]
+    ClientCopy {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line of the statement.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// The migration.
+        version: Version,
+        /// The section.
+        direction: strata_core::plan::Direction,
+        /// `TO STDOUT` rather than `FROM STDIN`.
+        to_client: bool,
+    },
+}
+
+/// `1, 2, 3`, or `nothing`.
+fn list(versions: &[Version]) -> String {
+    if versions.is_empty() {
+        "nothing".to_owned()
+    } else {
+        versions
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// What showed that strata talks to the server through a transaction pooler
+/// it was not told about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PoolerEvidence {
+    /// The server connection already held the lock this strata never took.
+    LockHeldAlready {
+        /// That server connection's backend.
+        pid: i32,
+    },
+    /// A session value and the backend did not survive into the next transaction.
+    SessionChanged {
+        /// The backend of the first transaction.
+        pid: i32,
+    },
+    /// A later batch ran on another backend than the one holding the lock.
+    SessionChangedMidRun,
+    /// The unlock reached another server connection, and the lock stays.
+    LockLeftBehind {
+        /// The backend holding the lock.
+        pid: i32,
+    },
+}
+
+impl std::fmt::Display for PoolerEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const FIX: &str = "set `pooler = \"transaction\"` for this environment (or add pgbouncer=true to the URL), or connect directly or to the pooler's session port";
+        match self {
+            Self::LockHeldAlready { pid } => write!(
+                f,
+                "the server session strata was given (backend pid {pid}) already holds the migration lock, which this strata never took: strata is connected through a transaction pooler (pgbouncer pool_mode=transaction, Supavisor port 6543) and another client's lock lives on this pooled server connection; {FIX}"
+            ),
+            Self::SessionChanged { pid } => write!(
+                f,
+                "the server session changed between two transactions (backend pid {pid}, then another): strata is connected through a transaction pooler (pgbouncer pool_mode=transaction, Supavisor port 6543) without being told; nothing was applied; {FIX}"
+            ),
+            Self::SessionChangedMidRun => write!(
+                f,
+                "the server session changed between two of strata's transactions, so the migration lock no longer protects this run: strata is connected through a transaction pooler; nothing more was applied; {FIX}"
+            ),
+            Self::LockLeftBehind { pid } => write!(
+                f,
+                "the migration lock could not be released: this is not the server session that took it (backend pid {pid}), so strata is connected through a transaction pooler; the lock stays on that pooled server connection until the pooler closes it (or `SELECT pg_terminate_backend({pid})` once nothing runs on it); {FIX}"
+            ),
+        }
+    }
 }

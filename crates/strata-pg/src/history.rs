@@ -192,11 +192,11 @@ pub(crate) async fn read(client: &Client, schema: &str) -> Result<Vec<AppliedRec
 fn record(row: &SimpleQueryRow, schema: &str) -> Result<AppliedRecord, PgError> {
     let version_text = text(row, 0);
     let version = Version::parse(&version_text).map_err(|_| {
-        PgError::Refused(format!(
-            "the history has a row whose version {version_text:?} is not a version (was {schema}.migrations edited by hand?); remove it with `DELETE FROM {}.migrations WHERE version = {}`",
-            ident(schema),
-            literal(&version_text)
-        ))
+        PgError::Refused(crate::error::Refusal::UnreadableVersion {
+            text: version_text.clone(),
+            schema: ident(schema),
+            quoted: literal(&version_text),
+        })
     })?;
     let recorded_checksum = text(row, 2);
     let checksum = Checksum::from_hex(&recorded_checksum);

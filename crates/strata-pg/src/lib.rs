@@ -14,7 +14,7 @@ pub mod setup;
 mod sql;
 pub mod verify;
 
-pub use error::{LockHolder, MigrationFailure, PgError, ServerError};
+pub use error::{LockHolder, MigrationFailure, PgError, PoolerEvidence, Refusal, ServerError};
 pub use history::{Event, HISTORY_FORMAT};
 pub use migrator::{
     Direction, Done, Health, MigrateOptions, Migrator, Progress, Quiet, Repair, RollbackTarget,

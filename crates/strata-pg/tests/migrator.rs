@@ -269,9 +269,11 @@ async fn a_confirmed_rollback_refuses_when_the_history_changed_since() {
     let report = m
         .rollback_confirmed(&three, &RollbackTarget::Steps(1), &shown, &mut progress)
         .await;
-    let Some(PgError::Refused(message)) = &report.error else {
+    let Some(error @ PgError::Refused(strata_pg::Refusal::HistoryChanged { .. })) = &report.error
+    else {
         panic!("expected a refusal, got {:?}", report.error);
     };
+    let message = error.to_string();
     assert!(message.contains("0003 instead of 0002"), "{message}");
     assert!(report.done.is_empty() && progress.started.is_empty());
     assert_eq!(scalar(&m, "select to_regclass('t3')::text").await, "t3");

@@ -1123,8 +1123,8 @@ async fn a_second_migrator_is_not_let_in_by_a_lock_held_on_a_shared_server_conne
     let mut second = Migrator::new(connected(&target).await, settings);
     let outcome = second.lock(&mut Quiet).await;
     match &outcome {
-        Err(PgError::Refused(message)) => {
-            assert!(message.contains("transaction pooler"), "{message}");
+        Err(e @ PgError::UndeclaredPooler(_)) => {
+            assert!(e.to_string().contains("transaction pooler"), "{e}");
         }
         // Given another server connection, it waits for the lock and gives up.
         Err(PgError::LockTimeout { .. }) => {}

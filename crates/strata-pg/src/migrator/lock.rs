@@ -50,9 +50,9 @@ impl Migrator {
             .unwrap_or(0);
         let rows_probe_supported = rows.first().and_then(|r| r.get(3)) == Some("true");
         if rows.first().and_then(|r| r.get(2)) == Some("true") {
-            return Err(PgError::Refused(format!(
-                "the server session strata was given (backend pid {pid}) already holds the migration lock, which this strata never took: strata is connected through a transaction pooler (pgbouncer pool_mode=transaction, Supavisor port 6543) and another client's lock lives on this pooled server connection; connect directly or to the pooler's session port, or set `pooler = \"transaction\"` for this environment (or add pgbouncer=true to the URL)"
-            )));
+            return Err(PgError::UndeclaredPooler(PoolerEvidence::LockHeldAlready {
+                pid,
+            }));
         }
         let try_lock = format!(
             "SELECT CASE WHEN pg_backend_pid() = {pid} AND current_setting('strata.session', true) = '{nonce}'
@@ -77,9 +77,9 @@ impl Migrator {
                     // lock through the same pooler would make this one's
                     // transactions wait on it while its concurrent index
                     // builds wait on them (a deadlock). Refuse, and say how.
-                    return Err(PgError::Refused(format!(
-                        "the server session changed between two transactions (backend pid {pid}, then another): strata is connected through a transaction pooler (pgbouncer pool_mode=transaction, Supavisor port 6543) without being told; nothing was applied; set `pooler = \"transaction\"` for this environment (or add pgbouncer=true to the URL), or connect directly or to the pooler's session port"
-                    )));
+                    return Err(PgError::UndeclaredPooler(PoolerEvidence::SessionChanged {
+                        pid,
+                    }));
                 }
                 _ => {}
             }
@@ -188,9 +188,9 @@ impl Migrator {
             }
             if !released {
                 let pid = self.session_pid.unwrap_or(0);
-                return Err(PgError::Refused(format!(
-                    "the migration lock could not be released: this is not the server session that took it (backend pid {pid}), so strata is connected through a transaction pooler; the lock stays on that pooled server connection until the pooler closes it (or `SELECT pg_terminate_backend({pid})` once nothing runs on it); set `pooler = \"transaction\"` or connect to the session port"
-                )));
+                return Err(PgError::UndeclaredPooler(PoolerEvidence::LockLeftBehind {
+                    pid,
+                }));
             }
         }
         Ok(())
@@ -256,11 +256,9 @@ pub(super) fn holder_from_row(r: &tokio_postgres::SimpleQueryRow) -> LockHolder 
 /// The errors strata's own transaction-pooler guards raise, as what they mean.
 pub(super) fn pooler_error(error: &ServerError) -> Option<PgError> {
     match error.sqlstate.as_str() {
-        "SR002" => Some(PgError::Refused(
-            "a no-transaction migration is being applied by another migrator, or failed part-way: run `strata status` and try again when it has finished (or repair it)".to_owned(),
-        )),
-        "SR005" => Some(PgError::Refused(
-            "the server session changed between two of strata's transactions, so the migration lock no longer protects this run: strata is connected through a transaction pooler; nothing more was applied; connect directly or to the session port, or set `pooler = \"transaction\"` (or pgbouncer=true in the URL)".to_owned(),
+        "SR002" => Some(PgError::Busy),
+        "SR005" => Some(PgError::UndeclaredPooler(
+            PoolerEvidence::SessionChangedMidRun,
         )),
         "SR004" => Some(PgError::LockTimeout {
             waited: Duration::ZERO,

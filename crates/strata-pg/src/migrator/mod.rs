@@ -23,7 +23,7 @@ use strata_core::plan::{AppliedRecord, Blocker, plan_migrate};
 use strata_core::{Migration, MigrationSet, Version};
 use tokio_postgres::Client;
 
-use crate::error::{LockHolder, PgError};
+use crate::error::{LockHolder, PgError, PoolerEvidence, Refusal};
 
 mod failure;
 mod inspect;

@@ -32,8 +32,8 @@ impl Migrator {
             records.iter().filter(|r| r.version == *v).collect()
         };
         let ambiguous = matching_ambiguity(&records, action.version());
-        if let Some(message) = ambiguous {
-            return Err(PgError::Refused(message));
+        if let Some(refusal) = ambiguous {
+            return Err(refusal.into());
         }
         let find = |v: &Version| {
             let rows = matching(v);
@@ -44,13 +44,13 @@ impl Migrator {
         };
         let file = |v: &Version| {
             set.get(v)
-                .ok_or_else(|| PgError::Refused(format!("no migration file has version {v}")))
+                .ok_or_else(|| PgError::Refused(Refusal::NoFile { version: v.clone() }))
         };
         let (version, name, sql, done) = match action {
             Repair::MarkApplied(v) => self.mark_applied(set, find(v), v)?,
             Repair::MarkRolledBack(v) => {
                 let r = find(v).ok_or_else(|| {
-                    PgError::Refused(format!("migration {v} is not in the history"))
+                    PgError::Refused(Refusal::NotInHistory { version: v.clone() })
                 })?;
                 (
                     v,
@@ -64,7 +64,7 @@ impl Migrator {
             }
             Repair::AcceptChecksum(v) => {
                 let r = find(v).ok_or_else(|| {
-                    PgError::Refused(format!("migration {v} is not in the history"))
+                    PgError::Refused(Refusal::NotInHistory { version: v.clone() })
                 })?;
                 let m = file(v)?;
                 let down = m.down.as_ref();
@@ -109,9 +109,9 @@ impl Migrator {
     ) -> Result<(&'v Version, String, String, String), PgError> {
         let schema = self.schema();
         match row {
-            Some(r) if r.status == RecordStatus::Applied => Err(PgError::Refused(format!(
-                "migration {v} is already applied"
-            ))),
+            Some(r) if r.status == RecordStatus::Applied => {
+                Err(Refusal::AlreadyApplied { version: v.clone() }.into())
+            }
             Some(r) => {
                 let checksum = match (&r.status, set.get(v)) {
                     (RecordStatus::Damaged { .. }, Some(m)) => {
@@ -142,9 +142,9 @@ impl Migrator {
                 ))
             }
             None => {
-                let m = set.get(v).ok_or_else(|| {
-                    PgError::Refused(format!("no migration file has version {v}"))
-                })?;
+                let m = set
+                    .get(v)
+                    .ok_or_else(|| PgError::Refused(Refusal::NoFile { version: v.clone() }))?;
                 Ok((
                     v,
                     m.name.clone(),
@@ -166,7 +166,7 @@ impl Migrator {
         let schema = self.schema();
         let r = row
             .filter(|r| matches!(r.status, RecordStatus::Failed { .. }))
-            .ok_or_else(|| PgError::Refused(format!("migration {v} is not failed")))?;
+            .ok_or_else(|| PgError::Refused(Refusal::NotFailed { version: v.clone() }))?;
         let row = literal(r.version.as_str());
         Ok(match r.status {
             RecordStatus::Failed {
@@ -211,16 +211,12 @@ impl Migrator {
     ) -> Result<Vec<Version>, PgError> {
         self.ensure_history().await?;
         if !self.history().await?.is_empty() {
-            return Err(PgError::Refused(
-                "the database already has migration history; baseline only adopts a database strata never ran on (use `strata repair --mark-applied` for single migrations)".to_owned(),
-            ));
+            return Err(Refusal::HistoryExists.into());
         }
         if let Some(v) = version
             && set.get(v).is_none()
         {
-            return Err(PgError::Refused(format!(
-                "no migration file has version {v}"
-            )));
+            return Err(Refusal::NoFile { version: v.clone() }.into());
         }
         let chosen: Vec<&Migration> = set
             .migrations
@@ -228,9 +224,7 @@ impl Migrator {
             .filter(|m| version.is_none_or(|v| m.version <= *v))
             .collect();
         let Some(last) = chosen.last() else {
-            return Err(PgError::Refused(
-                "there are no migrations to baseline".to_owned(),
-            ));
+            return Err(Refusal::NothingToBaseline.into());
         };
         let mut batch = format!("BEGIN;\n{}", self.xact_lock());
         for m in &chosen {
@@ -269,17 +263,16 @@ impl Repair {
 
 /// When the history holds several rows for `version` (`5` and `0005`) and none
 /// is written exactly as asked, the refusal listing them.
-pub(super) fn matching_ambiguity(records: &[AppliedRecord], version: &Version) -> Option<String> {
-    let rows: Vec<&str> = records
+pub(super) fn matching_ambiguity(records: &[AppliedRecord], version: &Version) -> Option<Refusal> {
+    let rows: Vec<String> = records
         .iter()
         .filter(|r| r.version == *version)
-        .map(|r| r.version.as_str())
+        .map(|r| r.version.as_str().to_owned())
         .collect();
-    (rows.len() > 1 && !rows.contains(&version.as_str())).then(|| {
-        format!(
-            "the history has {} rows for version {version} ({}): name the one to act on exactly as it is recorded",
-            rows.len(),
-            rows.join(", ")
-        )
+    (rows.len() > 1 && !rows.iter().any(|r| r == version.as_str())).then(|| {
+        Refusal::AmbiguousVersion {
+            version: version.clone(),
+            rows,
+        }
     })
 }

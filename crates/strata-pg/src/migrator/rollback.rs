@@ -102,10 +102,11 @@ impl Migrator {
                     }),
             };
             let Some(down) = down else {
-                return Err(PgError::Refused(format!(
-                    "migration {} ({}) has no down section, so it cannot be rolled back; write a new forward migration that undoes it instead",
-                    record.version, record.name
-                )));
+                return Err(Refusal::NoDown {
+                    version: record.version.clone(),
+                    name: record.name.clone(),
+                }
+                .into());
             };
             let m = migration.get_or_insert_with(|| Migration {
                 version: record.version.clone(),
@@ -136,21 +137,16 @@ impl Migrator {
         self.ensure_history().await?;
         let plan = self.rollback_plan(set, target).await?;
         if let Some(confirmed) = confirmed {
-            let now: Vec<&Version> = plan.iter().map(|(record, _)| &record.version).collect();
-            if !now.iter().copied().eq(confirmed) {
-                let list = |versions: Vec<&Version>| match versions.as_slice() {
-                    [] => "nothing".to_owned(),
-                    _ => versions
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                };
-                return Err(PgError::Refused(format!(
-                    "the history changed since the rollback was confirmed (it would now undo {} instead of {}): nothing was rolled back; run the command again to see the new plan",
-                    list(now),
-                    list(confirmed.iter().collect())
-                )));
+            let now: Vec<Version> = plan
+                .iter()
+                .map(|(record, _)| record.version.clone())
+                .collect();
+            if now != confirmed {
+                return Err(Refusal::HistoryChanged {
+                    now,
+                    confirmed: confirmed.to_vec(),
+                }
+                .into());
             }
         }
         progress.planned(plan.len());

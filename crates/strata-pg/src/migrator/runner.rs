@@ -39,7 +39,10 @@ impl Migrator {
         let section = match direction {
             Direction::Up => &m.up,
             Direction::Down => m.down.as_ref().ok_or_else(|| {
-                PgError::Refused(format!("migration {} has no down section", m.version))
+                PgError::Refused(Refusal::NoDown {
+                    version: m.version.clone(),
+                    name: m.name.clone(),
+                })
             })?,
         };
         refuse_client_copy(m, section, direction)?;
@@ -551,15 +554,15 @@ pub(super) fn refuse_client_copy(
         let text = &section.text[statement.span.clone()];
         if let Some(kind) = strata_sql::ClientCopy::of(text) {
             let (line, column) = section.position(statement.span.start);
-            let what = match kind {
-                strata_sql::ClientCopy::ToClient => "COPY ... TO STDOUT",
-                _ => "COPY ... FROM STDIN",
-            };
-            return Err(PgError::Refused(format!(
-                "{}:{line}:{column}: migration {} ({direction} section) holds {what}, whose rows would travel through strata's connection, which does not carry them; nothing of it was run (turn inline data into INSERT statements, e.g. with pg_dump --inserts, or load it outside migrations)",
-                section.file.display(),
-                m.version
-            )));
+            return Err(Refusal::ClientCopy {
+                file: section.file.clone(),
+                line,
+                column,
+                version: m.version.clone(),
+                direction,
+                to_client: matches!(kind, strata_sql::ClientCopy::ToClient),
+            }
+            .into());
         }
     }
     Ok(())
