@@ -17,8 +17,8 @@ pub mod verify;
 pub use error::{LockHolder, MigrationFailure, PgError, PoolerEvidence, Refusal, ServerError};
 pub use history::{Event, HISTORY_FORMAT};
 pub use migrator::{
-    Direction, Done, Health, MigrateOptions, Migrator, Progress, Quiet, Repair, RollbackTarget,
-    RunReport, Settings,
+    Direction, Done, DownSource, Health, MigrateOptions, Migrator, Progress, Quiet, Repair,
+    RollbackStep, RollbackTarget, RunReport, Settings,
 };
 
 /// The long-running futures can move between threads (a multi-threaded runtime's

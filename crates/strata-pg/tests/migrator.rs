@@ -257,7 +257,7 @@ async fn a_confirmed_rollback_refuses_when_the_history_changed_since() {
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
-        .map(|(record, _)| record.version)
+        .map(|step| step.record.version)
         .collect();
     assert_eq!(shown.len(), 1);
     // ... while someone else applies 0003; the confirmed rollback then undoes nothing.

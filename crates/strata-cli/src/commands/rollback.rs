@@ -58,25 +58,17 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
         }
         if !global.json {
             println!("will roll back, in this order:");
-            for (record, migration) in &plan {
-                let source = migration
-                    .as_ref()
-                    .and_then(|m| m.down.as_ref())
-                    .map(|d| d.file.display().to_string())
-                    .unwrap_or_default();
-                // A down stored in history names itself in parentheses already.
-                let source = if source.starts_with('(') {
-                    source
-                } else {
-                    format!("(down from {source})")
-                };
-                println!("  {} {}  {source}", record.version, record.name);
+            for step in &plan {
+                println!(
+                    "  {} {}  {}",
+                    step.record.version, step.record.name, step.source
+                );
             }
         }
         if args.dry_run {
             if global.json {
                 let versions: Vec<String> =
-                    plan.iter().map(|(r, _)| r.version.to_string()).collect();
+                    plan.iter().map(|s| s.record.version.to_string()).collect();
                 render::json(
                     &serde_json::json!({"ok": true, "dry_run": true, "would_roll_back": versions}),
                 )?;
@@ -104,7 +96,7 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
         let mut lines = Lines::new(global.json, plan.len());
         // What runs is what was shown (and confirmed), or nothing.
         let shown: Vec<strata_core::Version> =
-            plan.iter().map(|(record, _)| record.version.clone()).collect();
+            plan.iter().map(|step| step.record.version.clone()).collect();
         // Timed from here: the confirmation above is the person's time.
         let started = std::time::Instant::now();
         let report = db

@@ -39,6 +39,7 @@ pub use failure::advice;
 use failure::*;
 use inspect::*;
 use lock::*;
+pub use rollback::{DownSource, RollbackStep};
 pub use runner::absorb_transaction_control;
 use verbs::*;
 

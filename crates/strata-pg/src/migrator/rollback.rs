@@ -64,7 +64,7 @@ impl Migrator {
         &self,
         set: &MigrationSet,
         target: &RollbackTarget,
-    ) -> Result<Vec<(AppliedRecord, Option<Migration>)>, PgError> {
+    ) -> Result<Vec<RollbackStep>, PgError> {
         let records = self.history().await?;
         // A row failed part-way or damaged stops a rollback as it stops a migrate.
         let blockers: Vec<Blocker> = plan_migrate(set, &records, None, true)
@@ -86,8 +86,9 @@ impl Migrator {
         };
         let mut plan = Vec::with_capacity(chosen.len());
         for record in chosen {
-            let mut migration = set.get(&record.version).cloned();
+            let migration = set.get(&record.version).cloned();
             let file_down = migration.as_ref().and_then(|m| m.down.clone());
+            let from_file = file_down.is_some();
             let down = match file_down {
                 Some(down) => Some(down),
                 None => history::stored_down(&self.client, &self.settings.schema, &record.version)
@@ -108,7 +109,12 @@ impl Migrator {
                 }
                 .into());
             };
-            let m = migration.get_or_insert_with(|| Migration {
+            let source = if from_file {
+                DownSource::File(down.file.clone())
+            } else {
+                DownSource::History
+            };
+            let mut migration = migration.unwrap_or_else(|| Migration {
                 version: record.version.clone(),
                 name: record.name.clone(),
                 scheme: strata_core::NamingScheme::Sequential,
@@ -116,11 +122,15 @@ impl Migrator {
                 up: Section::detached(down.file.clone(), String::new(), false),
                 down: None,
             });
-            m.down = Some(down);
+            migration.down = Some(down);
             // History rows are keyed by the version text recorded at apply time
             // (`0042` and `42` are one version, but not one text).
-            m.version = record.version.clone();
-            plan.push((record, migration));
+            migration.version = record.version.clone();
+            plan.push(RollbackStep {
+                record,
+                migration,
+                source,
+            });
         }
         Ok(plan)
     }
@@ -139,7 +149,7 @@ impl Migrator {
         if let Some(confirmed) = confirmed {
             let now: Vec<Version> = plan
                 .iter()
-                .map(|(record, _)| record.version.clone())
+                .map(|step| step.record.version.clone())
                 .collect();
             if now != confirmed {
                 return Err(Refusal::HistoryChanged {
@@ -150,8 +160,7 @@ impl Migrator {
             }
         }
         progress.planned(plan.len());
-        for (_, migration) in plan {
-            let Some(m) = migration else { continue };
+        for RollbackStep { migration: m, .. } in plan {
             if let Some(down) = &m.down
                 && let Some(warning) = self.untimed_warning(&m, down, "down")
             {
@@ -171,5 +180,36 @@ impl Migrator {
             });
         }
         Ok(())
+    }
+}
+
+/// One migration a rollback undoes, newest first.
+#[derive(Clone, Debug)]
+pub struct RollbackStep {
+    /// Its history row.
+    pub record: AppliedRecord,
+    /// The migration, its down section set to the one that runs (the file's,
+    /// else the one stored in history) and its version as recorded.
+    pub migration: Migration,
+    /// Where that down comes from.
+    pub source: DownSource,
+}
+
+/// Where the down section a rollback runs comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DownSource {
+    /// The migration's file (or its `.down.sql`, `down/` file).
+    File(std::path::PathBuf),
+    /// The down SQL stored in history at apply time (the file is gone or has
+    /// no down any more).
+    History,
+}
+
+impl std::fmt::Display for DownSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => write!(f, "(down from {})", path.display()),
+            Self::History => f.write_str("(down stored in history)"),
+        }
     }
 }
