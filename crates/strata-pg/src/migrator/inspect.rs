@@ -3,7 +3,7 @@
 //! statement left valid, INVALID or missing, and INVALID indexes in general.
 
 use strata_core::plan::{AppliedRecord, Direction, RecordStatus};
-use strata_core::{Migration, MigrationSet, Section};
+use strata_core::{Migration, MigrationSet};
 
 use super::*;
 use crate::error::PgError;
@@ -115,12 +115,14 @@ impl Migrator {
             Direction::Down => m.down.as_ref(),
         });
         let index = usize::try_from(statements_done).unwrap_or(0);
-        let (index_state, total) = match section {
-            Some(section) => (
-                self.interrupted_index(section, index).await,
-                strata_sql::split(&section.text).map_or(0, |s| s.len()),
-            ),
-            None => (None, 0),
+        let statements = section.and_then(|s| Some((s, strata_sql::split(&s.text).ok()?)));
+        let total = statements.as_ref().map_or(0, |(_, all)| all.len());
+        let interrupted = statements
+            .as_ref()
+            .and_then(|(s, all)| Some(&s.text[all.get(index)?.span.clone()]));
+        let index_state = match interrupted {
+            Some(sql) => self.interrupted_index(sql).await,
+            None => None,
         };
         let n = index + 1;
         let lost = format!("strata lost its connection while statement {n} ran");
@@ -133,8 +135,8 @@ impl Migrator {
             ),
             Some((name, Some(false))) => (
                 format!(
-                    "{lost}, and it left the index {name} INVALID: drop it with `DROP INDEX CONCURRENTLY {name};` then `strata repair --clear-failed {}` and `strata migrate`, or finish it with `REINDEX INDEX CONCURRENTLY {name};`",
-                    r.version
+                    "{lost}, and it left the index {name} INVALID: {}",
+                    invalid_index_remedy(&name, &r.version, n >= total)
                 ),
                 false,
             ),
@@ -199,16 +201,10 @@ impl Migrator {
         Ok(())
     }
 
-    /// When statement `index` of `section` creates a named index: its name,
-    /// and whether it exists and is valid (`None` when it does not exist).
-    pub(super) async fn interrupted_index(
-        &self,
-        section: &Section,
-        index: usize,
-    ) -> Option<(String, Option<bool>)> {
-        let statements = strata_sql::split(&section.text).ok()?;
-        let statement = statements.get(index)?;
-        let analysis = strata_sql::analyze::analyze(&section.text[statement.span.clone()]).ok()?;
+    /// When the statement `sql` creates a named index: its name, and whether
+    /// it exists and is valid (`None` when it does not exist).
+    pub(super) async fn interrupted_index(&self, sql: &str) -> Option<(String, Option<bool>)> {
+        let analysis = strata_sql::analyze::analyze(sql).ok()?;
         let effect = analysis.effects.iter().find(|e| {
             e.action == strata_sql::analyze::Action::Create
                 && e.object.kind == strata_sql::analyze::ObjectKind::Index
@@ -278,19 +274,29 @@ impl InvalidIndex {
 
     /// What to do about it; `last` when the failed statement was the section's last.
     pub(super) fn recovery(&self, m: &Migration, last: bool) -> String {
-        let v = &m.version;
-        let finish = if last {
-            format!(" then `strata repair --mark-applied {v}`")
-        } else {
-            format!(
-                " then run the statements after it by hand and `strata repair --mark-applied {v}`"
-            )
-        };
         format!(
-            "the index {} on {} was left INVALID (it slows every write and is never used): drop it with `DROP INDEX CONCURRENTLY {};`, then `strata repair --clear-failed {v}` and `strata migrate` to run the migration again; or finish the build with `REINDEX INDEX CONCURRENTLY {};`{finish}",
-            self.index, self.table, self.index, self.index
+            "the index {} on {} was left INVALID (it slows every write and is never used): {}",
+            self.index,
+            self.table,
+            invalid_index_remedy(&self.index, &m.version, last)
         )
     }
+}
+
+/// The two ways out of an INVALID index that statement of migration
+/// `version` left: drop it and run the migration again, or finish the build
+/// (and, when the statement was not the last, the statements after it).
+pub(super) fn invalid_index_remedy(index: &str, version: &Version, last: bool) -> String {
+    let finish = if last {
+        format!(" then `strata repair --mark-applied {version}`")
+    } else {
+        format!(
+            " then run the statements after it by hand and `strata repair --mark-applied {version}`"
+        )
+    };
+    format!(
+        "drop it with `DROP INDEX CONCURRENTLY {index};`, then `strata repair --clear-failed {version}` and `strata migrate` to run the migration again; or finish the build with `REINDEX INDEX CONCURRENTLY {index};`{finish}"
+    )
 }
 
 /// The first value of the first row of a reply.

@@ -13,7 +13,6 @@ use strata_core::{Migration, Section};
 
 use super::*;
 use crate::error::{MigrationFailure, PgError, ServerError};
-use crate::sql::literal;
 
 impl Migrator {
     /// Applies one migration; returns true when another migrator had already
@@ -75,10 +74,9 @@ impl Migrator {
         batch.push_str(&self.record_done(m, direction));
         batch.push_str("COMMIT;");
         let started = Instant::now();
-        let deadline = self.deadline(
-            section,
-            strata_sql::split(&section.text).map_or(1, |s| s.len()),
-        );
+        let deadline = self.deadline(section, || {
+            strata_sql::split(&section.text).map_or(1, |s| s.len())
+        });
         let Err(unanswered) = self.send_waiting_for_others(&batch, deadline).await else {
             return Ok(false);
         };
@@ -189,7 +187,7 @@ impl Migrator {
     ) -> Result<bool, PgError> {
         let statements = split_for_execution(m, section, direction)?;
         let claimed = match self
-            .send_waiting_for_others(&self.claim(m, direction), self.deadline(section, 1))
+            .send_waiting_for_others(&self.claim(m, direction), self.deadline(section, || 1))
             .await
         {
             Ok(messages) => messages,
@@ -220,11 +218,9 @@ impl Migrator {
             self.exec(&timeouts, "cannot set timeouts").await?;
         }
         let total = statements.len();
-        let schema = self.schema();
-        let version = literal(m.version.as_str());
         for (i, statement) in statements.iter().enumerate() {
             let sql = &section.text[statement.span.clone()];
-            if let Err(unanswered) = self.send(sql, self.deadline(section, 1)).await {
+            if let Err(unanswered) = self.send(sql, self.deadline(section, || 1)).await {
                 let lost = !matches!(unanswered, Unanswered::Error(_));
                 let error = unanswered.into_error();
                 let prefix = section.text[..statement.span.start].chars().count();
@@ -267,14 +263,8 @@ impl Migrator {
                     .await;
                 return Err(PgError::Migration(Box::new(failure)));
             }
-            self.exec(&format!(
-                    "BEGIN;\n{}UPDATE {schema}.migrations SET statements_done = {} WHERE version = {version};\nCOMMIT;",
-                    as_connecting_user(),
-                    i + 1
-                ),
-                "cannot record progress",
-            )
-            .await?;
+            self.exec(&self.progress(m, i + 1), "cannot record progress")
+                .await?;
         }
         self.reset_session().await?;
         self.exec(
@@ -448,12 +438,18 @@ impl Migrator {
     /// How long strata waits for a section's `statements` statements before it
     /// calls the connection stalled: each may take up to its statement timeout,
     /// plus a grace period. No deadline without a statement timeout.
-    pub(super) fn deadline(&self, section: &Section, statements: usize) -> Option<Duration> {
+    /// `statements` is asked only when there is a timeout: counting splits
+    /// the SQL, which a run without timeouts need not pay for.
+    pub(super) fn deadline(
+        &self,
+        section: &Section,
+        statements: impl FnOnce() -> usize,
+    ) -> Option<Duration> {
         let timeout = section
             .directives
             .statement_timeout
             .or(self.settings.statement_timeout)?;
-        let count = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
+        let count = u32::try_from(statements().max(1)).unwrap_or(u32::MAX);
         Some(
             timeout
                 .saturating_mul(count)
@@ -546,7 +542,13 @@ pub(super) fn refuse_client_copy(
     section: &Section,
     direction: Direction,
 ) -> Result<(), PgError> {
-    if !section.text.to_ascii_lowercase().contains("copy") {
+    // Most sections hold no COPY at all: a byte scan, no copy of the text.
+    if !section
+        .text
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"copy"))
+    {
         return Ok(());
     }
     let copy = strata_sql::split_with_inline_data(&section.text);

@@ -151,6 +151,16 @@ END $strata$;\n"
         )
     }
 
+    /// History verb: `done` statements of a claimed section completed.
+    pub(super) fn progress(&self, m: &Migration, done: usize) -> String {
+        format!(
+            "BEGIN;\n{}UPDATE {}.migrations SET statements_done = {done} WHERE version = {};\nCOMMIT;",
+            as_connecting_user(),
+            self.schema(),
+            literal(m.version.as_str())
+        )
+    }
+
     /// History verb: a no-transaction section completed.
     pub(super) fn finish(&self, m: &Migration, direction: Direction) -> String {
         let bookkeeping = match direction {
