@@ -100,17 +100,7 @@ impl Section {
         let line_index = before.bytes().filter(|&b| b == b'\n').count();
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count();
-        let shift = self
-            .line_prefixes
-            .get(line_index)
-            .map_or(0, |prefix| prefix.chars().count());
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        (
-            self.first_line.saturating_add(to_u32(line_index)),
-            to_u32(column)
-                .saturating_add(to_u32(shift))
-                .saturating_add(1),
-        )
+        crate::position::file_position(self.first_line, &self.line_prefixes, line_index, column)
     }
 
     /// An index of `text` for many [`Section::position`] lookups, each in

@@ -75,17 +75,7 @@ impl<'a> PositionIndex<'a> {
             .saturating_sub(1);
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
         let column = self.chars_before(offset) - self.chars_before(line_start);
-        let shift = self
-            .line_prefixes
-            .get(line_index)
-            .map_or(0, |prefix| prefix.chars().count());
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        (
-            self.first_line.saturating_add(to_u32(line_index)),
-            to_u32(column)
-                .saturating_add(to_u32(shift))
-                .saturating_add(1),
-        )
+        file_position(self.first_line, self.line_prefixes, line_index, column)
     }
 
     /// How many characters of the text come before byte `offset`, a char
@@ -102,6 +92,28 @@ impl<'a> PositionIndex<'a> {
                 .get(at..offset)
                 .map_or(0, |between| between.chars().count())
     }
+}
+
+/// The 1-based file line and column of a position `column` characters into
+/// line `line_index` (0-based) of a section that starts at file line
+/// `first_line`; a line whose comment prefix was removed (a `-- ROLLBACK:`
+/// block) counts its prefix back into the column.
+pub(crate) fn file_position(
+    first_line: u32,
+    line_prefixes: &[String],
+    line_index: usize,
+    column: usize,
+) -> (u32, u32) {
+    let shift = line_prefixes
+        .get(line_index)
+        .map_or(0, |prefix| prefix.chars().count());
+    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    (
+        first_line.saturating_add(to_u32(line_index)),
+        to_u32(column)
+            .saturating_add(to_u32(shift))
+            .saturating_add(1),
+    )
 }
 
 #[cfg(test)]
