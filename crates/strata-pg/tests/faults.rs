@@ -17,7 +17,7 @@ use strata_pg::connect::{Source, Target, connect};
 use strata_pg::{
     MigrateOptions, Migrator, PgError, Quiet, Refusal, Repair, RollbackTarget, Settings,
 };
-use support::{client, cluster, migrator, scalar, set, value};
+use support::{client, cluster, migrate, migrator, run_sql, scalar, set, value};
 
 fn version(text: &str) -> Version {
     Version::parse(text).unwrap_or_else(|e| panic!("{e}"))
@@ -27,17 +27,15 @@ fn version(text: &str) -> Version {
 async fn an_interrupted_concurrent_index_build_is_recorded_as_failed_with_its_invalid_index() {
     let cluster = cluster();
     let setup = client(&cluster, "postgres").await;
-    setup
-        .batch_execute("create table busy (id int); insert into busy values (1);")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(
+        &setup,
+        "create table busy (id int); insert into busy values (1);",
+    )
+    .await;
     // An open write: CREATE INDEX CONCURRENTLY waits for it once the index
     // exists in the catalog (INVALID), so the statement timeout stops it there.
     let writer = client(&cluster, "postgres").await;
-    writer
-        .batch_execute("begin; insert into busy values (2);")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(&writer, "begin; insert into busy values (2);").await;
     let settings = Settings {
         statement_timeout: Some(Duration::from_millis(300)),
         ..Settings::default()
@@ -47,9 +45,7 @@ async fn an_interrupted_concurrent_index_build_is_recorded_as_failed_with_its_in
         "0001_index.sql",
         "-- strata:no-transaction\ncreate index concurrently busy_id on busy (id);\n",
     )]);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     let Some(PgError::Migration(failure)) = report.error else {
         panic!("expected a migration failure, got {:?}", report.error);
     };
@@ -81,15 +77,10 @@ async fn an_interrupted_concurrent_index_build_is_recorded_as_failed_with_its_in
         .await,
         "failed 0 statement 1 of 1 failed: canceling statement due to statement timeout (SQLSTATE 57014); it left the index public.busy_id on public.busy INVALID"
     );
-    writer
-        .batch_execute("rollback;")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(&writer, "rollback;").await;
 
     // The next run does not guess: it is blocked, and says why.
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     let Some(PgError::Blocked(blockers)) = report.error else {
         panic!("expected the run to be blocked, got {:?}", report.error);
     };
@@ -100,16 +91,11 @@ async fn an_interrupted_concurrent_index_build_is_recorded_as_failed_with_its_in
     );
 
     // The recovery the message gives works.
-    setup
-        .batch_execute("drop index concurrently public.busy_id;")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(&setup, "drop index concurrently public.busy_id;").await;
     m.repair(&files, &Repair::ClearFailed(version("1")))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     assert_eq!(
         value(
@@ -129,9 +115,7 @@ async fn a_no_transaction_down_that_fails_part_way_is_recorded_as_failed_not_app
         "0001_t.sql",
         "-- strata:up\ncreate table t (id int);\ncreate index t_id on t (id);\n-- strata:down\n-- strata:no-transaction\ndrop index concurrently t_id;\nselect 1/0;\ndrop table t;\n",
     )]);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
 
     let report = m
@@ -164,8 +148,7 @@ async fn a_no_transaction_down_that_fails_part_way_is_recorded_as_failed_not_app
     );
     // Neither applied nor rolled back: both directions are blocked.
     for report in [
-        m.migrate(&files, &MigrateOptions::default(), &mut Quiet)
-            .await,
+        migrate(&mut m, &files).await,
         m.rollback(&files, &RollbackTarget::Steps(1), &mut Quiet)
             .await,
     ] {
@@ -185,10 +168,7 @@ async fn a_no_transaction_down_that_fails_part_way_is_recorded_as_failed_not_app
         );
     }
     // Finishing the rollback by hand, then telling strata, is one repair.
-    m.client()
-        .batch_execute("drop table t;")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(m.client(), "drop table t;").await;
     m.repair(&files, &Repair::MarkRolledBack(version("1")))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -236,10 +216,11 @@ async fn a_failed_down_cleared_runs_again_on_the_next_rollback() {
 async fn a_role_switch_in_a_migration_neither_writes_history_as_that_role_nor_leaks() {
     let cluster = cluster();
     let mut m = migrator(&cluster, "postgres", Settings::default()).await;
-    m.client()
-        .batch_execute("create role app; grant create on schema public to app;")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(
+        m.client(),
+        "create role app; grant create on schema public to app;",
+    )
+    .await;
     let files = set(&[
         (
             "0001_as_app.sql",
@@ -251,9 +232,7 @@ async fn a_role_switch_in_a_migration_neither_writes_history_as_that_role_nor_le
         ),
         ("0003_after.sql", "create table by_owner (id int);\n"),
     ]);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let owner = |table: &'static str| {
         format!("select tableowner from pg_tables where tablename = '{table}'")
@@ -281,20 +260,17 @@ async fn a_hand_edited_checksum_blocks_with_advice_and_repair_still_works() {
         ("0001_a.sql", "create table a (id int);\n"),
         ("0002_b.sql", "create table b (id int);\n"),
     ]);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
-    m.client()
-        .batch_execute("update strata.migrations set checksum = 'not hex' where version = '0001';")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(
+        m.client(),
+        "update strata.migrations set checksum = 'not hex' where version = '0001';",
+    )
+    .await;
 
     let history = m.history().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(history.len(), 2);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     let Some(PgError::Blocked(blockers)) = report.error else {
         panic!("expected blocked, got {:?}", report.error);
     };
@@ -307,9 +283,7 @@ async fn a_hand_edited_checksum_blocks_with_advice_and_repair_still_works() {
     m.repair(&files, &Repair::AcceptChecksum(version("1")))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
 }
 
@@ -318,20 +292,15 @@ async fn an_unknown_status_needs_attention_instead_of_counting_as_applied() {
     let cluster = cluster();
     let mut m = migrator(&cluster, "postgres", Settings::default()).await;
     let files = set(&[("0001_a.sql", "create table a (id int);\n")]);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
-    m.client()
-        .batch_execute(
-            "alter table strata.migrations drop constraint migrations_status_check;
+    run_sql(
+        m.client(),
+        "alter table strata.migrations drop constraint migrations_status_check;
              update strata.migrations set status = 'done';",
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    )
+    .await;
+    let report = migrate(&mut m, &files).await;
     let Some(PgError::Blocked(blockers)) = report.error else {
         panic!("expected blocked, got {:?}", report.error);
     };
@@ -343,9 +312,7 @@ async fn an_unknown_status_needs_attention_instead_of_counting_as_applied() {
     m.repair(&files, &Repair::MarkApplied(version("1")))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
 }
 
@@ -354,17 +321,14 @@ async fn repair_of_a_version_recorded_twice_acts_on_the_row_named_or_refuses_wit
     let cluster = cluster();
     let mut m = migrator(&cluster, "postgres", Settings::default()).await;
     let files = set(&[("0005_a.sql", "create table a (id int);\n")]);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
-    m.client()
-        .batch_execute(
-            "insert into strata.migrations (version, name, checksum, tool_version)
+    run_sql(
+        m.client(),
+        "insert into strata.migrations (version, name, checksum, tool_version)
              select '5', name, checksum, tool_version from strata.migrations;",
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    )
+    .await;
 
     // Named exactly: that row, and only it.
     m.repair(&files, &Repair::MarkRolledBack(version("5")))
@@ -376,13 +340,12 @@ async fn repair_of_a_version_recorded_twice_acts_on_the_row_named_or_refuses_wit
     );
 
     // Named by neither spelling: refused, listing both.
-    m.client()
-        .batch_execute(
-            "insert into strata.migrations (version, name, checksum, tool_version)
+    run_sql(
+        m.client(),
+        "insert into strata.migrations (version, name, checksum, tool_version)
              select '05', name, checksum, tool_version from strata.migrations;",
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    )
+    .await;
     let refused = m
         .repair(&files, &Repair::MarkRolledBack(version("005")))
         .await;
@@ -403,9 +366,9 @@ async fn history_of_the_first_format_is_upgraded_in_place_and_stays_readable() {
     let cluster = cluster();
     let mut m = migrator(&cluster, "postgres", Settings::default()).await;
     // The tables as the first format made them, with one applied migration.
-    m.client()
-        .batch_execute(
-            "create schema strata;
+    run_sql(
+        m.client(),
+        "create schema strata;
              create table strata.meta (key text primary key, value text not null);
              insert into strata.meta values ('format', '1');
              create table strata.migrations (
@@ -426,9 +389,8 @@ async fn history_of_the_first_format_is_upgraded_in_place_and_stays_readable() {
                  actor text not null default current_user, os_user text,
                  client_host text default inet_client_addr()::text, tool_version text not null);
              create table a (id int);",
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    )
+    .await;
     let files = set(&[
         ("0001_a.sql", "create table a (id int);\n"),
         (
@@ -446,9 +408,7 @@ async fn history_of_the_first_format_is_upgraded_in_place_and_stays_readable() {
     // Read as it is, before any upgrade.
     assert_eq!(m.history().await.unwrap_or_else(|e| panic!("{e}")).len(), 1);
 
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     assert_eq!(
         scalar(&m, "select value from strata.meta where key = 'format'").await,
@@ -600,17 +560,10 @@ async fn a_dropped_history_schema_gets_advice_to_baseline() {
         ("0001_a.sql", "create table a (id int);\n"),
         ("0002_b.sql", "create table b (id int);\n"),
     ]);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
-    m.client()
-        .batch_execute("drop schema strata cascade;")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    run_sql(m.client(), "drop schema strata cascade;").await;
+    let report = migrate(&mut m, &files).await;
     let Some(PgError::Migration(failure)) = report.error else {
         panic!("expected a failure, got {:?}", report.error);
     };
@@ -620,9 +573,7 @@ async fn a_dropped_history_schema_gets_advice_to_baseline() {
     m.baseline(&files, None)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     assert!(report.done.is_empty());
 }
@@ -631,10 +582,7 @@ async fn a_dropped_history_schema_gets_advice_to_baseline() {
 async fn the_lock_holder_named_is_the_one_in_this_database() {
     let cluster = cluster();
     let setup = client(&cluster, "postgres").await;
-    setup
-        .batch_execute("create database other;")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(&setup, "create database other;").await;
     // Advisory locks are per database: a strata in `other` holds its own.
     let mut elsewhere = migrator(&cluster, "other", Settings::default()).await;
     elsewhere
@@ -674,18 +622,16 @@ async fn the_lock_holder_named_is_the_one_in_this_database() {
 async fn a_lock_timeout_names_the_session_that_blocks_the_migration() {
     let cluster = cluster();
     let blocker = client(&cluster, "postgres").await;
-    blocker
-        .batch_execute("create table busy (id int);")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(&blocker, "create table busy (id int);").await;
     let blocker_pid: i32 = value(&blocker, "select pg_backend_pid()")
         .await
         .parse()
         .unwrap_or_else(|e| panic!("{e}"));
-    blocker
-        .batch_execute("begin; insert into busy values (1); select 'the blocking query';")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_sql(
+        &blocker,
+        "begin; insert into busy values (1); select 'the blocking query';",
+    )
+    .await;
     let settings = Settings {
         lock_timeout: Some(Duration::from_millis(200)),
         ..Settings::default()
@@ -695,9 +641,7 @@ async fn a_lock_timeout_names_the_session_that_blocks_the_migration() {
         "0001_alter.sql",
         "create table other (id int);\nalter table busy add column note text;\n",
     )]);
-    let report = m
-        .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-        .await;
+    let report = migrate(&mut m, &files).await;
     let Some(PgError::Migration(failure)) = report.error else {
         panic!("expected a lock timeout, got {:?}", report.error);
     };
@@ -728,9 +672,7 @@ async fn copy_from_stdin_is_refused_before_it_reaches_the_server_and_the_connect
         ),
     ] {
         let files = set(&[(file, sql)]);
-        let report = m
-            .migrate(&files, &MigrateOptions::default(), &mut Quiet)
-            .await;
+        let report = migrate(&mut m, &files).await;
         let Some(PgError::Refused(refusal @ Refusal::ClientCopy { .. })) = report.error else {
             panic!("{file}: expected a refusal, got {:?}", report.error);
         };

@@ -11,7 +11,7 @@ use std::path::Path;
 use strata_core::{MemorySource, MigrationSet};
 use strata_ephemeral::Cluster;
 use strata_pg::connect::{Source, Target, connect};
-use strata_pg::{Migrator, Settings};
+use strata_pg::{MigrateOptions, Migrator, Quiet, RunReport, Settings};
 use tokio_postgres::Client;
 
 /// A throwaway cluster for one test.
@@ -67,4 +67,17 @@ pub async fn value(client: &Client, sql: &str) -> String {
 /// [`value`] on a migrator's own session.
 pub async fn scalar(m: &Migrator, sql: &str) -> String {
     value(m.client(), sql).await
+}
+
+/// `strata migrate` of `set` with the default options, quietly.
+pub async fn migrate(m: &mut Migrator, set: &MigrationSet) -> RunReport {
+    m.migrate(set, &MigrateOptions::default(), &mut Quiet).await
+}
+
+/// Runs `sql` (several statements allowed) on `client`, which must succeed.
+pub async fn run_sql(client: &Client, sql: &str) {
+    client
+        .batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
