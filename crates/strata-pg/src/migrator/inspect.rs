@@ -194,7 +194,7 @@ impl Migrator {
             )
         };
         self.exec(
-            &format!("BEGIN;\n{}{sql}COMMIT;", self.xact_lock()),
+            &format!("BEGIN;\n{}{sql}COMMIT;", self.lock.transaction_prefix()),
             "cannot record what the catalog says about a failed migration",
         )
         .await?;

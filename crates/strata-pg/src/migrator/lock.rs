@@ -1,36 +1,195 @@
-//! The migration lock: a session advisory lock, or in transaction-pooler mode
-//! one `pg_advisory_xact_lock` per transaction; who holds it; and finding out
-//! from what the server does that a transaction pooler stands between strata
-//! and the server when nobody said so.
+//! The migration lock, chosen once when the migrator is built: a session
+//! advisory lock held from the start of a run to its end, or, through a
+//! transaction pooler, one `pg_advisory_xact_lock` opening every transaction;
+//! who holds it; and finding out from what the server does that a transaction
+//! pooler stands between strata and the server when nobody said so.
 
 use std::time::{Duration, Instant};
+
+use strata_core::config::Pooler;
 
 use super::*;
 use crate::error::{LockHolder, PgError, ServerError};
 use crate::history::text;
 use crate::sql::literal;
 
-impl Migrator {
-    /// Takes the migration lock, waiting up to `lock_wait`. In transaction-pooler
-    /// mode there is no session to hold it: each transaction locks instead.
-    pub async fn lock(&mut self, progress: &mut dyn Progress) -> Result<(), PgError> {
-        if self.locked || self.transaction_pooler() {
-            return Ok(());
+/// The migration lock of one migrator: its key, how it is held, and what
+/// taking it found out about the server session.
+#[derive(Debug)]
+pub(super) struct Lock {
+    /// Second half of the advisory lock key, from the history schema's name.
+    key: i32,
+    /// How long to wait for another migrator's lock.
+    wait: Duration,
+    mode: LockMode,
+}
+
+/// How the lock is held.
+#[derive(Clone, Copy, Debug)]
+enum LockMode {
+    /// `pg_advisory_lock` on strata's own session, taken when a run starts
+    /// and released when it ends.
+    Session(SessionLock),
+    /// Through a transaction pooler there is no session to hold a lock for a
+    /// whole run: every transaction strata sends opens with
+    /// `pg_advisory_xact_lock`, released with its `COMMIT`.
+    PerTransaction,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct SessionLock {
+    held: bool,
+    /// The server session that took the lock. Kept once it is released:
+    /// later batches still check that they run on it.
+    backend: Option<Backend>,
+}
+
+/// The server session that took the session lock, as the probe before it found it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Backend {
+    /// `pg_backend_pid()` of the session.
+    pub(super) pid: i32,
+    /// The server takes `client_connection_check_interval` (PostgreSQL 14 and
+    /// later, where the server can watch a socket: not on Windows).
+    pub(super) check_interval_supported: bool,
+}
+
+impl Lock {
+    /// A session lock, or one per transaction through a transaction pooler.
+    pub(super) fn new(pooler: Pooler, schema: &str, wait: Duration) -> Self {
+        let mode = match pooler {
+            Pooler::Session => LockMode::Session(SessionLock::default()),
+            Pooler::Transaction => LockMode::PerTransaction,
+        };
+        Self {
+            key: lock_key(schema),
+            wait,
+            mode,
         }
+    }
+
+    /// A session lock is held now.
+    pub(super) fn held(&self) -> bool {
+        matches!(self.mode, LockMode::Session(SessionLock { held: true, .. }))
+    }
+
+    /// The server session that took the session lock, once one did.
+    pub(super) fn backend(&self) -> Option<Backend> {
+        match self.mode {
+            LockMode::Session(session) => session.backend,
+            LockMode::PerTransaction => None,
+        }
+    }
+
+    /// What every transaction that reads the history to act on it, or writes
+    /// it, sends right after its `BEGIN`: the transaction-scoped lock, or
+    /// nothing when a session lock covers the run.
+    pub(super) fn transaction_prefix(&self) -> String {
+        match self.mode {
+            LockMode::Session(_) => String::new(),
+            // Bounded by the lock wait (the migration's own lock_timeout is
+            // set after), and turned into a SQLSTATE of ours so it reads as
+            // a lock wait.
+            LockMode::PerTransaction => format!(
+                "SET LOCAL lock_timeout = '{}';\nDO $strata$ BEGIN PERFORM pg_advisory_xact_lock({LOCK_CLASS}, {}); EXCEPTION WHEN lock_not_available THEN RAISE EXCEPTION 'strata: gave up waiting for the migration lock' USING ERRCODE = 'SR004'; END $strata$;\n",
+                strata_core::directive::pg_duration(self.wait),
+                self.key
+            ),
+        }
+    }
+
+    /// Another migrator can act between two of this one's transactions: the
+    /// lock is not held for the run. Then the plan can go stale, so each
+    /// section checks the history again before it runs (and is skipped when
+    /// another migrator did it); a `failed` row may be another migrator's
+    /// no-transaction section in progress, which is waited for as a session
+    /// lock would be.
+    pub(super) fn others_can_interleave(&self) -> bool {
+        matches!(self.mode, LockMode::PerTransaction)
+    }
+}
+
+/// What the probe before taking a session lock found.
+struct Probe {
+    backend: Backend,
+    /// A value set on the session, that a later statement on the same
+    /// session sees again.
+    nonce: u64,
+}
+
+impl Migrator {
+    /// Takes the migration lock, waiting up to `lock_wait`. A lock per
+    /// transaction has nothing to take here: each transaction locks.
+    pub async fn lock(&mut self, progress: &mut dyn Progress) -> Result<(), PgError> {
+        let LockMode::Session(SessionLock { held: false, .. }) = self.lock.mode else {
+            return Ok(());
+        };
+        let backend = self.take_session_lock(progress).await?;
+        self.lock.mode = LockMode::Session(SessionLock {
+            held: true,
+            backend: Some(backend),
+        });
+        Ok(())
+    }
+
+    /// Waits for the session lock, saying once who holds it, and returns the
+    /// session that took it.
+    async fn take_session_lock(&self, progress: &mut dyn Progress) -> Result<Backend, PgError> {
         let started = Instant::now();
+        let Probe { backend, nonce } = self.probe_session().await?;
+        let (pid, key) = (backend.pid, self.lock.key);
+        let try_lock = format!(
+            "SELECT CASE WHEN pg_backend_pid() = {pid} AND current_setting('strata.session', true) = '{nonce}'
+                    THEN pg_try_advisory_lock({LOCK_CLASS}, {key})::text ELSE 'changed' END"
+        );
         let mut told = false;
-        // Whether this is a session of strata's own is found out from what the
-        // server does, not only from the port or a URL flag: through a
-        // transaction pooler, a setting made in one transaction is gone in the
-        // next (another server connection), and a server connection may
-        // already hold the lock of another client of the pooler.
+        loop {
+            let rows = self
+                .exec(&try_lock, "cannot take the migration lock")
+                .await?;
+            match rows.first().and_then(|r| r.get(0)) {
+                Some("true") => return Ok(backend),
+                Some("changed") => {
+                    // No lock was taken. Switching to a lock per transaction
+                    // here is not safe: another strata that took a session
+                    // lock through the same pooler would make this one's
+                    // transactions wait on it while its concurrent index
+                    // builds wait on them (a deadlock). Refuse, and say how.
+                    return Err(PgError::UndeclaredPooler(PoolerEvidence::SessionChanged {
+                        pid,
+                    }));
+                }
+                _ => {}
+            }
+            let holder = self.lock_holder().await?;
+            if !told {
+                progress.lock_waiting(holder.as_ref());
+                told = true;
+            }
+            if started.elapsed() >= self.lock.wait {
+                return Err(PgError::LockTimeout {
+                    waited: self.lock.wait,
+                    holder: holder.map(Box::new),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Looks at the server session before the session lock is taken, and
+    /// marks it. Whether this is a session of strata's own is found out from
+    /// what the server does, not only from the port or a URL flag: through a
+    /// transaction pooler, a setting made in one transaction is gone in the
+    /// next (another server connection), and a server connection may already
+    /// hold the lock of another client of the pooler.
+    async fn probe_session(&self) -> Result<Probe, PgError> {
         let nonce = {
             use std::hash::{BuildHasher as _, Hasher as _};
             std::collections::hash_map::RandomState::new()
                 .build_hasher()
                 .finish()
         };
-        let key = self.lock_key;
+        let key = self.lock.key;
         let rows = self
             .exec(
                 &format!(
@@ -48,54 +207,16 @@ impl Migrator {
             .and_then(|r| r.get(0))
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
-        let rows_probe_supported = rows.first().and_then(|r| r.get(3)) == Some("true");
         if rows.first().and_then(|r| r.get(2)) == Some("true") {
             return Err(PgError::UndeclaredPooler(PoolerEvidence::LockHeldAlready {
                 pid,
             }));
         }
-        let try_lock = format!(
-            "SELECT CASE WHEN pg_backend_pid() = {pid} AND current_setting('strata.session', true) = '{nonce}'
-                    THEN pg_try_advisory_lock({LOCK_CLASS}, {key})::text ELSE 'changed' END"
-        );
-        loop {
-            let rows = self
-                .exec(&try_lock, "cannot take the migration lock")
-                .await?;
-            match rows.first().and_then(|r| r.get(0)) {
-                Some("true") => {
-                    self.locked = true;
-                    self.session_pid = Some(pid);
-                    // client_connection_check_interval exists from PostgreSQL
-                    // 14, where the server can watch a socket (not Windows).
-                    self.check_interval_supported = rows_probe_supported;
-                    return Ok(());
-                }
-                Some("changed") => {
-                    // No lock was taken. Switching to transaction-pooler mode
-                    // here is not safe: another strata that took a session
-                    // lock through the same pooler would make this one's
-                    // transactions wait on it while its concurrent index
-                    // builds wait on them (a deadlock). Refuse, and say how.
-                    return Err(PgError::UndeclaredPooler(PoolerEvidence::SessionChanged {
-                        pid,
-                    }));
-                }
-                _ => {}
-            }
-            let holder = self.lock_holder().await?;
-            if !told {
-                progress.lock_waiting(holder.as_ref());
-                told = true;
-            }
-            if started.elapsed() >= self.settings.lock_wait {
-                return Err(PgError::LockTimeout {
-                    waited: self.settings.lock_wait,
-                    holder: holder.map(Box::new),
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let backend = Backend {
+            pid,
+            check_interval_supported: rows.first().and_then(|r| r.get(3)) == Some("true"),
+        };
+        Ok(Probe { backend, nonce })
     }
 
     /// Who holds the migration lock now.
@@ -107,7 +228,7 @@ impl Migrator {
                    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                    AND l.classid = {LOCK_CLASS}::oid AND l.objid = ({})::int4::oid AND l.objsubid = 2
                  LIMIT 1",
-                self.lock_key
+                self.lock.key
             ),
             "cannot find who holds the migration lock",
         )
@@ -142,73 +263,77 @@ impl Migrator {
 
     /// Releases the migration lock.
     pub async fn unlock(&mut self) -> Result<(), PgError> {
+        let LockMode::Session(SessionLock {
+            held: true,
+            backend,
+        }) = self.lock.mode
+        else {
+            return Ok(());
+        };
         // On a broken connection the session, and its lock, end with it.
-        if self.locked && !self.broken.load(Ordering::Relaxed) {
-            let unlock = format!(
-                "SELECT pg_advisory_unlock({LOCK_CLASS}, {})::text",
-                self.lock_key
-            );
-            // Through a transaction pooler strata was not told about, the
-            // unlock may reach another server connection than the one holding
-            // the lock; pooled connections come round again, so try a while
-            // rather than leave the lock behind for every later migrator.
-            let started = Instant::now();
-            let mut released = false;
-            while !released {
-                let rows = self
-                    .exec(&unlock, "cannot release the migration lock")
-                    .await?;
-                released = rows.first().and_then(|r| r.get(0)) == Some("true");
-                if released
-                    || started.elapsed() >= self.settings.lock_wait.min(Duration::from_secs(10))
-                {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            self.locked = false;
-            if !released && let Some(pid) = self.session_pid {
-                // The lock lives on a pooled server connection strata cannot
-                // reach again. Left there, it blocks every later migrator
-                // until the pooler closes that connection; ending the
-                // connection while it sits idle in the pool loses nothing
-                // (the pooler opens another one).
-                let rows = self
-                    .exec(
-                        &format!(
-                            "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE pid = {pid} AND state = 'idle'
-                               AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = {pid} AND l.locktype = 'advisory' AND l.granted
-                                           AND l.classid = {LOCK_CLASS}::oid AND l.objid = ({})::int4::oid AND l.objsubid = 2)",
-                            self.lock_key
-                        ),
-                        "cannot end the server connection holding the migration lock",
-                    )
-                    .await?;
-                released = rows.first().and_then(|r| r.get(0)) == Some("true");
-            }
-            if !released {
-                let pid = self.session_pid.unwrap_or(0);
-                return Err(PgError::UndeclaredPooler(PoolerEvidence::LockLeftBehind {
-                    pid,
-                }));
-            }
+        if self.broken.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut released = self.release_session_lock().await?;
+        self.lock.mode = LockMode::Session(SessionLock {
+            held: false,
+            backend,
+        });
+        let pid = backend.map_or(0, |b| b.pid);
+        if !released && backend.is_some() {
+            released = self.end_idle_holder(pid).await?;
+        }
+        if !released {
+            return Err(PgError::UndeclaredPooler(PoolerEvidence::LockLeftBehind {
+                pid,
+            }));
         }
         Ok(())
     }
 
-    /// The `pg_advisory_xact_lock` statement for transaction-pooler mode, or nothing.
-    pub(super) fn xact_lock(&self) -> String {
-        if self.transaction_pooler() {
-            // Bounded by lock_wait (the migration's own lock_timeout is set after),
-            // and turned into a SQLSTATE of ours so it reads as a lock wait.
-            format!(
-                "SET LOCAL lock_timeout = '{}';\nDO $strata$ BEGIN PERFORM pg_advisory_xact_lock({LOCK_CLASS}, {}); EXCEPTION WHEN lock_not_available THEN RAISE EXCEPTION 'strata: gave up waiting for the migration lock' USING ERRCODE = 'SR004'; END $strata$;\n",
-                strata_core::directive::pg_duration(self.settings.lock_wait),
-                self.lock_key
-            )
-        } else {
-            String::new()
+    /// `pg_advisory_unlock`, tried for a while: through a transaction pooler
+    /// strata was not told about, the unlock may reach another server
+    /// connection than the one holding the lock, and pooled connections come
+    /// round again, which beats leaving the lock behind for every later
+    /// migrator. Says whether the lock was released.
+    async fn release_session_lock(&self) -> Result<bool, PgError> {
+        let unlock = format!(
+            "SELECT pg_advisory_unlock({LOCK_CLASS}, {})::text",
+            self.lock.key
+        );
+        let started = Instant::now();
+        loop {
+            let rows = self
+                .exec(&unlock, "cannot release the migration lock")
+                .await?;
+            if rows.first().and_then(|r| r.get(0)) == Some("true") {
+                return Ok(true);
+            }
+            if started.elapsed() >= self.lock.wait.min(Duration::from_secs(10)) {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Ends the server connection `pid` when it sits idle holding the
+    /// migration lock. The lock lives on a pooled server connection strata
+    /// cannot reach again; left there, it blocks every later migrator until
+    /// the pooler closes that connection, and ending the connection while it
+    /// is idle in the pool loses nothing (the pooler opens another one).
+    async fn end_idle_holder(&self, pid: i32) -> Result<bool, PgError> {
+        let rows = self
+            .exec(
+                &format!(
+                    "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE pid = {pid} AND state = 'idle'
+                       AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = {pid} AND l.locktype = 'advisory' AND l.granted
+                                   AND l.classid = {LOCK_CLASS}::oid AND l.objid = ({})::int4::oid AND l.objsubid = 2)",
+                    self.lock.key
+                ),
+                "cannot end the server connection holding the migration lock",
+            )
+            .await?;
+        Ok(rows.first().and_then(|r| r.get(0)) == Some("true"))
     }
 }
 
@@ -265,5 +390,28 @@ pub(super) fn pooler_error(error: &ServerError) -> Option<PgError> {
             holder: None,
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transaction_pooler_locks_every_transaction_and_a_session_none() {
+        let wait = Duration::from_secs(60);
+        let pooled = Lock::new(Pooler::Transaction, "strata", wait);
+        assert!(pooled.others_can_interleave());
+        assert!(pooled.transaction_prefix().contains(&format!(
+            "pg_advisory_xact_lock({LOCK_CLASS}, {})",
+            lock_key("strata")
+        )));
+        assert!(!pooled.held());
+        assert!(pooled.backend().is_none());
+
+        let own = Lock::new(Pooler::Session, "strata", wait);
+        assert!(!own.others_can_interleave());
+        assert_eq!(own.transaction_prefix(), "");
+        assert!(!own.held());
     }
 }

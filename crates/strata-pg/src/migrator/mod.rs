@@ -5,6 +5,9 @@
 //!
 //! - `lock`: the migration lock (a session advisory lock, or one per
 //!   transaction through a transaction pooler) and who holds it;
+//! - `session`: what strata may do with the server session apart from the
+//!   lock (settings, a reset between migrations, naming its backend), none of
+//!   which a session lent by a transaction pooler allows;
 //! - `verbs`: the history writes, named (claim, progress, finish, withdraw,
 //!   stop, record done, forget, events), next to the SQL of their tables;
 //! - `runner`: the one section runner apply and undo share, transactional
@@ -31,6 +34,7 @@ mod lock;
 mod repair;
 mod rollback;
 mod runner;
+mod session;
 mod verbs;
 
 use crate::history::{self, exec};
@@ -41,6 +45,7 @@ use inspect::*;
 use lock::*;
 pub use rollback::{DownSource, RollbackStep};
 pub use runner::absorb_transaction_control;
+use session::*;
 use verbs::*;
 
 /// How a migrator behaves.
@@ -178,24 +183,20 @@ pub enum Repair {
 pub struct Migrator {
     client: Client,
     settings: Settings,
-    locked: bool,
-    lock_key: i32,
+    /// The migration lock: held for the run or taken by every transaction,
+    /// chosen once from `settings.pooler`, as is `session`.
+    lock: Lock,
+    session: Session,
     /// The connection broke or stalled during a migration: nothing more is
     /// sent on it (not even the unlock, which would wait on a stalled one).
     broken: AtomicBool,
-    /// The backend that took the session lock; every later batch checks it
-    /// still talks to that one.
-    session_pid: Option<i32>,
-    /// The server takes `client_connection_check_interval` (found out with
-    /// the lock).
-    check_interval_supported: bool,
 }
 
 impl std::fmt::Debug for Migrator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Migrator")
             .field("settings", &self.settings)
-            .field("locked", &self.locked)
+            .field("locked", &self.lock.held())
             .finish_non_exhaustive()
     }
 }
@@ -203,15 +204,14 @@ impl std::fmt::Debug for Migrator {
 impl Migrator {
     /// Wraps a connected client.
     pub fn new(client: Client, settings: Settings) -> Self {
-        let lock_key = lock_key(&settings.schema);
+        let lock = Lock::new(settings.pooler, &settings.schema, settings.lock_wait);
+        let session = Session::new(settings.pooler);
         Self {
             client,
             settings,
-            locked: false,
-            lock_key,
+            lock,
+            session,
             broken: AtomicBool::new(false),
-            session_pid: None,
-            check_interval_supported: false,
         }
     }
 
@@ -223,10 +223,6 @@ impl Migrator {
     /// The underlying client (for callers' own read-only queries).
     pub fn client(&self) -> &Client {
         &self.client
-    }
-
-    fn transaction_pooler(&self) -> bool {
-        self.settings.pooler == Pooler::Transaction
     }
 
     fn schema(&self) -> String {
@@ -285,7 +281,7 @@ impl Migrator {
             Some(_) => return Ok(()),
         };
         // Created or upgraded in one transaction: a history is never half-made.
-        let sql = format!("BEGIN;\n{}{sql}\nCOMMIT;", self.xact_lock());
+        let sql = format!("BEGIN;\n{}{sql}\nCOMMIT;", self.lock.transaction_prefix());
         if let Err(e) = self.exec(&sql, context).await {
             let _ = self.client.simple_query("ROLLBACK").await;
             return Err(e);
@@ -348,16 +344,17 @@ impl Migrator {
                 options.to.as_ref(),
                 options.allow_out_of_order,
             );
-            // Through a transaction pooler there is no session lock to wait on: a
-            // `failed` row may be another migrator's no-transaction migration in
-            // progress. Wait for it, up to lock_wait, before calling it failed.
+            // Without a lock held for the run there is no session lock to wait
+            // on: a `failed` row may be another migrator's no-transaction
+            // migration in progress. Wait for it, up to lock_wait, before
+            // calling it failed.
             let only_failed = !plan.blockers.is_empty()
                 && plan
                     .blockers
                     .iter()
                     .all(|b| matches!(b, Blocker::Failed { .. }));
             if only_failed
-                && self.transaction_pooler()
+                && self.lock.others_can_interleave()
                 && started.elapsed() < self.settings.lock_wait
             {
                 tokio::time::sleep(Duration::from_millis(100)).await;

@@ -88,7 +88,7 @@ impl Migrator {
         };
         let batch = format!(
             "BEGIN;\n{}{sql}{}COMMIT;",
-            self.xact_lock(),
+            self.lock.transaction_prefix(),
             self.event_insert("repair", version, &name, "ok", Some(&done))
         );
         // The row is addressed by its text: exactly one row changes.
@@ -226,7 +226,7 @@ impl Migrator {
         let Some(last) = chosen.last() else {
             return Err(Refusal::NothingToBaseline.into());
         };
-        let mut batch = format!("BEGIN;\n{}", self.xact_lock());
+        let mut batch = format!("BEGIN;\n{}", self.lock.transaction_prefix());
         for m in &chosen {
             batch.push_str(&self.history_insert(m, "applied"));
         }

@@ -62,7 +62,7 @@ impl Migrator {
         let mut batch = String::with_capacity(body.len() + 1024);
         batch.push_str(&self.session_reset());
         batch.push_str("BEGIN;\n");
-        batch.push_str(&self.xact_lock());
+        batch.push_str(&self.lock.transaction_prefix());
         batch.push_str(&self.done_by_another_guard(&m.version, direction));
         batch.push_str(&self.timeouts(section, true));
         let prefix_chars = batch.chars().count();
@@ -128,10 +128,10 @@ impl Migrator {
         Err(PgError::Migration(Box::new(failure)))
     }
 
-    /// Sends a migration's batch; through a transaction pooler, while another
-    /// migrator is in the middle of a no-transaction migration (the guard says
-    /// SR002), waits and tries again, up to `lock_wait`, as a waiting session
-    /// lock would.
+    /// Sends a migration's batch. Where other migrators can act between this
+    /// one's transactions, while another is in the middle of a no-transaction
+    /// migration (the guard says SR002), waits and tries again, up to
+    /// `lock_wait`, as a waiting session lock would.
     pub(super) async fn send_waiting_for_others(
         &self,
         sql: &str,
@@ -141,7 +141,7 @@ impl Migrator {
         loop {
             match self.send(sql, deadline).await {
                 Err(Unanswered::Error(e))
-                    if self.transaction_pooler()
+                    if self.lock.others_can_interleave()
                         && e.sqlstate == "SR002"
                         && started.elapsed() < self.settings.lock_wait =>
                 {
@@ -212,9 +212,10 @@ impl Migrator {
         };
         let invalid_before = first_value(&claimed).unwrap_or_default();
         self.reset_session().await?;
-        // Session timeouts; a transaction pooler would leak them to other clients.
+        // Session timeouts, where the session keeps them for strata alone (a
+        // transaction pooler would leak them to other clients).
         let timeouts = self.timeouts(section, false);
-        if !self.transaction_pooler() && !timeouts.is_empty() {
+        if self.session.keeps_settings() && !timeouts.is_empty() {
             self.exec(&timeouts, "cannot set timeouts").await?;
         }
         let total = statements.len();
@@ -369,7 +370,7 @@ impl Migrator {
         }
         let begin = format!(
             "BEGIN;\n{}{}",
-            self.xact_lock(),
+            self.lock.transaction_prefix(),
             self.timeouts(section, true)
         );
         if self.client.simple_query(&begin).await.is_err() {
@@ -392,47 +393,6 @@ impl Migrator {
             }
         }
         let _ = self.client.simple_query("ROLLBACK").await;
-    }
-
-    pub(super) async fn reset_session(&self) -> Result<(), PgError> {
-        if self.transaction_pooler() {
-            return Ok(());
-        }
-        self.exec(&self.session_reset(), "cannot reset session settings")
-            .await
-            .map(|_| ())
-    }
-
-    /// `RESET ALL` in session mode, so a plain `SET` in one migration (say of
-    /// `search_path`) does not leak into the next one of the same run: each
-    /// migration sees the same session whether applied alone or in a batch.
-    /// `RESET ALL` leaves the role and the session authorization alone, so
-    /// those are reset by name. Through a transaction pooler, session state is
-    /// the pooler's business.
-    pub(super) fn session_reset(&self) -> String {
-        if self.transaction_pooler() {
-            return String::new();
-        }
-        let mut sql = String::new();
-        if let Some(pid) = self.session_pid {
-            sql.push_str(&format!(
-                "DO $strata$ BEGIN IF pg_backend_pid() <> {pid} THEN RAISE EXCEPTION 'strata: the server session changed' USING ERRCODE = 'SR005'; END IF; END $strata$;\n"
-            ));
-        }
-        sql.push_str(&format!("RESET ALL;\n{RESET_ROLE}"));
-        if let Some(interval) = self.settings.client_check_interval
-            && self.check_interval_supported
-        {
-            // With the server's own keepalives and tcp_user_timeout on this
-            // session, a strata that vanished without closing its socket (a
-            // network cut, a host gone) is noticed in about a minute, not the
-            // system's two hours, and its backend stops and lets go of the lock.
-            sql.push_str(&format!(
-                "SET client_connection_check_interval = {};\nSET tcp_keepalives_idle = 30;\nSET tcp_keepalives_interval = 10;\nSET tcp_keepalives_count = 3;\nSET tcp_user_timeout = 60000;\n",
-                interval.as_millis()
-            ));
-        }
-        sql
     }
 
     /// How long strata waits for a section's `statements` statements before it
@@ -483,16 +443,17 @@ impl Migrator {
         sql
     }
 
-    /// Through a transaction pooler, a section run outside a transaction gets no
-    /// timeouts (a session `SET` would stay on the server connection for other
-    /// clients, and `SET LOCAL` needs a transaction): says so when some were due.
+    /// On a session lent by a transaction pooler, a section run outside a
+    /// transaction gets no timeouts (a session `SET` would stay on the server
+    /// connection for other clients, and `SET LOCAL` needs a transaction): says
+    /// so when some were due.
     pub(super) fn untimed_warning(
         &self,
         m: &Migration,
         section: &Section,
         which: &str,
     ) -> Option<String> {
-        (self.transaction_pooler()
+        (!self.session.keeps_settings()
             && section.no_transaction()
             && !self.timeouts(section, false).is_empty())
         .then(|| {

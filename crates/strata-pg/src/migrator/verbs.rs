@@ -10,23 +10,11 @@ use super::*;
 use crate::sql::{literal, literal_opt};
 
 impl Migrator {
-    /// The backend recorded with a claim: this session's, so that a later
-    /// command can ask whether it still runs the section. Through a
-    /// transaction pooler the statements run on whichever server connection
-    /// the pooler gives, so none is recorded.
-    pub(super) fn claiming_backend(&self) -> &'static str {
-        if self.transaction_pooler() {
-            "NULL"
-        } else {
-            "pg_backend_pid()"
-        }
-    }
-
     /// The history row of `m`; a `failed` row is a claim by this backend on its up.
     pub(super) fn history_insert(&self, m: &Migration, status: &str) -> String {
         let down = m.down.as_ref();
         let claim = if status == "failed" {
-            format!("'up', {}", self.claiming_backend())
+            format!("'up', {}", self.session.claiming_backend())
         } else {
             "NULL, NULL".to_owned()
         };
@@ -82,12 +70,12 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {claim}, {}, {}, (extract(epoch 
         let _ = self.client.simple_query("ROLLBACK").await;
     }
 
-    /// Through a transaction pooler, the guard that skips a migration another
-    /// migrator did meanwhile (SR001 already applied, SR003 already rolled back),
-    /// and waits while another one is in the middle of a no-transaction section
-    /// (SR002).
+    /// Where other migrators can act between this one's transactions, the
+    /// guard that skips a migration another one did meanwhile (SR001 already
+    /// applied, SR003 already rolled back), and waits while another one is in
+    /// the middle of a no-transaction section (SR002).
     pub(super) fn done_by_another_guard(&self, version: &Version, direction: Direction) -> String {
-        if !self.transaction_pooler() {
+        if !self.lock.others_can_interleave() {
             return String::new();
         }
         let s = self.schema();
@@ -140,13 +128,13 @@ END $strata$;\n"
             Direction::Down => format!(
                 "UPDATE {}.migrations SET status = 'failed', failed_direction = 'down', statements_done = 0, backend_pid = {}, failure = NULL WHERE version = {};\n",
                 self.schema(),
-                self.claiming_backend(),
+                self.session.claiming_backend(),
                 literal(m.version.as_str())
             ),
         };
         format!(
             "BEGIN;\n{}{}{bookkeeping}{INVALID_INDEX_OIDS};\nCOMMIT;",
-            self.xact_lock(),
+            self.lock.transaction_prefix(),
             self.done_by_another_guard(&m.version, direction),
         )
     }
