@@ -151,7 +151,7 @@ pub async fn open(
 pub fn load_valid(project: &Project) -> anyhow::Result<MigrationSet> {
     let set = project.load();
     let problems = strata_sql::check::validate(&set);
-    if problems.iter().any(strata_core::Problem::is_error) {
+    if problems.iter().any(strata_core::Diagnostic::is_error) {
         let mut out = anstream::stderr().lock();
         crate::render::problems(&mut out, &problems)?;
         return Err(usage(format!(

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anstyle::{AnsiColor, Style};
-use strata_core::{Problem, Quote, Severity};
+use strata_core::{Diagnostic, Quote, Severity};
 
 const RED: Style = AnsiColor::Red.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
@@ -34,52 +34,17 @@ pub fn success(message: &str) {
     let _ = writeln!(out, "{GREEN}{message}{GREEN:#}");
 }
 
-/// One diagnostic to print like a compiler's: a problem of the files or a lint finding.
-pub struct Diagnostic<'a> {
-    /// Error or warning.
-    pub severity: Severity,
-    /// The label in brackets: a problem code or a lint rule's name.
-    pub code: &'a str,
-    /// What is wrong.
-    pub message: &'a str,
-    /// Where.
-    pub file: &'a Path,
-    /// 1-based line, when known.
-    pub line: Option<u32>,
-    /// 1-based column (in characters), with `line`.
-    pub column: Option<u32>,
-    /// How many characters to underline from `column`.
-    pub span_chars: usize,
-    /// What to do about it.
-    pub help: Option<&'a str>,
-    /// How much of the file may be shown.
-    pub quote: Quote,
-}
+/// Where rule documentation is published.
+pub const DOCS: &str = "https://github.com/strata-migrations/strata/blob/main";
 
-impl<'a> From<&'a Problem> for Diagnostic<'a> {
-    fn from(problem: &'a Problem) -> Self {
-        Self {
-            severity: problem.severity,
-            code: problem.code.as_str(),
-            message: &problem.message,
-            file: &problem.file,
-            line: problem.line,
-            column: problem.column,
-            span_chars: 1,
-            help: problem.help.as_deref(),
-            quote: problem.code.quote(),
-        }
-    }
-}
-
-/// Prints problems like compiler diagnostics, with their source lines.
+/// Prints diagnostics like a compiler's, with their source lines.
 pub fn problems<'a>(
     out: &mut impl std::io::Write,
-    problems: impl IntoIterator<Item = &'a Problem>,
+    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
 ) -> std::io::Result<()> {
     let mut printer = Diagnostics::default();
-    for problem in problems {
-        printer.print(out, &problem.into())?;
+    for diagnostic in diagnostics {
+        printer.print(out, diagnostic)?;
     }
     Ok(())
 }
@@ -93,11 +58,7 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     /// Prints one diagnostic, with the source line when known.
-    pub fn print(
-        &mut self,
-        out: &mut impl std::io::Write,
-        d: &Diagnostic<'_>,
-    ) -> std::io::Result<()> {
+    pub fn print(&mut self, out: &mut impl std::io::Write, d: &Diagnostic) -> std::io::Result<()> {
         let (label, style) = match d.severity {
             Severity::Error => ("error", RED),
             Severity::Warning => ("warning", YELLOW),
@@ -106,24 +67,24 @@ impl Diagnostics {
             out,
             "{style}{label}[{}]{style:#}{BOLD}: {}{BOLD:#}",
             d.code,
-            printable(d.message)
+            printable(&d.message)
         )?;
         let mut location = d.file.display().to_string();
-        if let Some(line) = d.line {
+        if let Some(line) = d.line() {
             location.push_str(&format!(":{line}"));
-            if let Some(column) = d.column {
+            if let Some(column) = d.column() {
                 location.push_str(&format!(":{column}"));
             }
         }
         writeln!(out, "  {BLUE}-->{BLUE:#} {location}")?;
-        if let Some(line) = d.line
+        if let Some(line) = d.line()
             && let Some(source) = self.quoted_line(d, line)
         {
             let number = line.to_string();
             let pad = " ".repeat(number.len());
             writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
             writeln!(out, "  {BLUE}{number} |{BLUE:#} {source}")?;
-            if let Some(column) = d.column {
+            if let Some(column) = d.column() {
                 let before = usize::try_from(column.saturating_sub(1)).unwrap_or(0);
                 let indent: String = source
                     .chars()
@@ -132,9 +93,13 @@ impl Diagnostics {
                     .collect();
                 // Underline the span, up to the end of this line.
                 let rest = source.chars().skip(before).collect::<String>();
+                // Up to the end of this line when the span goes on.
+                let rest_width = rest.trim_end().chars().count().max(1);
                 let width = d
-                    .span_chars
-                    .clamp(1, rest.trim_end().chars().count().max(1));
+                    .span
+                    .and_then(|s| s.width_on_first_line())
+                    .unwrap_or(rest_width)
+                    .clamp(1, rest_width);
                 let marks = "^".repeat(width);
                 writeln!(
                     out,
@@ -144,20 +109,23 @@ impl Diagnostics {
                 writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
             }
         }
-        if let Some(help) = d.help {
+        if let Some(help) = &d.help {
             writeln!(out, "  {BLUE}= help:{BLUE:#} {help}")?;
+        }
+        if let Some(rule) = strata_lint::Rule::from_name(d.code.as_str()) {
+            writeln!(out, "    see {DOCS}/{}", rule.doc_path())?;
         }
         writeln!(out)
     }
 
     /// What the diagnostic may show of its line: all of it, the part
     /// before its column, or nothing (then the file is not even opened).
-    fn quoted_line(&mut self, d: &Diagnostic<'_>, line: u32) -> Option<String> {
-        let source = match d.quote {
-            Quote::Line => self.source_line(d.file, line)?,
+    fn quoted_line(&mut self, d: &Diagnostic, line: u32) -> Option<String> {
+        let source = match d.code.quote() {
+            Quote::Line => self.source_line(&d.file, line)?,
             Quote::UpToColumn => {
-                let before = usize::try_from(d.column?.checked_sub(1)?).ok()?;
-                let source = self.source_line(d.file, line)?;
+                let before = usize::try_from(d.column()?.checked_sub(1)?).ok()?;
+                let source = self.source_line(&d.file, line)?;
                 source.chars().take(before).collect()
             }
             _ => return None,
@@ -383,7 +351,7 @@ mod tests {
         std::fs::write(&b, "\u{feff}select b1;\r\nselect b2;\r\n")
             .unwrap_or_else(|e| panic!("{e}"));
         let at = |file: &Path, line: u32| {
-            Problem::error(ProblemCode::SyntaxError, file, "bad").at(line, Some(8))
+            Diagnostic::error(ProblemCode::SyntaxError, file, "bad").at(line, Some(8))
         };
         let mut out = Vec::new();
         problems(

@@ -82,7 +82,7 @@ fn json_sarif_and_github_formats() {
             .unwrap_or_else(|e| panic!("{e}"));
     let rules: Vec<&str> = json
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v["rule"].as_str()).collect())
+        .map(|a| a.iter().filter_map(|v| v["code"].as_str()).collect())
         .unwrap_or_default();
     assert!(
         rules.contains(&"transaction-control-in-migration"),
@@ -92,7 +92,7 @@ fn json_sarif_and_github_formats() {
         .as_array()
         .and_then(|a| {
             a.iter()
-                .find(|v| v["rule"] == "transaction-control-in-migration")
+                .find(|v| v["code"] == "transaction-control-in-migration")
         })
         .cloned()
         .unwrap_or_default();
@@ -144,7 +144,7 @@ fn configuration_and_allow_comments_silence_rules() {
     let arr = json.as_array().cloned().unwrap_or_default();
     assert!(
         arr.iter()
-            .all(|v| v["rule"] != "non-transactional-statement-in-transaction")
+            .all(|v| v["code"] != "non-transactional-statement-in-transaction")
     );
     assert!(arr.iter().any(|v| v["severity"] == "warning"));
 

@@ -9,8 +9,8 @@
 //! Directives before the first marker apply to the whole file; directives
 //! inside a section apply to that section only.
 
+use crate::diagnostic::ProblemCode;
 use crate::directive::{CommentLine, Directive, Directives, MarkerStyle, classify};
-use crate::problem::ProblemCode;
 
 /// How the sections of a file are marked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 
 pub mod checksum;
 pub mod config;
+pub mod diagnostic;
 pub mod directive;
 mod file;
 pub mod migration;
@@ -14,17 +15,16 @@ pub mod name;
 pub mod new;
 pub mod plan;
 pub mod position;
-pub mod problem;
 pub mod source;
 pub mod version;
 
 pub use checksum::Checksum;
 pub use config::Config;
+pub use diagnostic::{Code, Diagnostic, Edit, Fix, ProblemCode, Quote, Severity, Span};
 pub use directive::{Allow, Directives, MarkerStyle};
 pub use file::is_blank_sql;
 pub use migration::{Layout, Migration, MigrationSet, Section, load};
 pub use name::{NamingScheme, PairStyle};
-pub use problem::{Problem, ProblemCode, Quote, Severity};
 pub use source::{
     FileKind, FsSource, MAX_FILE_SIZE, MemorySource, MigrationSource, SourceEntry, SourceError,
     read_file,

@@ -7,13 +7,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::checksum::{Checksum, normalize};
+use crate::diagnostic::{Diagnostic, ProblemCode};
 use crate::directive::{Directives, MarkerStyle};
 use crate::file::{FileStyle, RawSection, is_blank_sql, parse_text};
 use crate::name::{
     ACCEPTED_NAMES, NameError, NameRole, NamingScheme, PairStyle, ParsedName, parse_file_name,
     parse_file_name_whole,
 };
-use crate::problem::{Problem, ProblemCode};
 use crate::source::{MigrationSource, SourceError};
 use crate::version::Version;
 
@@ -163,13 +163,13 @@ pub struct MigrationSet {
     /// Migrations in version order. A version with conflicting files is left out.
     pub migrations: Vec<Migration>,
     /// Every problem found, in file order.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<Diagnostic>,
 }
 
 impl MigrationSet {
     /// Whether any problem is an error.
     pub fn has_errors(&self) -> bool {
-        self.problems.iter().any(Problem::is_error)
+        self.problems.iter().any(Diagnostic::is_error)
     }
 
     /// The migration with this version.
@@ -237,7 +237,7 @@ fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> Migratio
         Ok(entries) => entries,
         Err(e) => {
             problems.push(
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::Io,
                     dir,
                     format!("cannot read the migrations directory: {e}"),
@@ -255,7 +255,7 @@ fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> Migratio
     for entry in root {
         let Some(name) = entry.name.to_str() else {
             if !entry.is_dir && entry.name.as_encoded_bytes().ends_with(b".sql") {
-                problems.push(Problem::error(
+                problems.push(Diagnostic::error(
                     ProblemCode::UnparseableName,
                     dir.join(&entry.name),
                     "the file name is not valid UTF-8",
@@ -298,7 +298,7 @@ fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> Migratio
             if m.up.is_blank() {
                 let (line, _) = m.up.position(0);
                 problems.push(
-                    Problem::error(
+                    Diagnostic::error(
                         ProblemCode::EmptyUp,
                         &m.up.file,
                         "the up section holds no SQL",
@@ -310,7 +310,7 @@ fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> Migratio
             migrations.push(m);
         }
     }
-    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     MigrationSet {
         dir: dir.to_owned(),
         migrations,
@@ -330,9 +330,9 @@ fn read_candidates(
     dir: &Path,
     files: &[(PathBuf, Origin)],
     threads: usize,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Diagnostic>,
 ) -> Vec<Candidate> {
-    let read_part = |part: &[(PathBuf, Origin)], problems: &mut Vec<Problem>| {
+    let read_part = |part: &[(PathBuf, Origin)], problems: &mut Vec<Diagnostic>| {
         part.iter()
             .filter_map(|(rel, origin)| read_candidate(source, dir, rel, *origin, problems))
             .collect::<Vec<_>>()
@@ -370,7 +370,7 @@ fn list_subdirectory(
     name: &str,
     origin: Option<Origin>,
     files: &mut Vec<(PathBuf, Origin)>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Diagnostic>,
 ) {
     let entries = match source.list(Path::new(name)) {
         Ok(entries) => entries,
@@ -392,7 +392,7 @@ fn list_subdirectory(
     }
     if ignored > 0 {
         problems.push(
-            Problem::warning(
+            Diagnostic::warning(
                 ProblemCode::IgnoredFile,
                 dir.join(name),
                 format!("{ignored} .sql file(s) in this sub-directory are not read"),
@@ -407,7 +407,7 @@ fn read_candidate(
     dir: &Path,
     rel: &Path,
     origin: Origin,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Diagnostic>,
 ) -> Option<Candidate> {
     let path = dir.join(rel);
     let file_name = rel.file_name()?.to_str()?;
@@ -416,7 +416,7 @@ fn read_candidate(
         Err(NameError::NotSql) => return None,
         Err(NameError::Repeatable) => {
             problems.push(
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::UnsupportedRepeatable,
                     &path,
                     "repeatable migrations (R__) are not supported",
@@ -427,7 +427,7 @@ fn read_candidate(
         }
         Err(e @ (NameError::Unrecognized | NameError::Version(_))) => {
             problems.push(
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::UnparseableName,
                     &path,
                     format!("cannot read a version from the file name: {e}"),
@@ -455,7 +455,7 @@ fn read_candidate(
             let before = std::str::from_utf8(&valid[line_start..]).unwrap_or_default();
             let column = before.trim_start_matches('\u{feff}').chars().count() + 1;
             problems.push(
-                Problem::error(ProblemCode::NotUtf8, &path, "the file is not valid UTF-8")
+                Diagnostic::error(ProblemCode::NotUtf8, &path, "the file is not valid UTF-8")
                     .at(
                         u32::try_from(line).unwrap_or(u32::MAX),
                         u32::try_from(column).ok(),
@@ -472,7 +472,7 @@ fn read_candidate(
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
         problems.push(
-            Problem::error(ProblemCode::NulByte, &path, "the file contains a NUL byte")
+            Diagnostic::error(ProblemCode::NulByte, &path, "the file contains a NUL byte")
                 .at(
                     u32::try_from(line).unwrap_or(u32::MAX),
                     u32::try_from(column).ok(),
@@ -483,7 +483,7 @@ fn read_candidate(
     }
     let parsed = parse_text(&text);
     for (code, line, column, message, help) in parsed.problems {
-        let mut p = Problem::error(code, &path, message).at(line, column);
+        let mut p = Diagnostic::error(code, &path, message).at(line, column);
         p.help = help;
         problems.push(p);
     }
@@ -512,15 +512,15 @@ fn read_candidate(
 }
 
 /// The problem for a file or directory (`what`) the source did not read.
-fn unreadable(path: PathBuf, what: &str, error: SourceError) -> Problem {
+fn unreadable(path: PathBuf, what: &str, error: SourceError) -> Diagnostic {
     match error {
-        SourceError::NotRegular(kind) => Problem::error(
+        SourceError::NotRegular(kind) => Diagnostic::error(
             ProblemCode::NotARegularFile,
             path,
             format!("{kind}, not a regular {what}: strata did not read it"),
         )
         .help("a migration is a regular file of SQL: delete this entry, or put the SQL in a regular file of that name"),
-        SourceError::LinkOutside(target) => Problem::error(
+        SourceError::LinkOutside(target) => Diagnostic::error(
             ProblemCode::SymlinkOutsideProject,
             path,
             format!(
@@ -529,7 +529,7 @@ fn unreadable(path: PathBuf, what: &str, error: SourceError) -> Problem {
             ),
         )
         .help("strata follows links only to files inside the project (the directory of strata.toml); copy the SQL into the migrations directory instead"),
-        SourceError::TooLarge { size, limit } => Problem::error(
+        SourceError::TooLarge { size, limit } => Diagnostic::error(
             ProblemCode::FileTooLarge,
             path,
             format!(
@@ -539,7 +539,7 @@ fn unreadable(path: PathBuf, what: &str, error: SourceError) -> Problem {
             ),
         )
         .help("split it into several migrations, and load bulk data another way (COPY from a file, pg_restore)"),
-        SourceError::Io(e) => Problem::error(ProblemCode::Io, path, format!("cannot read {what}: {e}")),
+        SourceError::Io(e) => Diagnostic::error(ProblemCode::Io, path, format!("cannot read {what}: {e}")),
     }
 }
 
@@ -581,7 +581,7 @@ fn file_list(files: &[&Candidate]) -> String {
 }
 
 /// Builds one migration from the files that share a version.
-fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migration> {
+fn assemble(group: Vec<Candidate>, problems: &mut Vec<Diagnostic>) -> Option<Migration> {
     let version = group.first()?.name.version.clone();
     let mut ups: Vec<&Candidate> = Vec::new();
     let mut downs: Vec<&Candidate> = Vec::new();
@@ -614,7 +614,7 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
     if kinds.len() > 1 {
         let all: Vec<&Candidate> = group.iter().collect();
         problems.push(
-            Problem::error(
+            Diagnostic::error(
                 ProblemCode::MixedLayouts,
                 &group[0].path,
                 format!(
@@ -635,7 +635,7 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
         };
         for other in rest {
             problems.push(
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::DuplicateVersion,
                     &other.path,
                     format!("version {version} is also used by {}", first.path.display()),
@@ -648,7 +648,7 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
     let Some(up) = ups.first() else {
         for down in &downs {
             problems.push(
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::DownWithoutUp,
                     &down.path,
                     format!("a down file for version {version} with no up file"),
@@ -662,7 +662,7 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
     if let Some(down) = down_file {
         if up.down.as_ref().is_some_and(|d| !is_blank_sql(&d.text)) {
             problems.push(
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::MixedLayouts,
                     &up.path,
                     format!(
@@ -676,7 +676,7 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
         }
         if down.down.is_some() {
             problems.push(
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::MixedLayouts,
                     &down.path,
                     "a down file has section markers with a down section of its own",
@@ -688,7 +688,7 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
         if down.name.name != up.name.name && down.name.role != NameRole::Down(PairStyle::FlywayUndo)
         {
             problems.push(
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::PairNameMismatch,
                     &down.path,
                     format!(
@@ -701,7 +701,7 @@ fn assemble(group: Vec<Candidate>, problems: &mut Vec<Problem>) -> Option<Migrat
         }
     } else if up.down.is_some() && matches!(part(up).0, Layout::Pair(_) | Layout::Directories) {
         problems.push(
-            Problem::error(
+            Diagnostic::error(
                 ProblemCode::MixedLayouts,
                 &up.path,
                 "an up file of a pair has a down section of its own",

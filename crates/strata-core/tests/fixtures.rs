@@ -121,10 +121,16 @@ fn each_error_fixture_reports_its_problem() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let set = load_fixture("err/many");
-    let codes: Vec<ProblemCode> = set.problems.iter().map(|p| p.code).collect();
-    assert!(codes.contains(&ProblemCode::DuplicateVersion), "{codes:?}");
-    assert!(codes.contains(&ProblemCode::UnknownDirective), "{codes:?}");
-    assert!(codes.contains(&ProblemCode::NotUtf8), "{codes:?}");
+    let codes: Vec<strata_core::Code> = set.problems.iter().map(|p| p.code).collect();
+    assert!(
+        codes.contains(&ProblemCode::DuplicateVersion.into()),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&ProblemCode::UnknownDirective.into()),
+        "{codes:?}"
+    );
+    assert!(codes.contains(&ProblemCode::NotUtf8.into()), "{codes:?}");
     assert!(set.problems.iter().all(|p| p.severity == Severity::Error));
     // The healthy migrations are still there.
     assert!(set.migrations.iter().any(|m| m.name == "fine"));

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use strata_core::{FsSource, MAX_FILE_SIZE, MigrationSet, Problem, ProblemCode, load};
+use strata_core::{Diagnostic, FsSource, MAX_FILE_SIZE, MigrationSet, ProblemCode, load};
 
 /// A project directory with `migrations/` holding one good migration.
 struct Project {
@@ -69,13 +69,13 @@ impl Project {
 
 /// The single problem about `file`, checking the good migration still loads.
 #[track_caller]
-fn only_problem<'a>(set: &'a MigrationSet, file: &str) -> &'a Problem {
+fn only_problem<'a>(set: &'a MigrationSet, file: &str) -> &'a Diagnostic {
     assert!(
         set.migrations.iter().any(|m| m.name == "good"),
         "{:#?}",
         set.problems
     );
-    let about: Vec<&Problem> = set
+    let about: Vec<&Diagnostic> = set
         .problems
         .iter()
         .filter(|p| p.file == Path::new("migrations").join(file))
@@ -96,7 +96,7 @@ fn a_link_to_proc_self_environ_is_refused_without_reading_the_environment() {
         "{problem}"
     );
     assert!(problem.message.contains("/proc/"), "{problem}");
-    assert_eq!((problem.line, problem.column), (None, None));
+    assert_eq!((problem.line(), problem.column()), (None, None));
     // Nothing of the environment reached the problem.
     let path = std::env::var("PATH").unwrap_or_default();
     assert!(!format!("{problem:?}").contains(&path), "{problem:?}");
@@ -240,7 +240,7 @@ fn a_nul_byte_is_located_by_line_and_column() {
     let set = project.load_default();
     let problem = only_problem(&set, "0002_x.sql");
     assert_eq!(problem.code, ProblemCode::NulByte);
-    assert_eq!((problem.line, problem.column), (Some(2), Some(10)));
+    assert_eq!((problem.line(), problem.column()), (Some(2), Some(10)));
 }
 
 #[test]
@@ -254,5 +254,5 @@ fn an_invalid_utf8_byte_is_located_by_line_and_column_in_characters() {
     let set = project.load_default();
     let problem = only_problem(&set, "0002_x.sql");
     assert_eq!(problem.code, ProblemCode::NotUtf8);
-    assert_eq!((problem.line, problem.column), (Some(2), Some(6)));
+    assert_eq!((problem.line(), problem.column()), (Some(2), Some(6)));
 }

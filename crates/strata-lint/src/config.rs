@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::registry::{Family, Rule};
-use crate::violation::Severity;
+use strata_core::Severity;
 
 /// What `[lint]` says.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

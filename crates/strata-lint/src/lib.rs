@@ -1,7 +1,8 @@
 //! strata-lint: judging the SQL of migrations before it runs.
 //!
 //! One registry ([`Rule`]) of rules with stable kebab-case names, one file per
-//! rule under `rules/`, violations as data ([`Violation`]). Pure: no I/O, no
+//! rule under `rules/`, findings as [`Diagnostic`]s, the type every part of
+//! strata reports in. Pure: no I/O, no
 //! database, and bad SQL is never an error here (strata-sql reports syntax
 //! errors; a statement that does not parse is simply not judged).
 //!
@@ -17,10 +18,9 @@ mod registry;
 mod risk;
 mod rules;
 mod section;
-mod violation;
 
 pub use config::{ConfigError, LintConfig};
 pub use lint::{lint, lint_with_risk};
 pub use registry::{Family, Rule};
 pub use risk::{Risk, StatementRisk};
-pub use violation::{Severity, Violation};
+pub use strata_core::{Diagnostic, Severity};

@@ -16,7 +16,7 @@ use crate::section::SectionFacts;
 
 use crate::config::LintConfig;
 use crate::registry::Rule;
-use crate::violation::Violation;
+use strata_core::{Diagnostic, Span};
 
 /// What a rule sees: one statement, in its section and migration.
 pub(crate) struct StatementContext<'a> {
@@ -183,7 +183,7 @@ pub(crate) struct Finding {
 
 /// Runs every enabled rule over every section of `set`; violations in file order.
 /// Sections that do not parse are skipped (validation reports them).
-pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Violation> {
+pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Diagnostic> {
     assess(set, config, None)
 }
 
@@ -191,7 +191,7 @@ pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Violation> {
 pub fn lint_with_risk(
     set: &MigrationSet,
     config: &LintConfig,
-) -> (Vec<Violation>, Vec<StatementRisk>) {
+) -> (Vec<Diagnostic>, Vec<StatementRisk>) {
     let mut risks = Vec::new();
     let violations = assess(set, config, Some(&mut risks));
     (violations, risks)
@@ -203,7 +203,7 @@ fn assess(
     set: &MigrationSet,
     config: &LintConfig,
     mut risks: Option<&mut Vec<StatementRisk>>,
-) -> Vec<Violation> {
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let enabled: Vec<(Rule, crate::Severity)> = Rule::ALL
         .iter()
@@ -258,22 +258,15 @@ fn assess(
                     let mut findings = Vec::new();
                     rule.check(&context, &mut findings);
                     for finding in findings {
-                        let (line, column) = positions.position(finding.span.start);
-                        let length = section
-                            .text
-                            .get(finding.span.clone())
-                            .map_or(1, |t| t.chars().count());
-                        out.push(Violation {
-                            rule,
-                            severity,
-                            file: section.file.clone(),
-                            line,
-                            column,
-                            length,
-                            span: finding.span,
-                            message: finding.message,
-                            help: finding.help,
-                        });
+                        let span = Span::between(
+                            positions.position(finding.span.start),
+                            positions.position(finding.span.end),
+                        );
+                        out.push(
+                            Diagnostic::new(rule, severity, &section.file, finding.message)
+                                .spanning(span)
+                                .help(finding.help),
+                        );
                     }
                 }
                 let risk = match (&risks, is_down, &analysis) {
@@ -288,8 +281,8 @@ fn assess(
                 facts.record(learned, analysis.as_ref());
                 // Only up sections build the schema: downs undo, they do not add.
                 if let (false, Some(analysis)) = (is_down, &analysis) {
-                    let span = statement.span.clone();
-                    let (line, column) = positions.position(span.start);
+                    let start = positions.position(statement.span.start);
+                    let (line, column) = start;
                     if let (Some(risks), Some((risk, reason))) = (risks.as_deref_mut(), risk) {
                         risks.push(StatementRisk {
                             version: migration.version.to_string(),
@@ -304,9 +297,7 @@ fn assess(
                     let origin = Origin {
                         version: migration.version.clone(),
                         file: section.file.clone(),
-                        span,
-                        line,
-                        column,
+                        span: Span::between(start, positions.position(statement.span.end)),
                     };
                     model.apply(analysis, &origin);
                 }
@@ -327,20 +318,14 @@ fn assess(
             if silenced {
                 continue;
             }
-            out.push(Violation {
-                rule,
-                severity,
-                file: found.origin.file,
-                line: found.origin.line,
-                column: found.origin.column,
-                length: found.origin.span.len(),
-                span: found.origin.span,
-                message: found.message,
-                help: found.help,
-            });
+            out.push(
+                Diagnostic::new(rule, severity, found.origin.file, found.message)
+                    .spanning(found.origin.span)
+                    .help(found.help),
+            );
         }
     }
-    out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }
 

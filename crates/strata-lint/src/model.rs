@@ -22,12 +22,8 @@ pub(crate) struct Origin {
     pub version: Version,
     /// Its file.
     pub file: PathBuf,
-    /// Byte span of the creating statement in its section.
-    pub span: std::ops::Range<usize>,
-    /// Line and column of that statement.
-    pub line: u32,
-    /// Column.
-    pub column: u32,
+    /// Where the creating statement is in the file.
+    pub span: strata_core::Span,
 }
 
 /// A foreign key, for the index-coverage check.

@@ -1,6 +1,6 @@
 //! The registry: every rule, its stable name, family, default severity and summary.
 
-use crate::violation::Severity;
+use strata_core::Severity;
 
 /// A family of rules, configurable as a whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -152,6 +152,18 @@ rules! {
     DroppingMissingObject => "dropping-missing-object", Correctness, warning, statement, "DROP TABLE without IF EXISTS of a table in an exposed schema that no earlier migration creates", dropping_missing_object;
     UsingNewEnumValueInSameTransaction => "using-new-enum-value-in-same-transaction", Correctness, error, statement, "a statement using an enum value added earlier in the same transactional migration", using_new_enum_value_in_same_transaction;
     // -- end security, conventions, model-based correctness --
+}
+
+impl From<Rule> for strata_core::Code {
+    fn from(rule: Rule) -> Self {
+        Self::new(rule.name())
+    }
+}
+
+impl PartialEq<Rule> for strata_core::Code {
+    fn eq(&self, rule: &Rule) -> bool {
+        self.as_str() == rule.name()
+    }
 }
 
 impl serde::Serialize for Rule {

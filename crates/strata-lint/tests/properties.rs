@@ -210,8 +210,15 @@ fn check_all(files: &[(String, Vec<u8>)]) -> Result<(), TestCaseError> {
     let config = every_rule();
     let (violations, _risks) = lint_with_risk(&set, &config);
     for violation in &violations {
+        let Some(span) = violation.span else {
+            return Err(TestCaseError::fail(format!("{violation:?} has no span")));
+        };
+        let (start, end) = (
+            (span.line, span.column.unwrap_or(0)),
+            (span.end_line, span.end_column.unwrap_or(0)),
+        );
         prop_assert!(
-            violation.line >= 1 && violation.column >= 1,
+            start.0 >= 1 && start.1 >= 1 && start <= end,
             "{violation:?}"
         );
         let mut of_file = sections(&set)
@@ -219,8 +226,11 @@ fn check_all(files: &[(String, Vec<u8>)]) -> Result<(), TestCaseError> {
             .peekable();
         if of_file.peek().is_some() {
             prop_assert!(
-                of_file.any(|section| section.text.get(violation.span.clone()).is_some()),
-                "{violation:?} does not slice a section of its file"
+                of_file.any(|section| {
+                    let last = section.first_line as usize + section.text.lines().count();
+                    section.first_line <= span.line && span.end_line as usize <= last + 1
+                }),
+                "{violation:?} lies outside the sections of its file"
             );
         }
     }

@@ -9,17 +9,17 @@
 //! or from the client is refused at the statement, and the inline data psql
 //! would send to a `COPY ... FROM STDIN` is not reported as SQL.
 
-use strata_core::{Migration, MigrationSet, Problem, ProblemCode, Section, Severity};
+use strata_core::{Diagnostic, Migration, MigrationSet, ProblemCode, Section, Severity};
 
 use crate::{ClientCopy, InlineData, NeedsTransaction, TransactionControl, split_with_inline_data};
 
 /// Every problem of `set`: those found while loading it and those in its SQL,
 /// sorted by file, line and column.
-pub fn validate(set: &MigrationSet) -> Vec<Problem> {
+pub fn validate(set: &MigrationSet) -> Vec<Diagnostic> {
     let mut problems = set.problems.clone();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = set.migrations.len().div_ceil(threads).max(64);
-    let found: Vec<Vec<Problem>> = std::thread::scope(|scope| {
+    let found: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
         let handles: Vec<_> = set
             .migrations
             .chunks(chunk)
@@ -33,12 +33,12 @@ pub fn validate(set: &MigrationSet) -> Vec<Problem> {
             .collect()
     });
     problems.extend(found.into_iter().flatten());
-    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     problems
 }
 
 /// The SQL problems of one migration (up and down).
-pub fn check_migration(migration: &Migration) -> Vec<Problem> {
+pub fn check_migration(migration: &Migration) -> Vec<Diagnostic> {
     let mut problems = check_section(&migration.up, "up");
     if let Some(down) = &migration.down {
         problems.extend(check_section(down, "down"));
@@ -47,12 +47,12 @@ pub fn check_migration(migration: &Migration) -> Vec<Problem> {
 }
 
 /// The SQL problems of one section; `which` is `up` or `down`.
-pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
+pub fn check_section(section: &Section, which: &str) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     // Built at the first problem: a section with many has them placed by
     // binary search instead of a scan from its start each.
     let positions = std::cell::OnceCell::new();
-    let at = |offset: usize, problem: Problem| {
+    let at = |offset: usize, problem: Diagnostic| {
         let (line, column) = positions
             .get_or_init(|| section.position_index())
             .position(offset);
@@ -78,7 +78,7 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
         }
     }
     if let Some(error) = split.error {
-        let problem = Problem::error(
+        let problem = Diagnostic::error(
             ProblemCode::SyntaxError,
             &section.file,
             format!("{} (in the {which} section)", error.message),
@@ -113,7 +113,7 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
                     "move it to a migration that runs in a transaction (without `-- strata:no-transaction`), or put it in a BEGIN ... COMMIT block with the statements it serves"
                 }
             };
-            let mut problem = Problem::error(
+            let mut problem = Diagnostic::error(
                 ProblemCode::NeedsTransactionBlock,
                 &section.file,
                 format!(
@@ -131,7 +131,7 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
         {
             problems.push(at(
                 start,
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::NonTransactionalStatement,
                     &section.file,
                     format!("{reason} cannot run inside a transaction block, and this {which} section runs in one"),
@@ -152,7 +152,7 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
             };
             problems.push(at(
                 start,
-                Problem::warning(
+                Diagnostic::warning(
                     ProblemCode::TransactionControl,
                     &section.file,
                     format!("{control} in a no-transaction {which} section"),
@@ -164,7 +164,7 @@ pub fn check_section(section: &Section, which: &str) -> Vec<Problem> {
         if !control.fits_wrapping_transaction(i, statements.len()) {
             problems.push(at(
                 start,
-                Problem::error(
+                Diagnostic::error(
                     ProblemCode::TransactionControl,
                     &section.file,
                     format!("{control} here would break the {which} section's atomicity"),
@@ -184,7 +184,7 @@ fn client_copy(
     which: &str,
     copy: ClientCopy,
     data: Option<&InlineData>,
-) -> Problem {
+) -> Diagnostic {
     let (message, help) = match (copy, data) {
         (ClientCopy::ToClient, _) => (
             format!(
@@ -220,7 +220,7 @@ fn client_copy(
             "write the rows as INSERT statements (`pg_dump --data-only --inserts` or `--column-inserts` writes them), or load data outside migrations (e.g. psql's `\\copy ... from 'file'`); to have the server read a file instead, `COPY ... FROM '/path/on/the/server'` needs superuser or the pg_read_server_files role",
         ),
     };
-    Problem::error(ProblemCode::ClientCopy, &section.file, message).help(help)
+    Diagnostic::error(ProblemCode::ClientCopy, &section.file, message).help(help)
 }
 
 #[cfg(test)]
@@ -235,7 +235,7 @@ mod tests {
         super::validate(&set)
             .into_iter()
             .filter(|p| p.code == ProblemCode::NeedsTransactionBlock)
-            .map(|p| (p.line.unwrap_or(0), p.severity))
+            .map(|p| (p.line().unwrap_or(0), p.severity))
             .collect()
     }
 
@@ -266,8 +266,8 @@ mod tests {
             .map(|p| {
                 format!(
                     "{}:{} {}",
-                    p.line.unwrap_or(0),
-                    p.column.unwrap_or(0),
+                    p.line().unwrap_or(0),
+                    p.column().unwrap_or(0),
                     p.code
                 )
             })

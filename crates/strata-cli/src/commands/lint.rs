@@ -5,8 +5,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use strata_core::{MigrationSet, Problem, ProblemCode};
-use strata_lint::{LintConfig, Severity, Violation};
+use strata_core::{Diagnostic, MigrationSet, ProblemCode, Severity};
+use strata_lint::LintConfig;
 
 use crate::Outcome;
 use crate::args::{Global, LintArgs, LintFormat};
@@ -14,8 +14,7 @@ use crate::commands::migrate::version_arg;
 use crate::project::{Project, usage};
 use crate::render;
 
-/// Where rule documentation is published.
-const DOCS: &str = "https://github.com/strata-migrations/strata/blob/main";
+use crate::render::DOCS;
 
 /// Runs `strata lint`.
 pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
@@ -96,9 +95,9 @@ fn files_of(m: &strata_core::Migration) -> impl Iterator<Item = &PathBuf> {
 /// files that did not load at all (a NUL byte, a duplicate version, a file
 /// that is not a regular file...) and the syntax errors of sections that
 /// PostgreSQL's parser rejects. The rules never see either.
-fn not_linted(set: &MigrationSet) -> Vec<Problem> {
+fn not_linted(set: &MigrationSet) -> Vec<Diagnostic> {
     let loaded: BTreeSet<&PathBuf> = set.migrations.iter().flat_map(files_of).collect();
-    let mut problems: Vec<Problem> = set
+    let mut problems: Vec<Diagnostic> = set
         .problems
         .iter()
         .filter(|p| p.is_error() && !loaded.contains(&p.file))
@@ -119,7 +118,7 @@ fn not_linted(set: &MigrationSet) -> Vec<Problem> {
             );
         }
     }
-    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     problems
 }
 
@@ -127,7 +126,7 @@ fn not_linted(set: &MigrationSet) -> Vec<Problem> {
 /// human report has shown why already) and turns the outcome into bad
 /// input, so a lint that judged nothing never passes for a clean one.
 fn not_linted_report(
-    unlinted: &[Problem],
+    unlinted: &[Diagnostic],
     format: LintFormat,
     outcome: Outcome,
 ) -> anyhow::Result<Outcome> {
@@ -243,32 +242,9 @@ fn changed_files(reference: &str) -> anyhow::Result<BTreeSet<PathBuf>> {
     Ok(files)
 }
 
-fn human(violations: &[Violation], unlinted: &[Problem]) -> anyhow::Result<()> {
+fn human(violations: &[Diagnostic], unlinted: &[Diagnostic]) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(anstream::stdout().lock());
-    let mut printer = render::Diagnostics::default();
-    for problem in unlinted {
-        printer.print(&mut out, &problem.into())?;
-    }
-    for v in violations {
-        let help = format!("{}\n    see {DOCS}/{}", v.help, v.rule.doc_path());
-        printer.print(
-            &mut out,
-            &render::Diagnostic {
-                severity: match v.severity {
-                    Severity::Error => strata_core::Severity::Error,
-                    Severity::Warning => strata_core::Severity::Warning,
-                },
-                code: v.rule.name(),
-                message: &v.message,
-                file: &v.file,
-                line: Some(v.line),
-                column: Some(v.column),
-                span_chars: v.length,
-                help: Some(&help),
-                quote: strata_core::Quote::Line,
-            },
-        )?;
-    }
+    render::problems(&mut out, unlinted.iter().chain(violations))?;
     let errors = violations
         .iter()
         .filter(|v| v.severity == Severity::Error)
@@ -292,7 +268,7 @@ fn human(violations: &[Violation], unlinted: &[Problem]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn github(violations: &[Violation]) -> anyhow::Result<()> {
+fn github(violations: &[Diagnostic]) -> anyhow::Result<()> {
     // https://docs.github.com/actions/reference/workflow-commands-for-github-actions
     let escape = |s: &str| {
         s.replace('%', "%25")
@@ -310,17 +286,21 @@ fn github(violations: &[Violation]) -> anyhow::Result<()> {
             out,
             "::{level} file={},line={},col={},title={}::{}",
             property(&v.file.display().to_string()),
-            v.line,
-            v.column,
-            property(&format!("strata lint: {}", v.rule.name())),
-            escape(&format!("{}. {}", v.message, v.help))
+            v.line().unwrap_or(1),
+            v.column().unwrap_or(1),
+            property(&format!("strata lint: {}", v.code)),
+            escape(&format!(
+                "{}. {}",
+                v.message,
+                v.help.as_deref().unwrap_or_default()
+            ))
         )?;
     }
     Ok(())
 }
 
 /// A SARIF 2.1.0 log with one run.
-fn sarif(violations: &[Violation]) -> serde_json::Value {
+fn sarif(violations: &[Diagnostic]) -> serde_json::Value {
     let rules: Vec<serde_json::Value> = strata_lint::Rule::ALL
         .iter()
         .map(|r| {
@@ -336,16 +316,16 @@ fn sarif(violations: &[Violation]) -> serde_json::Value {
     let results: Vec<serde_json::Value> = violations
         .iter()
         .map(|v| {
-            let index = strata_lint::Rule::ALL.iter().position(|r| *r == v.rule).unwrap_or(0);
+            let index = strata_lint::Rule::ALL.iter().position(|r| v.code == *r).unwrap_or(0);
             serde_json::json!({
-                "ruleId": v.rule.name(),
+                "ruleId": v.code,
                 "ruleIndex": index,
                 "level": match v.severity { Severity::Error => "error", Severity::Warning => "warning" },
-                "message": { "text": format!("{}. {}", v.message, v.help) },
+                "message": { "text": format!("{}. {}", v.message, v.help.as_deref().unwrap_or_default()) },
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri(&v.file) },
-                        "region": { "startLine": v.line, "startColumn": v.column },
+                        "region": sarif_region(v.span),
                     }
                 }],
             })
@@ -364,6 +344,17 @@ fn sarif(violations: &[Violation]) -> serde_json::Value {
             "results": results,
         }],
     })
+}
+
+/// A SARIF region: where the finding starts and ends.
+fn sarif_region(span: Option<strata_core::Span>) -> serde_json::Value {
+    let span = span.unwrap_or(strata_core::Span::point(1, None));
+    let mut region = serde_json::json!({ "startLine": span.line, "endLine": span.end_line });
+    if let (Some(start), Some(end)) = (span.column, span.end_column) {
+        region["startColumn"] = start.into();
+        region["endColumn"] = end.into();
+    }
+    region
 }
 
 /// A relative, forward-slash URI for SARIF (no leading `./`).

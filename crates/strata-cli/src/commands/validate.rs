@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use serde::Serialize;
-use strata_core::{Checksum, Layout, Problem, Severity};
+use strata_core::{Checksum, Diagnostic, Layout, Severity};
 
 use crate::Outcome;
 use crate::args::Global;
@@ -17,7 +17,7 @@ struct Report<'a> {
     ok: bool,
     errors: usize,
     warnings: usize,
-    problems: &'a [Problem],
+    problems: &'a [Diagnostic],
     migrations: Vec<MigrationSummary<'a>>,
 }
 

@@ -52,7 +52,7 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
                 "table `{}` already exists: {} line {} creates it",
                 effect.object.name,
                 existing.origin.file.display(),
-                existing.origin.line
+                existing.origin.span.line
             ),
             help:
                 "alter the existing table instead, or drop it first if replacing it is the intent"

@@ -77,7 +77,7 @@ mod tests {
             ],
         );
         assert_eq!(found.len(), 2);
-        assert_eq!((found[0].line, found[1].line), (1, 3));
+        assert_eq!((found[0].line(), found[1].line()), (Some(1), Some(3)));
     }
 
     #[test]

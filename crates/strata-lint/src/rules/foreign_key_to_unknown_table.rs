@@ -113,7 +113,7 @@ mod tests {
             "create table notes (id int primary key, project_id int references projects (id), other_id int references public.projects (id));\ncreate table projects (id int primary key);\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 1);
+        assert_eq!(found[0].line(), Some(1));
         let found = violations(
             RULE,
             "create table a (id int);\nalter table a add constraint a_b_fk foreign key (id) references b (id);\nalter table a add column c_id int references c (id);\n",

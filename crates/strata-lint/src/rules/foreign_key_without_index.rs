@@ -73,13 +73,13 @@ mod tests {
             "create table a (id int primary key);\ncreate table b (id int primary key, a_id int references a (id));\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
         let found = violations(
             RULE,
             "create table a (id int primary key);\ncreate table b (id int, a_id int);\nalter table b add constraint b_a_fk foreign key (a_id) references a (id);\ncreate index b_id_a_idx on b (id, a_id);\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 3);
+        assert_eq!(found[0].line(), Some(3));
     }
 
     #[test]

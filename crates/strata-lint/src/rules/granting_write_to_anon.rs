@@ -83,7 +83,7 @@ mod tests {
             "create table a (id int);\ngrant select, insert on a to anon, authenticated;\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
         assert_eq!(
             violations(RULE, "grant all on all tables in schema public to anon;\n").len(),
             1

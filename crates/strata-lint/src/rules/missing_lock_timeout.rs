@@ -66,7 +66,7 @@ mod tests {
             ],
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 1);
+        assert_eq!(found[0].line(), Some(1));
     }
 
     #[test]
@@ -104,6 +104,6 @@ mod tests {
             "create table scratch (id int);\ndrop table scratch;\nalter table accounts add column x int;\n",
         );
         assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].line, 3);
+        assert_eq!(found[0].line(), Some(3));
     }
 }

@@ -54,16 +54,16 @@ pub(crate) mod test_support {
 
     use std::path::Path;
 
-    use crate::{LintConfig, Rule, Violation};
+    use crate::{Diagnostic, LintConfig, Rule};
 
     /// The violations of `rule` in a migration file with this text.
-    pub fn violations(rule: Rule, text: &str) -> Vec<Violation> {
+    pub fn violations(rule: Rule, text: &str) -> Vec<Diagnostic> {
         violations_in(rule, &[("0001_test.sql", text)])
     }
 
     /// The violations of `rule` in a set of migration files (`("0001_a.sql", "...")`),
     /// with every rule enabled at its default severity, opt-in rules included.
-    pub fn violations_in(rule: Rule, files: &[(&str, &str)]) -> Vec<Violation> {
+    pub fn violations_in(rule: Rule, files: &[(&str, &str)]) -> Vec<Diagnostic> {
         let source = files
             .iter()
             .fold(strata_core::MemorySource::new(), |s, (p, t)| {
@@ -80,7 +80,7 @@ pub(crate) mod test_support {
         };
         crate::lint(&set, &config)
             .into_iter()
-            .filter(|v| v.rule == rule)
+            .filter(|v| v.code == rule)
             .collect()
     }
 }

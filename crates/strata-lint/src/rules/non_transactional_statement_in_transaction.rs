@@ -56,7 +56,7 @@ mod tests {
             "create table a (id int);\ncreate index concurrently a_idx on a (id);\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
         assert_eq!(violations(RULE, "vacuum full a;\n").len(), 1);
     }
 

@@ -132,7 +132,7 @@ mod tests {
             "create table notes (id int, user_id uuid);\ncreate policy p on notes for update using ((select auth.uid()) = user_id) with check (auth.uid() = user_id);\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
         assert!(found[0].message.contains("auth.uid()"));
         assert_eq!(
             violations(

@@ -57,7 +57,7 @@ mod tests {
             "create table private.notes (id int, user_id uuid);\ncreate policy p on private.notes using (true);\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 1);
+        assert_eq!(found[0].line(), Some(1));
         let found = violations_in(
             RULE,
             &[

@@ -63,7 +63,7 @@ mod tests {
             "create table a (id serial primary key, n bigserial);\nalter table a add column m smallserial;\n",
         );
         assert_eq!(found.len(), 3);
-        assert_eq!(found[2].line, 2);
+        assert_eq!(found[2].line(), Some(2));
     }
 
     #[test]

@@ -64,7 +64,7 @@ mod tests {
             "create table a (id int);\nalter table a enable row level security;\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 1);
+        assert_eq!(found[0].line(), Some(1));
         let found = violations_in(
             RULE,
             &[

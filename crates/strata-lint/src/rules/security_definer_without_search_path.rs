@@ -71,7 +71,7 @@ mod tests {
             "create table a (id int);\ncreate or replace function f() returns int language plpgsql security definer as $$ begin return 1; end $$;\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
     }
 
     #[test]

@@ -73,7 +73,7 @@ mod tests {
             "create table a (id int);\ncomment on table b is 'not a';\ncomment on table a is null;\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 1);
+        assert_eq!(found[0].line(), Some(1));
     }
 
     #[test]

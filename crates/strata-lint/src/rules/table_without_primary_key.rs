@@ -56,7 +56,7 @@ mod tests {
             "create table a (id int primary key);\ncreate table b (name text);\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
     }
 
     #[test]

@@ -60,7 +60,7 @@ mod tests {
             "create table a (id int);\ncreate table public.notes (id int);\nalter table a enable row level security;\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
         assert!(found[0].message.contains("public.notes"));
     }
 

@@ -57,7 +57,7 @@ mod tests {
             "create table a (id int);\ncommit;\ncreate table b (id int);\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].line, found[0].column), (2, 1));
+        assert_eq!((found[0].line(), found[0].column()), (Some(2), Some(1)));
         assert_eq!(
             violations(RULE, "create table a (id int);\nrollback;\n").len(),
             1

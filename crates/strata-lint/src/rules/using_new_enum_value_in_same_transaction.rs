@@ -58,7 +58,7 @@ mod tests {
             "alter type status add value 'refunded';\nupdate orders set status = 'refunded';\n";
         let found = violations(RULE, text);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
     }
 
     #[test]

@@ -75,7 +75,7 @@ mod tests {
             "create table a (id int);\ncreate view v as select * from a;\n",
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line, 2);
+        assert_eq!(found[0].line(), Some(2));
         assert_eq!(
             violations(
                 RULE,
