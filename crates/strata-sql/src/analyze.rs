@@ -33,11 +33,13 @@
 //! panics and fails only on SQL PostgreSQL's parser rejects.
 
 mod expr;
+mod location;
 mod statements;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -67,13 +69,15 @@ pub fn analyze(sql: &str) -> Result<Analysis, SyntaxError> {
         };
         SyntaxError::new(message, None)
     })?;
-    let mut effects = Vec::new();
+    let mut sink = location::Sink::new(sql);
     for raw in &parsed.protobuf.stmts {
         if let Some(node) = raw.stmt.as_deref().and_then(|stmt| stmt.node.as_ref()) {
-            statements::effects(node, &mut effects);
+            statements::effects(node, &mut sink);
         }
     }
-    Ok(Analysis { effects })
+    Ok(Analysis {
+        effects: sink.into_effects(),
+    })
 }
 
 /// What one statement does, as a list of [`Effect`]s.
@@ -138,6 +142,14 @@ pub struct Effect {
     pub scans: bool,
     /// The facts about this effect that rules need.
     pub details: EffectDetails,
+    /// Where the object is named: the byte range, within the analysed text,
+    /// of its name (`app.orders`, `"Quoted"`, a column's name in its
+    /// definition, a named constraint's name, an unnamed constraint's first
+    /// keyword). `None` where PostgreSQL's parser records no location for
+    /// the name: index, policy, trigger, function and schema names, the
+    /// column of an `ALTER COLUMN`, `DROP COLUMN` or `RENAME COLUMN`, the
+    /// objects of `DROP` and `COMMENT ON` other than types...
+    pub location: Option<Range<usize>>,
 }
 
 impl Effect {
@@ -149,7 +161,15 @@ impl Effect {
             rewrites: false,
             scans: false,
             details: EffectDetails::None,
+            location: None,
         }
+    }
+
+    /// Records where the object is named: a range, or `None` when the
+    /// parser gave no location.
+    fn at(mut self, range: impl Into<Option<Range<usize>>>) -> Self {
+        self.location = range.into();
+        self
     }
 
     fn lock(mut self, lock: Lock) -> Self {

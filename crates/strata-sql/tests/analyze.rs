@@ -66,3 +66,64 @@ fn analyze_fixtures() {
         insta::assert_snapshot!(format!("analyze__{stem}"), render(&sql));
     }
 }
+
+/// The text each effect's location slices out of `sql`, by object name.
+fn located(sql: &str) -> Vec<(String, Option<&str>)> {
+    analyze(sql)
+        .expect("analyzes")
+        .effects
+        .iter()
+        .map(|effect| {
+            let text = effect.location.clone().map(|range| &sql[range]);
+            (effect.object.to_string(), text)
+        })
+        .collect()
+}
+
+#[test]
+fn locations_slice_out_the_object_names() {
+    let sql = r#"ALTER TABLE app."Order Lines" ADD COLUMN "Qty" int NOT NULL DEFAULT 1, ADD CONSTRAINT lines_order_fk FOREIGN KEY (order_id) REFERENCES app . orders NOT VALID, ALTER COLUMN note SET NOT NULL, ENABLE ROW LEVEL SECURITY"#;
+    assert_eq!(
+        located(sql),
+        [
+            ("column Qty on app.Order Lines".into(), Some(r#""Qty""#)),
+            (
+                "constraint lines_order_fk on app.Order Lines".into(),
+                Some("lines_order_fk")
+            ),
+            ("table app.orders".into(), Some("app . orders")),
+            ("column note on app.Order Lines".into(), None),
+            ("table app.Order Lines".into(), Some(r#"app."Order Lines""#)),
+        ]
+    );
+    let sql = "create table s.t (id int primary key, parent int references t, check (id > 0)) inherits (base)";
+    assert_eq!(
+        located(sql),
+        [
+            ("table s.t".into(), Some("s.t")),
+            ("table base".into(), Some("base")),
+            ("table t".into(), Some("t")),
+        ]
+    );
+    let sql = "alter table t add column c int references u check (c > 0), add unique (c)";
+    assert_eq!(
+        located(sql),
+        [
+            ("column c on t".into(), Some("c")),
+            ("constraint  on t".into(), Some("references")),
+            ("table u".into(), Some("u")),
+            ("constraint  on t".into(), Some("check")),
+            ("constraint  on t".into(), Some("unique")),
+        ]
+    );
+    let sql = "DROP TABLE a; DROP TYPE app.mood; UPDATE x.y SET a = 1 FROM \"Z\" WHERE true";
+    assert_eq!(
+        located(sql),
+        [
+            ("table a".into(), None),
+            ("type app.mood".into(), Some("app.mood")),
+            ("table x.y".into(), Some("x.y")),
+            ("table Z".into(), Some("\"Z\"")),
+        ]
+    );
+}

@@ -10,11 +10,13 @@ use pg_query::protobuf::{
     ReindexObjectType, RoleSpecType, ViewCheckOption,
 };
 use pg_query::{Context, NodeRef};
+use std::ops::Range;
 
 use super::expr::{
     expression, option_bool, option_value, qualified, qualified_nodes, range_var, string, strings,
     type_ref,
 };
+use super::location::Sink;
 use super::{
     Action, ColumnChange, ColumnDetails, ConstraintDetails, ConstraintKind, CreateDetails,
     DropDetails, Effect, EffectDetails, EnumValueDetails, ExtensionDetails, ForeignKeyTarget,
@@ -25,13 +27,13 @@ use super::{
 };
 
 /// Appends the effects of one top-level statement to `out`.
-pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
+pub(super) fn effects(node: &Node, out: &mut Sink<'_>) {
     match node {
         Node::CreateStmt(stmt) => create_table(stmt, out),
         Node::AlterTableStmt(stmt) => alter_table(stmt, out),
         Node::IndexStmt(stmt) => out.push(create_index(stmt)),
         Node::DropStmt(stmt) => drop(stmt, out),
-        Node::RenameStmt(stmt) => out.extend(rename(stmt)),
+        Node::RenameStmt(stmt) => rename(stmt, out),
         Node::CreatePolicyStmt(stmt) => {
             let table = range_var(stmt.table.as_ref());
             let details = PolicyDetails {
@@ -91,6 +93,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
             out.push(
                 Effect::new(action, view)
                     .lock_if(lock)
+                    .at(located(out, stmt.view.as_ref()))
                     .details(EffectDetails::View(details)),
             );
             reads(node, Lock::AccessShare, out);
@@ -123,7 +126,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                 Effect::new(Action::Create, ObjectRef::new(ObjectKind::Table, name))
                     .details(EffectDetails::Table(details))
             };
-            out.push(effect);
+            out.push(effect.at(located(out, into.and_then(|into| into.rel.as_ref()))));
             reads(node, Lock::AccessShare, out);
         }
         Node::RefreshMatViewStmt(stmt) => {
@@ -147,6 +150,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                     ),
                 )
                 .lock(lock)
+                .at(located(out, stmt.relation.as_ref()))
                 .details(EffectDetails::Refresh(details)),
             );
         }
@@ -242,6 +246,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                     Action::Create,
                     ObjectRef::new(ObjectKind::Type, range_var(stmt.typevar.as_ref())),
                 )
+                .at(located(out, stmt.typevar.as_ref()))
                 .details(EffectDetails::Type(TypeDetails::Composite { attributes })),
             );
         }
@@ -341,6 +346,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                 Action::Create,
                 ObjectRef::new(ObjectKind::Sequence, range_var(stmt.sequence.as_ref())),
             )
+            .at(located(out, stmt.sequence.as_ref()))
             .details(EffectDetails::Create(CreateDetails {
                 if_not_exists: stmt.if_not_exists,
                 ..CreateDetails::default()
@@ -352,19 +358,26 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                 Action::Alter,
                 ObjectRef::new(ObjectKind::Sequence, range_var(stmt.sequence.as_ref())),
             )
-            .lock(Lock::ShareRowExclusive),
+            .lock(Lock::ShareRowExclusive)
+            .at(located(out, stmt.sequence.as_ref())),
         ),
         Node::CreateRoleStmt(stmt) => out.push(Effect::new(
             Action::Create,
             ObjectRef::new(ObjectKind::Role, QualifiedName::bare(&stmt.role)),
         )),
-        Node::AlterRoleStmt(stmt) => out.push(Effect::new(
-            Action::Alter,
-            ObjectRef::new(
-                ObjectKind::Role,
-                QualifiedName::bare(&stmt.role.as_ref().map(role_name).unwrap_or_default()),
-            ),
-        )),
+        Node::AlterRoleStmt(stmt) => out.push(
+            Effect::new(
+                Action::Alter,
+                ObjectRef::new(
+                    ObjectKind::Role,
+                    QualifiedName::bare(&stmt.role.as_ref().map(role_name).unwrap_or_default()),
+                ),
+            )
+            .at(stmt
+                .role
+                .as_ref()
+                .and_then(|role| out.name_at(role.location))),
+        ),
         Node::DropRoleStmt(stmt) => {
             for role in &stmt.roles {
                 if let Some(Node::RoleSpec(role)) = role.node.as_ref() {
@@ -373,6 +386,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                             Action::Drop,
                             ObjectRef::new(ObjectKind::Role, QualifiedName::bare(&role_name(role))),
                         )
+                        .at(out.name_at(role.location))
                         .details(EffectDetails::Drop(DropDetails {
                             if_exists: stmt.missing_ok,
                             ..DropDetails::default()
@@ -393,9 +407,9 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                         }
                     })
                     .collect();
-                let mut granted = Vec::new();
+                let mut granted = out.scratch();
                 grant(action, true, &mut granted);
-                if let Some(template) = granted.first() {
+                if let Some(template) = granted.effects().first() {
                     if schemas.is_empty() {
                         let mut effect = template.clone();
                         effect.object =
@@ -442,11 +456,9 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
         }
         Node::CommentStmt(stmt) => {
             let kind = object_kind(stmt.objtype);
-            if let Some(object) = stmt
-                .object
-                .as_deref()
-                .and_then(|object| object_ref(kind, object))
-            {
+            if let Some((object, at)) = stmt.object.as_deref().and_then(|object| {
+                object_ref(kind, object).map(|found| (found, node_location(out, object)))
+            }) {
                 // CommentObject looks the object up with SHARE UPDATE EXCLUSIVE,
                 // which for objects in a table locks the table.
                 let lock =
@@ -456,6 +468,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                 out.push(
                     Effect::new(Action::Comment, object)
                         .lock_if(lock)
+                        .at(at)
                         .details(EffectDetails::Comment(text)),
                 );
             }
@@ -463,12 +476,15 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
         Node::AlterOwnerStmt(stmt) => {
             let kind = object_kind(stmt.object_type);
             let object = relation_or_object(kind, stmt.relation.as_ref(), stmt.object.as_deref());
+            let at =
+                relation_or_object_location(out, stmt.relation.as_ref(), stmt.object.as_deref());
             if let Some(object) = object {
                 let owner = stmt.newowner.as_ref().map(role_name).unwrap_or_default();
                 let lock = kind.is_relation().then_some(Lock::AccessExclusive);
                 out.push(
                     Effect::new(Action::Alter, object)
                         .lock_if(lock)
+                        .at(at)
                         .details(EffectDetails::Owner(owner)),
                 );
             }
@@ -476,11 +492,14 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
         Node::AlterObjectSchemaStmt(stmt) => {
             let kind = object_kind(stmt.object_type);
             let object = relation_or_object(kind, stmt.relation.as_ref(), stmt.object.as_deref());
+            let at =
+                relation_or_object_location(out, stmt.relation.as_ref(), stmt.object.as_deref());
             if let Some(object) = object {
                 let lock = kind.is_relation().then_some(Lock::AccessExclusive);
                 out.push(
                     Effect::new(Action::Alter, object)
                         .lock_if(lock)
+                        .at(at)
                         .details(EffectDetails::SetSchema(stmt.newschema.clone())),
                 );
             }
@@ -498,6 +517,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                             ObjectRef::new(ObjectKind::Table, range_var(Some(relation))),
                         )
                         .lock(Lock::AccessExclusive)
+                        .at(out.name_at(relation.location))
                         .details(EffectDetails::Truncate(details)),
                     );
                 }
@@ -552,6 +572,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                         Action::Create,
                         ObjectRef::new(ObjectKind::Table, range_var(into.rel.as_ref())),
                     )
+                    .at(located(out, into.rel.as_ref()))
                     .details(EffectDetails::Table(details)),
                 );
             }
@@ -579,6 +600,7 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
             out.push(
                 Effect::new(Action::Cluster, object)
                     .lock(Lock::AccessExclusive)
+                    .at(located(out, stmt.relation.as_ref()))
                     .rewrites(true)
                     .details(EffectDetails::Maintenance(MaintenanceDetails::default())),
             );
@@ -616,12 +638,21 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
             } else {
                 lock
             };
-            out.push(Effect::new(Action::Reindex, object).lock(lock).details(
-                EffectDetails::Maintenance(MaintenanceDetails {
-                    concurrently,
-                    ..MaintenanceDetails::default()
-                }),
-            ));
+            let at = match kind {
+                ReindexObjectType::ReindexObjectIndex | ReindexObjectType::ReindexObjectTable => {
+                    located(out, stmt.relation.as_ref())
+                }
+                _ => None,
+            };
+            out.push(
+                Effect::new(Action::Reindex, object)
+                    .lock(lock)
+                    .at(at)
+                    .details(EffectDetails::Maintenance(MaintenanceDetails {
+                        concurrently,
+                        ..MaintenanceDetails::default()
+                    })),
+            );
         }
         Node::LockStmt(stmt) => {
             let lock = lock_mode(stmt.mode);
@@ -632,7 +663,8 @@ pub(super) fn effects(node: &Node, out: &mut Vec<Effect>) {
                             Action::Lock,
                             ObjectRef::new(ObjectKind::Table, range_var(Some(relation))),
                         )
-                        .lock(lock),
+                        .lock(lock)
+                        .at(out.name_at(relation.location)),
                     );
                 }
             }
@@ -659,7 +691,7 @@ fn persistence(relation: Option<&protobuf::RangeVar>) -> Persistence {
     }
 }
 
-fn create_table(stmt: &protobuf::CreateStmt, out: &mut Vec<Effect>) {
+fn create_table(stmt: &protobuf::CreateStmt, out: &mut Sink<'_>) {
     let table = range_var(stmt.relation.as_ref());
     let mut details = TableDetails {
         if_not_exists: stmt.if_not_exists,
@@ -675,18 +707,35 @@ fn create_table(stmt: &protobuf::CreateStmt, out: &mut Vec<Effect>) {
             .collect(),
         ..TableDetails::default()
     };
-    if stmt.partbound.is_some() {
+    let mut parents: Vec<&protobuf::RangeVar> = stmt
+        .inh_relations
+        .iter()
+        .filter_map(|parent| match parent.node.as_ref() {
+            Some(Node::RangeVar(parent)) => Some(parent),
+            _ => None,
+        })
+        .collect();
+    let partition_of = if stmt.partbound.is_some() {
         details.partition_of = details.inherits.pop();
-    }
+        parents.pop()
+    } else {
+        None
+    };
+    // The tables foreign keys reference, with where they are named.
+    let mut references = Vec::new();
     for element in &stmt.table_elts {
         match element.node.as_ref() {
             Some(Node::ColumnDef(column)) => {
                 let (column, constraints) = column_def(column);
-                details.constraints.extend(constraints);
+                for (constraint, node) in constraints {
+                    references.extend(referenced_table(&constraint, node, out));
+                    details.constraints.push(constraint);
+                }
                 details.columns.push(column);
             }
-            Some(Node::Constraint(constraint)) => {
-                if let Some(constraint) = constraint_details(constraint, None) {
+            Some(Node::Constraint(node)) => {
+                if let Some(constraint) = constraint_details(node, None) {
+                    references.extend(referenced_table(&constraint, node, out));
                     details.constraints.push(constraint);
                 }
             }
@@ -697,54 +746,71 @@ fn create_table(stmt: &protobuf::CreateStmt, out: &mut Vec<Effect>) {
         .constraints
         .iter()
         .any(|constraint| constraint.kind == ConstraintKind::PrimaryKey);
-    let references: Vec<QualifiedName> = details
-        .constraints
-        .iter()
-        .filter_map(|constraint| constraint.references.as_ref())
-        .map(|target| target.table.clone())
-        .collect();
-    let partition_of = details.partition_of.clone();
-    let inherits = details.inherits.clone();
     out.push(
         Effect::new(
             Action::Create,
             ObjectRef::new(ObjectKind::Table, table.clone()),
         )
+        .at(located(out, stmt.relation.as_ref()))
         .details(EffectDetails::Table(details)),
     );
     // A new partition takes ACCESS EXCLUSIVE on its parent; inheritance
     // parents are opened with SHARE UPDATE EXCLUSIVE (MergeAttributes).
     if let Some(parent) = partition_of {
         out.push(
-            Effect::new(Action::Reference, ObjectRef::new(ObjectKind::Table, parent))
-                .lock(Lock::AccessExclusive),
+            Effect::new(
+                Action::Reference,
+                ObjectRef::new(ObjectKind::Table, range_var(Some(parent))),
+            )
+            .lock(Lock::AccessExclusive)
+            .at(out.name_at(parent.location)),
         );
     }
-    for parent in inherits {
+    for parent in parents {
         out.push(
-            Effect::new(Action::Reference, ObjectRef::new(ObjectKind::Table, parent))
-                .lock(Lock::ShareUpdateExclusive),
+            Effect::new(
+                Action::Reference,
+                ObjectRef::new(ObjectKind::Table, range_var(Some(parent))),
+            )
+            .lock(Lock::ShareUpdateExclusive)
+            .at(out.name_at(parent.location)),
         );
     }
     // Foreign keys add triggers to the referenced table, under SHARE ROW
     // EXCLUSIVE; a reference to the table itself needs no second lock.
-    for referenced in references {
+    for (referenced, at) in references {
         if referenced != table {
             out.push(
                 Effect::new(
                     Action::Reference,
                     ObjectRef::new(ObjectKind::Table, referenced),
                 )
-                .lock(Lock::ShareRowExclusive),
+                .lock(Lock::ShareRowExclusive)
+                .at(at),
             );
         }
     }
 }
 
+/// The table a foreign key references, and where it is named.
+fn referenced_table(
+    constraint: &ConstraintDetails,
+    node: &protobuf::Constraint,
+    out: &Sink<'_>,
+) -> Option<(QualifiedName, Option<Range<usize>>)> {
+    let target = constraint.references.as_ref()?;
+    Some((target.table.clone(), located(out, node.pktable.as_ref())))
+}
+
 /// A column definition, and the constraints written in it (other than
 /// `NULL`, `NOT NULL`, `DEFAULT`, identity and generation, which are on the
 /// column).
-fn column_def(column: &protobuf::ColumnDef) -> (ColumnDetails, Vec<ConstraintDetails>) {
+fn column_def(
+    column: &protobuf::ColumnDef,
+) -> (
+    ColumnDetails,
+    Vec<(ConstraintDetails, &protobuf::Constraint)>,
+) {
     let type_name = column.type_name.as_ref().map(type_ref);
     let mut details = ColumnDetails {
         name: column.colname.clone(),
@@ -774,11 +840,11 @@ fn column_def(column: &protobuf::ColumnDef) -> (ColumnDetails, Vec<ConstraintDet
             ConstrType::ConstrUnique => details.unique = true,
             _ => {}
         }
-        if let Some(constraint) = constraint_details(constraint, Some(&column.colname)) {
+        if let Some(written) = constraint_details(constraint, Some(&column.colname)) {
             if details.references.is_none() {
-                details.references.clone_from(&constraint.references);
+                details.references.clone_from(&written.references);
             }
-            constraints.push(constraint);
+            constraints.push((written, &**constraint));
         }
     }
     let serial = type_name.as_ref().is_some_and(|type_name| {
@@ -867,7 +933,12 @@ fn fk_action(code: &str) -> Option<&'static str> {
 }
 
 /// The lock, scan and extra effects of adding `constraint` to `table`.
-fn add_constraint(table: &QualifiedName, details: ConstraintDetails, out: &mut Vec<Effect>) {
+fn add_constraint(
+    table: &QualifiedName,
+    details: ConstraintDetails,
+    node: &protobuf::Constraint,
+    out: &mut Sink<'_>,
+) {
     let (lock, scans) = match details.kind {
         // Foreign keys add triggers to both tables, so they need at least
         // CREATE TRIGGER's SHARE ROW EXCLUSIVE, on both.
@@ -894,6 +965,7 @@ fn add_constraint(table: &QualifiedName, details: ConstraintDetails, out: &mut V
         )
         .lock(lock)
         .scans(scans)
+        .at(out.constraint_name_at(node.location))
         .details(EffectDetails::Constraint(details)),
     );
     if let Some(referenced) = referenced {
@@ -903,7 +975,8 @@ fn add_constraint(table: &QualifiedName, details: ConstraintDetails, out: &mut V
                 ObjectRef::new(ObjectKind::Table, referenced),
             )
             .lock(Lock::ShareRowExclusive)
-            .scans(scans),
+            .scans(scans)
+            .at(located(out, node.pktable.as_ref())),
         );
     }
 }
@@ -921,12 +994,13 @@ fn relation_kind(objtype: i32) -> ObjectKind {
     }
 }
 
-fn alter_table(stmt: &protobuf::AlterTableStmt, out: &mut Vec<Effect>) {
+fn alter_table(stmt: &protobuf::AlterTableStmt, out: &mut Sink<'_>) {
     let table = range_var(stmt.relation.as_ref());
     let kind = relation_kind(stmt.objtype);
+    let at = located(out, stmt.relation.as_ref());
     for cmd in &stmt.cmds {
         if let Some(Node::AlterTableCmd(cmd)) = cmd.node.as_ref() {
-            alter_table_cmd(&table, kind, cmd, out);
+            alter_table_cmd(&table, kind, at.as_ref(), cmd, out);
         }
     }
 }
@@ -938,8 +1012,9 @@ fn alter_table(stmt: &protobuf::AlterTableStmt, out: &mut Vec<Effect>) {
 fn alter_table_cmd(
     table: &QualifiedName,
     kind: ObjectKind,
+    table_at: Option<&Range<usize>>,
     cmd: &protobuf::AlterTableCmd,
-    out: &mut Vec<Effect>,
+    out: &mut Sink<'_>,
 ) {
     use Lock::{AccessExclusive, ShareRowExclusive, ShareUpdateExclusive};
 
@@ -955,6 +1030,7 @@ fn alter_table_cmd(
     let alter_table = |change: TableChange, lock: Lock| {
         Effect::new(Action::Alter, this())
             .lock(lock)
+            .at(table_at.cloned())
             .details(EffectDetails::TableChange(change))
     };
     let effect = match subtype {
@@ -978,12 +1054,13 @@ fn alter_table_cmd(
                     ObjectRef::within(ObjectKind::Column, &details.name, table.clone()),
                 )
                 .lock(AccessExclusive)
+                .at(out.name_at(definition.location))
                 .rewrites(rewrites)
                 .scans(scans)
                 .details(EffectDetails::Column(details)),
             );
-            for constraint in constraints {
-                add_constraint(table, constraint, out);
+            for (constraint, node) in constraints {
+                add_constraint(table, constraint, node, out);
             }
             return;
         }
@@ -1050,7 +1127,7 @@ fn alter_table_cmd(
             if let Some(Node::Constraint(constraint)) = def
                 && let Some(details) = constraint_details(constraint, None)
             {
-                add_constraint(table, details, out);
+                add_constraint(table, details, constraint, out);
             }
             return;
         }
@@ -1086,6 +1163,7 @@ fn alter_table_cmd(
         })),
         At::AtChangeOwner => Effect::new(Action::Alter, this())
             .lock(AccessExclusive)
+            .at(table_at.cloned())
             .details(EffectDetails::Owner(
                 cmd.newowner.as_ref().map(role_name).unwrap_or_default(),
             )),
@@ -1178,9 +1256,11 @@ fn alter_table_cmd(
             alter_table(TableChange::RuleState, AccessExclusive)
         }
         At::AtAddInherit | At::AtDropInherit => {
-            let parent = match def {
-                Some(Node::RangeVar(parent)) => range_var(Some(parent)),
-                _ => QualifiedName::bare(""),
+            let (parent, parent_at) = match def {
+                Some(Node::RangeVar(parent)) => {
+                    (range_var(Some(parent)), out.name_at(parent.location))
+                }
+                _ => (QualifiedName::bare(""), None),
             };
             let change = if subtype == At::AtAddInherit {
                 TableChange::Inherit(parent.clone())
@@ -1191,6 +1271,7 @@ fn alter_table_cmd(
             // The parent is locked too (ShareUpdateExclusiveLock in ATExecAddInherit).
             Effect::new(Action::Reference, ObjectRef::new(ObjectKind::Table, parent))
                 .lock(ShareUpdateExclusive)
+                .at(parent_at)
         }
         At::AtAddOf | At::AtDropOf => alter_table(TableChange::OfType, AccessExclusive),
         At::AtReplicaIdentity => alter_table(TableChange::ReplicaIdentity, AccessExclusive),
@@ -1209,10 +1290,12 @@ fn alter_table_cmd(
             let Some(Node::PartitionCmd(partition)) = def else {
                 return;
             };
-            partition_cmd(table, subtype, partition, out);
+            partition_cmd(table, table_at, subtype, partition, out);
             return;
         }
-        _ => Effect::new(Action::Alter, this()).lock(AccessExclusive),
+        _ => Effect::new(Action::Alter, this())
+            .lock(AccessExclusive)
+            .at(table_at.cloned()),
     };
     out.push(effect);
 }
@@ -1221,9 +1304,10 @@ fn alter_table_cmd(
 /// the partition.
 fn partition_cmd(
     parent: &QualifiedName,
+    parent_at: Option<&Range<usize>>,
     subtype: At,
     partition: &protobuf::PartitionCmd,
-    out: &mut Vec<Effect>,
+    out: &mut Sink<'_>,
 ) {
     let details = PartitionDetails {
         parent: parent.clone(),
@@ -1265,12 +1349,14 @@ fn partition_cmd(
             ObjectRef::new(ObjectKind::Table, parent.clone()),
         )
         .lock(parent_lock)
+        .at(parent_at.cloned())
         .details(EffectDetails::Partition(details.clone())),
     );
     out.push(
         Effect::new(action, ObjectRef::new(ObjectKind::Table, name))
             .lock(partition_lock)
             .scans(scans)
+            .at(located(out, partition.name.as_ref()))
             .details(EffectDetails::Partition(details)),
     );
 }
@@ -1420,8 +1506,6 @@ fn object_kind(objtype: i32) -> ObjectKind {
     }
 }
 
-/// The object an object node (of `DROP`, `COMMENT ON`, `ALTER ... OWNER`...)
-/// names, for an object of `kind`.
 /// The object of an `ALTER ... OWNER TO` / `SET SCHEMA`: a relation when one is named,
 /// else the generic object node.
 fn relation_or_object(
@@ -1436,6 +1520,36 @@ fn relation_or_object(
     }
 }
 
+/// Where [`relation_or_object`]'s object is named.
+fn relation_or_object_location(
+    out: &Sink<'_>,
+    relation: Option<&protobuf::RangeVar>,
+    object: Option<&protobuf::Node>,
+) -> Option<Range<usize>> {
+    match (relation, object) {
+        (Some(relation), _) => out.name_at(relation.location),
+        (None, Some(object)) => node_location(out, object),
+        (None, None) => None,
+    }
+}
+
+/// Where a relation is named.
+fn located(out: &Sink<'_>, relation: Option<&protobuf::RangeVar>) -> Option<Range<usize>> {
+    out.name_at(relation?.location)
+}
+
+/// Where an object node (of `DROP`, `COMMENT ON`, `GRANT`...) names its
+/// object: only relations and types carry a location.
+fn node_location(out: &Sink<'_>, node: &protobuf::Node) -> Option<Range<usize>> {
+    match node.node.as_ref()? {
+        Node::RangeVar(relation) => out.name_at(relation.location),
+        Node::TypeName(type_name) => out.name_at(type_name.location),
+        _ => None,
+    }
+}
+
+/// The object an object node (of `DROP`, `COMMENT ON`, `ALTER ... OWNER`...)
+/// names, for an object of `kind`.
 fn object_ref(kind: ObjectKind, node: &protobuf::Node) -> Option<ObjectRef> {
     let object = match node.node.as_ref()? {
         Node::List(list) => {
@@ -1472,7 +1586,7 @@ fn object_ref(kind: ObjectKind, node: &protobuf::Node) -> Option<ObjectRef> {
     Some(object)
 }
 
-fn drop(stmt: &protobuf::DropStmt, out: &mut Vec<Effect>) {
+fn drop(stmt: &protobuf::DropStmt, out: &mut Sink<'_>) {
     let kind = object_kind(stmt.remove_type);
     let details = DropDetails {
         if_exists: stmt.missing_ok,
@@ -1494,23 +1608,26 @@ fn drop(stmt: &protobuf::DropStmt, out: &mut Vec<Effect>) {
         | ObjectKind::Rule => Some(Lock::AccessExclusive),
         _ => None,
     };
-    for object in &stmt.objects {
-        if let Some(object) = object_ref(kind, object) {
+    for node in &stmt.objects {
+        if let Some(object) = object_ref(kind, node) {
             out.push(
                 Effect::new(Action::Drop, object)
                     .lock_if(lock)
+                    .at(node_location(out, node))
                     .details(EffectDetails::Drop(details)),
             );
         }
     }
 }
 
-fn rename(stmt: &protobuf::RenameStmt) -> Option<Effect> {
+fn rename(stmt: &protobuf::RenameStmt, out: &mut Sink<'_>) {
     let kind = object_kind(stmt.rename_type);
     let relation = stmt
         .relation
         .as_ref()
         .map(|relation| range_var(Some(relation)));
+    // The parser locates the relation and type names, not `subname`.
+    let mut at = None;
     let object = match (kind, relation) {
         (
             ObjectKind::Column
@@ -1532,10 +1649,19 @@ fn rename(stmt: &protobuf::RenameStmt) -> Option<Effect> {
                 parent: parent.map(|parent| parent.name),
             }
         }
-        (_, Some(relation)) => ObjectRef::new(kind, relation),
+        (_, Some(relation)) => {
+            at = located(out, stmt.relation.as_ref());
+            ObjectRef::new(kind, relation)
+        }
         // Schemas, roles and the like are named by `subname`.
         (_, None) => match stmt.object.as_deref() {
-            Some(object) => object_ref(kind, object)?,
+            Some(object) => {
+                let Some(found) = object_ref(kind, object) else {
+                    return;
+                };
+                at = node_location(out, object);
+                found
+            }
             None => ObjectRef::new(kind, QualifiedName::bare(&stmt.subname)),
         },
     };
@@ -1557,14 +1683,15 @@ fn rename(stmt: &protobuf::RenameStmt) -> Option<Effect> {
         | ObjectKind::Rule => Some(Lock::AccessExclusive),
         _ => None,
     };
-    Some(
+    out.push(
         Effect::new(Action::Rename, object)
             .lock_if(lock)
+            .at(at)
             .details(EffectDetails::Rename(stmt.newname.clone())),
-    )
+    );
 }
 
-fn grant(stmt: &protobuf::GrantStmt, defaults: bool, out: &mut Vec<Effect>) {
+fn grant(stmt: &protobuf::GrantStmt, defaults: bool, out: &mut Sink<'_>) {
     let kind = object_kind(stmt.objtype);
     let all_in_schema = stmt.targtype == GrantTargetType::AclTargetAllInSchema as i32;
     let mut privileges = Vec::new();
@@ -1613,9 +1740,13 @@ fn grant(stmt: &protobuf::GrantStmt, defaults: bool, out: &mut Vec<Effect>) {
     } else {
         kind
     };
-    for object in &stmt.objects {
-        if let Some(object) = object_ref(object_kind, object) {
-            out.push(Effect::new(action, object).details(EffectDetails::Grant(details.clone())));
+    for node in &stmt.objects {
+        if let Some(object) = object_ref(object_kind, node) {
+            out.push(
+                Effect::new(action, object)
+                    .at(node_location(out, node))
+                    .details(EffectDetails::Grant(details.clone())),
+            );
         }
     }
 }
@@ -1624,7 +1755,7 @@ fn write(
     action: Action,
     relation: Option<&protobuf::RangeVar>,
     details: WriteDetails,
-    out: &mut Vec<Effect>,
+    out: &mut Sink<'_>,
 ) {
     out.push(
         Effect::new(
@@ -1632,6 +1763,7 @@ fn write(
             ObjectRef::new(ObjectKind::Table, range_var(relation)),
         )
         .lock(Lock::RowExclusive)
+        .at(located(out, relation))
         .details(EffectDetails::Write(details)),
     );
 }
@@ -1639,7 +1771,7 @@ fn write(
 /// Effects for the tables a statement's queries read (`FROM`, `JOIN`,
 /// subqueries), each once, in the order PostgreSQL's tree lists them; names
 /// of common table expressions are not tables.
-fn reads(node: &Node, lock: Lock, out: &mut Vec<Effect>) {
+fn reads(node: &Node, lock: Lock, out: &mut Sink<'_>) {
     let all = node.nodes();
     let ctes: Vec<&str> = all
         .iter()
@@ -1661,12 +1793,17 @@ fn reads(node: &Node, lock: Lock, out: &mut Vec<Effect>) {
         let name = range_var(Some(relation));
         if !seen.contains(&name) {
             seen.push(name.clone());
-            out.push(Effect::new(Action::Read, ObjectRef::new(ObjectKind::Table, name)).lock(lock));
+            let at = out.name_at(relation.location);
+            out.push(
+                Effect::new(Action::Read, ObjectRef::new(ObjectKind::Table, name))
+                    .lock(lock)
+                    .at(at),
+            );
         }
     }
 }
 
-fn vacuum(stmt: &protobuf::VacuumStmt, out: &mut Vec<Effect>) {
+fn vacuum(stmt: &protobuf::VacuumStmt, out: &mut Sink<'_>) {
     let mut details = MaintenanceDetails {
         analyze: !stmt.is_vacuumcmd,
         ..MaintenanceDetails::default()
@@ -1697,10 +1834,14 @@ fn vacuum(stmt: &protobuf::VacuumStmt, out: &mut Vec<Effect>) {
     for relation in &stmt.rels {
         if let Some(Node::VacuumRelation(relation)) = relation.node.as_ref() {
             any = true;
-            out.push(effect(ObjectRef::new(
-                ObjectKind::Table,
-                range_var(relation.relation.as_ref()),
-            )));
+            let at = located(out, relation.relation.as_ref());
+            out.push(
+                effect(ObjectRef::new(
+                    ObjectKind::Table,
+                    range_var(relation.relation.as_ref()),
+                ))
+                .at(at),
+            );
         }
     }
     if !any {
