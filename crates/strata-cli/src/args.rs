@@ -232,3 +232,37 @@ pub struct NewArgs {
     #[arg(long, short = 'm', value_name = "TEXT")]
     pub purpose: Option<String>,
 }
+
+impl Global {
+    /// Where to look for the project.
+    pub fn discover(&self) -> strata::Discover {
+        strata::Discover {
+            config: self.config.clone(),
+            dir: self.dir.clone(),
+            cwd: None,
+        }
+    }
+
+    /// Where to connect.
+    pub fn connect(&self, lock: &LockArgs) -> strata::Connect {
+        strata::Connect {
+            url: self.url.clone(),
+            env: self.env.clone(),
+            local: self.local,
+            lock_wait: lock.lock_wait.clone(),
+        }
+    }
+}
+
+/// Parses a version given to `flag` (`--to 20240101120000`).
+pub fn version(flag: &str, text: &str) -> Result<strata_core::Version, strata::Error> {
+    strata_core::Version::parse(text).map_err(|e| strata::Error::input(format!("{flag}: {e}")))
+}
+
+/// A version given to `flag`, when given.
+pub fn version_opt(
+    flag: &str,
+    text: Option<&str>,
+) -> Result<Option<strata_core::Version>, strata::Error> {
+    text.map(|t| version(flag, t)).transpose()
+}

@@ -6,8 +6,6 @@
 
 mod args;
 mod commands;
-mod db;
-mod project;
 mod render;
 
 use std::process::ExitCode;
@@ -51,9 +49,22 @@ fn main() -> ExitCode {
         Ok(Ok(outcome)) => outcome.into(),
         Ok(Err(error)) if is_broken_pipe(&error) && stdout_is_gone() => cut_off(),
         Ok(Err(error)) => {
-            let usage = error.downcast_ref::<project::UsageError>().is_some();
+            let failure = error.downcast_ref::<strata::Error>();
+            if wants_json(&cli) {
+                // Machines read one document on stdout, also when there is
+                // no report; people read the words on stderr.
+                let document = match failure {
+                    Some(e) => strata::report::Failure::from(e),
+                    None => strata::report::Failure::other(render::chain(&error)),
+                };
+                let _ = render::report(&document);
+            }
+            if let Some(strata::Error::Invalid { diagnostics, .. }) = failure {
+                let mut err = anstream::stderr().lock();
+                let _ = render::problems(&mut err, diagnostics);
+            }
             render::error(&error);
-            if usage {
+            if failure.is_some_and(strata::Error::is_input) {
                 Outcome::BadInput.into()
             } else {
                 Outcome::Failed.into()
@@ -109,6 +120,12 @@ fn stdout_is_gone() -> bool {
         && fds[0]
             .revents()
             .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
+}
+
+/// Whether the command writes JSON to stdout.
+fn wants_json(cli: &Cli) -> bool {
+    cli.global.json
+        || matches!(&cli.command, Command::Lint(args) if args.format == args::LintFormat::Json)
 }
 
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {

@@ -4,6 +4,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anstyle::{AnsiColor, Style};
+use strata::report::RunError;
 use strata_core::{Diagnostic, Quote, Severity};
 
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -15,11 +16,21 @@ const BOLD: Style = Style::new().bold();
 /// Prints a top-level error and its causes to stderr.
 pub fn error(error: &anyhow::Error) {
     let mut err = anstream::stderr().lock();
-    let _ = write!(err, "{RED}error{RED:#}: {error}");
-    for cause in error.chain().skip(1) {
-        let _ = write!(err, ": {cause}");
-    }
-    let _ = writeln!(err);
+    let _ = writeln!(err, "{RED}error{RED:#}: {}", chain(error));
+}
+
+/// An error and its causes, on one line.
+pub fn chain(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// Prints a report as JSON in the current contract (`"version"` first).
+pub fn report(report: &impl serde::Serialize) -> anyhow::Result<()> {
+    json(&strata::report::Json::new(report))
 }
 
 /// Prints a warning to stderr.
@@ -199,11 +210,11 @@ pub fn plural(count: usize, word: &str) -> String {
     }
 }
 
-/// Prints why a database command stopped, with file, line, column and advice.
-/// Everything passes through `redact` so no password is ever shown.
-pub fn pg_error(error: &strata_pg::PgError, redact: &dyn Fn(&str) -> String, action: Action) {
+/// Prints why a database command stopped, with file, line, column and
+/// advice (already redacted by the workflow).
+pub fn run_error(error: &RunError, action: Action) {
     let mut err = anstream::stderr().lock();
-    let _ = write_pg_error(&mut err, error, redact, action);
+    let _ = write_run_error(&mut err, error, action);
 }
 
 /// What the failed command was doing, for the wording of what did not happen.
@@ -217,15 +228,13 @@ pub enum Action {
     Other,
 }
 
-fn write_pg_error(
+fn write_run_error(
     out: &mut impl std::io::Write,
-    error: &strata_pg::PgError,
-    redact: &dyn Fn(&str) -> String,
+    error: &RunError,
     action: Action,
 ) -> std::io::Result<()> {
-    use strata_pg::PgError;
     match error {
-        PgError::Migration(failure) => {
+        RunError::MigrationFailed(failure) => {
             writeln!(
                 out,
                 "{RED}error{RED:#}{BOLD}: migration {} ({}) failed in its {} section{BOLD:#}",
@@ -247,29 +256,21 @@ fn write_pg_error(
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 writeln!(out, "  {pad} {BLUE}|{BLUE:#}")?;
-                writeln!(
-                    out,
-                    "  {BLUE}{number} |{BLUE:#} {}",
-                    printable(&redact(source))
-                )?;
+                writeln!(out, "  {BLUE}{number} |{BLUE:#} {}", printable(source))?;
                 writeln!(out, "  {pad} {BLUE}|{BLUE:#} {indent}{RED}^{RED:#}")?;
             }
             let e = &failure.error;
             writeln!(
                 out,
                 "  {BLUE}= postgres:{BLUE:#} {} (SQLSTATE {})",
-                printable(&redact(&e.message)),
+                printable(&e.message),
                 e.sqlstate
             )?;
             if let Some(detail) = &e.detail {
-                writeln!(
-                    out,
-                    "  {BLUE}= detail:{BLUE:#} {}",
-                    printable(&redact(detail))
-                )?;
+                writeln!(out, "  {BLUE}= detail:{BLUE:#} {}", printable(detail))?;
             }
             if let Some(hint) = &e.hint {
-                writeln!(out, "  {BLUE}= hint:{BLUE:#} {}", printable(&redact(hint)))?;
+                writeln!(out, "  {BLUE}= hint:{BLUE:#} {}", printable(hint))?;
             }
             if let Some(advice) = &failure.advice {
                 writeln!(out, "  {BLUE}= help:{BLUE:#} {advice}")?;
@@ -281,14 +282,14 @@ fn write_pg_error(
                 writeln!(
                     out,
                     "  {BLUE}= blocked by:{BLUE:#} {}",
-                    printable(&redact(&holder.to_string()))
+                    printable(&holder.to_string())
                 )?;
             }
             if !failure.note.is_empty() {
                 writeln!(out, "  {BLUE}= note:{BLUE:#} {}", failure.note)?;
             }
         }
-        PgError::Blocked(blockers) => {
+        RunError::Blocked { blockers } => {
             let nothing = match action {
                 Action::Rollback => "nothing was rolled back",
                 Action::Apply => "nothing was applied",
@@ -296,19 +297,36 @@ fn write_pg_error(
             };
             writeln!(out, "{RED}error{RED:#}{BOLD}: {nothing}{BOLD:#}")?;
             for blocker in blockers {
-                writeln!(out, "  - {}", printable(&redact(&blocker.to_string())))?;
-                writeln!(out, "    {BLUE}help:{BLUE:#} {}", blocker.help())?;
+                writeln!(out, "  - {}", printable(&blocker.message))?;
+                writeln!(out, "    {BLUE}help:{BLUE:#} {}", blocker.help)?;
             }
         }
-        other => {
-            writeln!(
-                out,
-                "{RED}error{RED:#}: {}",
-                printable(&redact(&other.to_string()))
-            )?;
+        RunError::Error { message } => {
+            writeln!(out, "{RED}error{RED:#}: {}", printable(message))?;
         }
     }
     Ok(())
+}
+
+/// Renders the report of `repair` or `baseline`: `done` says what was
+/// recorded; a refusal or failure is printed as an error.
+pub fn history_change(
+    global: &crate::args::Global,
+    report: &strata::report::HistoryChange,
+    done: impl FnOnce(&strata::report::HistoryChange),
+) -> anyhow::Result<crate::Outcome> {
+    if global.json {
+        self::report(report)?;
+    } else if let Some(error) = &report.error {
+        run_error(error, Action::Other);
+    } else {
+        done(report);
+    }
+    Ok(if report.ok {
+        crate::Outcome::Success
+    } else {
+        crate::Outcome::Failed
+    })
 }
 
 /// A line of a user's file as it may reach a terminal: control characters

@@ -129,7 +129,7 @@ fn validate_json_lists_problems_and_migrations() {
         .assert_code(2);
     let report = ran.json();
     assert_eq!(report["ok"], false);
-    let codes: Vec<&str> = report["problems"]
+    let codes: Vec<&str> = report["diagnostics"]
         .as_array()
         .map(|a| a.iter().filter_map(|p| p["code"].as_str()).collect())
         .unwrap_or_default();

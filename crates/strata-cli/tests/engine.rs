@@ -789,7 +789,7 @@ fn baseline_rollback_repair_and_log_keep_history_and_schema_in_step() {
         .run()
         .assert_code(0)
         .json();
-    let events: Vec<String> = log
+    let events: Vec<String> = log["events"]
         .as_array()
         .into_iter()
         .flatten()
@@ -1017,7 +1017,7 @@ fn log_shows_the_newest_events_first_past_nine_events() {
         .run()
         .assert_code(0)
         .json();
-    let versions: Vec<&str> = log
+    let versions: Vec<&str> = log["events"]
         .as_array()
         .into_iter()
         .flatten()

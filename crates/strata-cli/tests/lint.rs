@@ -46,17 +46,14 @@ fn human_output_points_at_the_statement_and_exits_1_on_errors() {
     let output = strata(dir.path(), &["lint"]);
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
-    assert!(
-        out.contains("error[transaction-control-in-migration]"),
-        "{out}"
-    );
+    // What validation refuses, lint reports under validation's codes.
+    assert!(out.contains("error[transaction-control]"), "{out}");
     assert!(out.contains("--> migrations/0001_bad.sql:2:1"), "{out}");
+    assert!(out.contains("error[non-transactional-statement]"), "{out}");
+    // A rule's finding links to its documentation.
+    assert!(out.contains("warning[table-without-primary-key]"), "{out}");
     assert!(
-        out.contains("error[non-transactional-statement-in-transaction]"),
-        "{out}"
-    );
-    assert!(
-        out.contains("docs/rules/transaction-control-in-migration.md"),
+        out.contains("docs/rules/table-without-primary-key.md"),
         "{out}"
     );
 
@@ -67,7 +64,7 @@ fn human_output_points_at_the_statement_and_exits_1_on_errors() {
     let output = strata(clean.path(), &["lint", "--format", "json"]);
     let found: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
-    let errors = found
+    let errors = found["diagnostics"]
         .as_array()
         .map(|a| a.iter().filter(|v| v["severity"] == "error").count())
         .unwrap_or(usize::MAX);
@@ -80,20 +77,14 @@ fn json_sarif_and_github_formats() {
     let json: serde_json::Value =
         serde_json::from_slice(&strata(dir.path(), &["lint", "--format", "json"]).stdout)
             .unwrap_or_else(|e| panic!("{e}"));
-    let rules: Vec<&str> = json
+    let rules: Vec<&str> = json["diagnostics"]
         .as_array()
         .map(|a| a.iter().filter_map(|v| v["code"].as_str()).collect())
         .unwrap_or_default();
-    assert!(
-        rules.contains(&"transaction-control-in-migration"),
-        "{json}"
-    );
-    let commit = json
+    assert!(rules.contains(&"transaction-control"), "{json}");
+    let commit = json["diagnostics"]
         .as_array()
-        .and_then(|a| {
-            a.iter()
-                .find(|v| v["code"] == "transaction-control-in-migration")
-        })
+        .and_then(|a| a.iter().find(|v| v["code"] == "transaction-control"))
         .cloned()
         .unwrap_or_default();
     assert_eq!(commit["line"], 2, "{json}");
@@ -128,31 +119,65 @@ fn json_sarif_and_github_formats() {
     );
 }
 
-#[test]
-fn configuration_and_allow_comments_silence_rules() {
-    let dir = project(&[
-        (
-            "strata.toml",
-            "[lint]\nexposed_schemas = []\nrules = { \"non-transactional-statement-in-transaction\" = \"off\" }\nfamilies = { correctness = \"warning\" }\n",
-        ),
-        ("migrations/0001_bad.sql", BAD),
-    ]);
-    let output = strata(dir.path(), &["lint", "--format", "json"]);
+/// The codes of a `lint --format json` report's diagnostics, with their severity.
+fn codes(output: &std::process::Output) -> Vec<(String, String)> {
     let json: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(output.status.code(), Some(0), "warnings only: {json}");
-    let arr = json.as_array().cloned().unwrap_or_default();
+    json["diagnostics"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| {
+                    (
+                        v["code"].as_str().unwrap_or_default().to_owned(),
+                        v["severity"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const TIMESTAMP: &str = "create table a (id int primary key, at timestamp);\n";
+
+#[test]
+fn configuration_and_allow_comments_silence_rules() {
+    let stricter = project(&[
+        (
+            "strata.toml",
+            "[lint]\nexposed_schemas = []\nrules = { \"prefer-timestamptz\" = \"error\" }\n",
+        ),
+        ("migrations/0001_a.sql", TIMESTAMP),
+    ]);
+    let output = strata(stricter.path(), &["lint", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(codes(&output).contains(&("prefer-timestamptz".to_owned(), "error".to_owned())));
+
+    let off = project(&[
+        (
+            "strata.toml",
+            "[lint]\nexposed_schemas = []\nfamilies = { conventions = \"off\" }\n",
+        ),
+        ("migrations/0001_a.sql", TIMESTAMP),
+    ]);
+    let output = strata(off.path(), &["lint", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
     assert!(
-        arr.iter()
-            .all(|v| v["code"] != "non-transactional-statement-in-transaction")
+        codes(&output)
+            .iter()
+            .all(|(code, _)| code != "prefer-timestamptz")
     );
-    assert!(arr.iter().any(|v| v["severity"] == "warning"));
 
     let allowed = project(&[(
-        "migrations/0001_bad.sql",
-        "-- strata:allow correctness -- reviewed by the DBA\ncreate table a (id int);\ncommit;\n",
+        "migrations/0001_a.sql",
+        "-- strata:allow prefer-timestamptz -- the column holds local wall-clock times\ncreate table a (id int primary key, at timestamp);\n",
     )]);
-    assert_eq!(strata(allowed.path(), &["lint"]).status.code(), Some(0));
+    let output = strata(allowed.path(), &["lint", "--format", "json"]);
+    assert!(
+        codes(&output)
+            .iter()
+            .all(|(code, _)| code != "prefer-timestamptz")
+    );
 
     let broken = project(&[
         (
@@ -164,6 +189,35 @@ fn configuration_and_allow_comments_silence_rules() {
     let output = strata(broken.path(), &["lint"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-rule"));
+}
+
+#[test]
+fn what_validation_refuses_lint_reports_and_configuration_cannot_silence() {
+    let dir = project(&[
+        (
+            "strata.toml",
+            "[lint]\nfamilies = { correctness = \"off\" }\n",
+        ),
+        (
+            "migrations/0001_bad.sql",
+            "-- strata:allow correctness -- reviewed\ncreate table a (id int);\ncommit;\ncreate table b (id int);\n",
+        ),
+    ]);
+    let output = strata(dir.path(), &["lint", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(codes(&output).contains(&("transaction-control".to_owned(), "error".to_owned())));
+
+    let renamed = project(&[
+        (
+            "strata.toml",
+            "[lint]\nrules = { \"transaction-control-in-migration\" = \"off\" }\n",
+        ),
+        ("migrations/0001_bad.sql", BAD),
+    ]);
+    let output = strata(renamed.path(), &["lint"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("transaction-control"), "{err}");
 }
 
 #[test]
@@ -179,7 +233,7 @@ fn since_and_changed_limit_the_report_to_new_migrations() {
         let output = strata(dir.path(), args);
         let value: serde_json::Value =
             serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
-        value
+        value["diagnostics"]
             .as_array()
             .map(|a| {
                 a.iter()
@@ -237,7 +291,7 @@ fn risk_levels_per_statement() {
     assert_eq!(output.status.code(), Some(0));
     let risks: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
-    let levels: Vec<(String, u64, String)> = risks
+    let levels: Vec<(String, u64, String)> = risks["statements"]
         .as_array()
         .map(|a| {
             a.iter()
@@ -288,7 +342,7 @@ fn pending_limits_the_report_to_migrations_not_yet_applied() {
     let _ = strata(dir.path(), &["local", "reset", "--yes"]);
     let found: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
-    let files: Vec<&str> = found
+    let files: Vec<&str> = found["diagnostics"]
         .as_array()
         .map(|a| a.iter().filter_map(|v| v["file"].as_str()).collect())
         .unwrap_or_default();

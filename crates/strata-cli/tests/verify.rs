@@ -200,11 +200,11 @@ fn an_unindexed_foreign_key_is_a_warning_attributed_to_its_migration() {
     let report: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report["ok"], true);
-    let checks = report["catalog_checks"]
+    let checks = report["catalog"]
         .as_array()
         .unwrap_or_else(|| panic!("{report}"));
     assert_eq!(checks.len(), 1, "{report}");
-    assert_eq!(checks[0]["kind"], "unindexed-foreign-key");
+    assert_eq!(checks[0]["code"], "unindexed-foreign-key");
     assert_eq!(checks[0]["object"], "child_parent_id_fkey on public.child");
     assert_eq!(checks[0]["version"], "0003");
     assert_eq!(checks[0]["name"], "link");

@@ -52,9 +52,18 @@ pub struct Config {
     /// Lint settings (their keys are defined by strata-lint).
     #[serde(default)]
     pub lint: Option<toml::Table>,
-    /// Verify settings (their keys are defined by `strata verify`).
+    /// `strata verify`'s settings.
     #[serde(default)]
-    pub verify: Option<toml::Table>,
+    pub verify: VerifyConfig,
+}
+
+/// `[verify]`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// A directory of SQL test files (pgTAP or plain SQL raising errors),
+    /// relative to the project, run after the migrations.
+    pub tests: Option<PathBuf>,
 }
 
 /// Platform conventions.

@@ -184,24 +184,6 @@ impl MigrationSet {
     pub fn newest(&self) -> Option<&Migration> {
         self.migrations.last()
     }
-
-    /// Whether the migrations use what Supabase provides (the `auth`, `storage`
-    /// or `extensions` schemas, or its roles), so a local or throwaway database
-    /// needs strata's Supabase stand-in.
-    pub fn uses_supabase(&self) -> bool {
-        const MARKERS: &[&str] = &[
-            "auth.",
-            "storage.",
-            "extensions.",
-            " authenticated",
-            " anon",
-            "service_role",
-        ];
-        self.migrations.iter().any(|m| {
-            let text = m.up.text.to_ascii_lowercase();
-            MARKERS.iter().any(|marker| text.contains(marker))
-        })
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

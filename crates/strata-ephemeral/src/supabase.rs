@@ -24,6 +24,26 @@ use crate::{Cluster, Error};
 /// without changing anything. It runs on PostgreSQL 13 and later.
 pub const STANDIN_SQL: &str = include_str!("supabase.sql");
 
+/// Whether migrations whose up sections are `texts` use what Supabase
+/// provides (the `auth`, `storage` or `extensions` schemas, or its roles), so
+/// that a local or throwaway database needs the stand-in. A heuristic over
+/// the text, erring towards installing: the stand-in is harmless where
+/// nothing uses it.
+pub fn used_by<'a>(mut texts: impl Iterator<Item = &'a str>) -> bool {
+    const MARKERS: &[&str] = &[
+        "auth.",
+        "storage.",
+        "extensions.",
+        " authenticated",
+        " anon",
+        "service_role",
+    ];
+    texts.any(|text| {
+        let text = text.to_ascii_lowercase();
+        MARKERS.iter().any(|marker| text.contains(marker))
+    })
+}
+
 /// The name the SQL is run under, so that psql's messages (`psql:supabase.sql:42: ERROR:
 /// ...`) point at the line of `src/supabase.sql`.
 const SQL_FILE_NAME: &str = "supabase.sql";

@@ -1,136 +1,59 @@
-//! `strata lint`: run the rules and render the violations.
+//! `strata lint`: everything validation finds and the rules' findings, rendered.
 
-use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use strata_core::{Diagnostic, MigrationSet, ProblemCode, Severity};
-use strata_lint::LintConfig;
+use strata::lint::Filter;
+use strata_core::{Diagnostic, Severity};
 
 use crate::Outcome;
-use crate::args::{Global, LintArgs, LintFormat};
-use crate::commands::migrate::version_arg;
-use crate::project::{Project, usage};
+use crate::args::{Global, LintArgs, LintFormat, LockArgs, version_opt};
 use crate::render;
-
 use crate::render::DOCS;
 
 /// Runs `strata lint`.
 pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
-    let project = Project::discover(global)?;
-    let config = LintConfig::from_table(project.config.lint.as_ref())
-        .map_err(|e| usage(format!("strata.toml: {e}")))?;
-    let set = project.load();
-    // Finding what cannot be linted means parsing every section once more;
-    // it runs beside the rules rather than after them.
-    let ((mut violations, mut risks), mut unlinted) = std::thread::scope(|scope| {
-        let checking = scope.spawn(|| not_linted(&set));
-        let linted = strata_lint::lint_with_risk(&set, &config);
-        let unlinted = checking
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (linted, unlinted)
-    });
-    // Files of no loaded migration have no version: the filters by version
-    // keep them, since whether they are pending or new cannot be told.
-    let loaded: BTreeSet<&PathBuf> = set.migrations.iter().flat_map(files_of).collect();
-    if let Some(since) = &args.since {
-        let since = version_arg("--since", since)?;
-        let files: BTreeSet<&PathBuf> = set
-            .migrations
-            .iter()
-            .filter(|m| m.version >= since)
-            .flat_map(files_of)
-            .collect();
-        violations.retain(|v| files.contains(&v.file));
-        risks.retain(|r| files.contains(&r.file));
-        unlinted.retain(|p| files.contains(&p.file) || !loaded.contains(&p.file));
-    }
-    if args.pending {
-        let applied = applied_versions(&project, global)?;
-        let pending: BTreeSet<&PathBuf> = set
-            .migrations
-            .iter()
-            .filter(|m| !applied.contains(&m.version))
-            .flat_map(files_of)
-            .collect();
-        violations.retain(|v| pending.contains(&v.file));
-        risks.retain(|r| pending.contains(&r.file));
-        unlinted.retain(|p| pending.contains(&p.file) || !loaded.contains(&p.file));
-    }
-    if let Some(reference) = &args.changed {
-        let changed = changed_files(reference)?;
-        let keep =
-            |file: &Path| std::fs::canonicalize(file).is_ok_and(|path| changed.contains(&path));
-        violations.retain(|v| keep(&v.file));
-        risks.retain(|r| keep(&r.file));
-        unlinted.retain(|p| keep(&p.file));
-    }
+    let project = strata::Project::discover(&global.discover())?;
+    let filter = Filter {
+        since: version_opt("--since", args.since.as_deref())?,
+        changed: args.changed.clone(),
+        pending: args.pending.then(|| global.connect(&LockArgs::default())),
+    };
+    // `--json` is `--format json`, as for every other command.
+    let format = if global.json {
+        LintFormat::Json
+    } else {
+        args.format
+    };
     if args.risk {
-        let outcome = risk_report(&risks, args.format)?;
-        return not_linted_report(&unlinted, args.format, outcome);
+        let report = strata::lint::risk(&project, &filter)?;
+        risk_report(&report, format)?;
+        return not_linted_report(&report.not_linted, format, Outcome::Success);
     }
-    match args.format {
-        LintFormat::Human => human(&violations, &unlinted)?,
-        LintFormat::Json => render::json(&violations)?,
-        LintFormat::Sarif => render::json(&sarif(&violations))?,
-        LintFormat::Github => github(&violations)?,
+    let report = strata::lint::run(&project, &filter)?;
+    let diagnostics = &report.diagnostics;
+    match format {
+        LintFormat::Human => human(diagnostics, &report.not_linted)?,
+        LintFormat::Json => render::report(&report)?,
+        LintFormat::Sarif => render::json(&sarif(diagnostics))?,
+        LintFormat::Github => github(diagnostics)?,
     }
-    let errors = violations.iter().any(|v| v.severity == Severity::Error);
-    let outcome = if errors {
+    let outcome = if diagnostics.iter().any(Diagnostic::is_error) {
         Outcome::Failed
     } else {
         Outcome::Success
     };
-    not_linted_report(&unlinted, args.format, outcome)
-}
-
-/// The files of a migration's sections.
-fn files_of(m: &strata_core::Migration) -> impl Iterator<Item = &PathBuf> {
-    std::iter::once(&m.up.file).chain(m.down.as_ref().map(|d| &d.file))
-}
-
-/// Why files could not be linted, one problem each at least: the errors of
-/// files that did not load at all (a NUL byte, a duplicate version, a file
-/// that is not a regular file...) and the syntax errors of sections that
-/// PostgreSQL's parser rejects. The rules never see either.
-fn not_linted(set: &MigrationSet) -> Vec<Diagnostic> {
-    let loaded: BTreeSet<&PathBuf> = set.migrations.iter().flat_map(files_of).collect();
-    let mut problems: Vec<Diagnostic> = set
-        .problems
-        .iter()
-        .filter(|p| p.is_error() && !loaded.contains(&p.file))
-        .cloned()
-        .collect();
-    for m in &set.migrations {
-        let sections = std::iter::once((&m.up, "up")).chain(m.down.as_ref().map(|d| (d, "down")));
-        for (section, which) in sections {
-            // Inline COPY data is not SQL: the rules never see such a section.
-            let unsplittable = || strata_sql::split(&section.text).is_err();
-            problems.extend(
-                strata_sql::check::check_section(section, which)
-                    .into_iter()
-                    .filter(|p| {
-                        p.code == ProblemCode::SyntaxError
-                            || (p.code == ProblemCode::ClientCopy && unsplittable())
-                    }),
-            );
-        }
-    }
-    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    problems
+    not_linted_report(&report.not_linted, format, outcome)
 }
 
 /// After the report: when files were not linted, says which on stderr (the
 /// human report has shown why already) and turns the outcome into bad
 /// input, so a lint that judged nothing never passes for a clean one.
 fn not_linted_report(
-    unlinted: &[Diagnostic],
+    files: &[PathBuf],
     format: LintFormat,
     outcome: Outcome,
 ) -> anyhow::Result<Outcome> {
-    let files: BTreeSet<&PathBuf> = unlinted.iter().map(|p| &p.file).collect();
     if files.is_empty() {
         return Ok(outcome);
     }
@@ -157,15 +80,12 @@ fn not_linted_report(
 }
 
 /// Prints every statement's risk level (JSON: all; text: medium and high, then counts).
-fn risk_report(
-    risks: &[strata_lint::StatementRisk],
-    format: LintFormat,
-) -> anyhow::Result<Outcome> {
+fn risk_report(report: &strata::report::RiskReport, format: LintFormat) -> anyhow::Result<()> {
     use strata_lint::Risk;
     if format == LintFormat::Json {
-        render::json(&risks)?;
-        return Ok(Outcome::Success);
+        return render::report(report);
     }
+    let risks = &report.statements;
     let mut out = anstream::stdout().lock();
     for r in risks.iter().filter(|r| r.risk > Risk::Low) {
         let level = match r.risk {
@@ -192,59 +112,12 @@ fn risk_report(
         count(Risk::Medium),
         count(Risk::Low)
     )?;
-    Ok(Outcome::Success)
+    Ok(())
 }
 
-/// The versions recorded as applied in the target database.
-fn applied_versions(
-    project: &Project,
-    global: &Global,
-) -> anyhow::Result<BTreeSet<strata_core::Version>> {
-    crate::db::runtime()?.block_on(async {
-        let db = crate::db::open(project, global, &crate::args::LockArgs::default(), None).await?;
-        let records = db
-            .migrator
-            .history()
-            .await
-            .map_err(|e| anyhow::anyhow!(db.redact(&e.to_string())))?;
-        Ok(records
-            .into_iter()
-            .filter(|r| r.status == strata_core::plan::RecordStatus::Applied)
-            .map(|r| r.version)
-            .collect())
-    })
-}
-
-/// Files changed against `reference` (committed, staged, unstaged, untracked).
-fn changed_files(reference: &str) -> anyhow::Result<BTreeSet<PathBuf>> {
-    let git = |args: &[&str]| -> anyhow::Result<String> {
-        let output = Command::new("git")
-            .args(args)
-            .output()
-            .map_err(|e| usage(format!("--changed needs git: {e}")))?;
-        if !output.status.success() {
-            return Err(usage(format!(
-                "--changed {reference}: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )));
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    };
-    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
-    let mut files = BTreeSet::new();
-    let listed = git(&["diff", "--name-only", reference])?
-        + &git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?;
-    for line in listed.lines().filter(|l| !l.is_empty()) {
-        if let Ok(path) = std::fs::canonicalize(top.join(line)) {
-            files.insert(path);
-        }
-    }
-    Ok(files)
-}
-
-fn human(violations: &[Diagnostic], unlinted: &[Diagnostic]) -> anyhow::Result<()> {
+fn human(violations: &[Diagnostic], unlinted: &[PathBuf]) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(anstream::stdout().lock());
-    render::problems(&mut out, unlinted.iter().chain(violations))?;
+    render::problems(&mut out, violations)?;
     let errors = violations
         .iter()
         .filter(|v| v.severity == Severity::Error)
@@ -299,9 +172,11 @@ fn github(violations: &[Diagnostic]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A SARIF 2.1.0 log with one run.
-fn sarif(violations: &[Diagnostic]) -> serde_json::Value {
-    let rules: Vec<serde_json::Value> = strata_lint::Rule::ALL
+/// A SARIF 2.1.0 log with one run: every lint rule, then the validation
+/// codes that occur, as the driver's rules.
+fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
+    let mut ids: Vec<&str> = strata_lint::Rule::ALL.iter().map(|r| r.name()).collect();
+    let mut rules: Vec<serde_json::Value> = strata_lint::Rule::ALL
         .iter()
         .map(|r| {
             serde_json::json!({
@@ -313,19 +188,30 @@ fn sarif(violations: &[Diagnostic]) -> serde_json::Value {
             })
         })
         .collect();
-    let results: Vec<serde_json::Value> = violations
+    for d in diagnostics {
+        if !ids.contains(&d.code.as_str()) {
+            ids.push(d.code.as_str());
+            rules.push(serde_json::json!({
+                "id": d.code,
+                "name": d.code,
+                "shortDescription": { "text": "strata validate: the migration cannot run as it is" },
+                "properties": { "family": "validation" },
+            }));
+        }
+    }
+    let results: Vec<serde_json::Value> = diagnostics
         .iter()
-        .map(|v| {
-            let index = strata_lint::Rule::ALL.iter().position(|r| v.code == *r).unwrap_or(0);
+        .map(|d| {
+            let index = ids.iter().position(|id| *id == d.code.as_str()).unwrap_or(0);
             serde_json::json!({
-                "ruleId": v.code,
+                "ruleId": d.code,
                 "ruleIndex": index,
-                "level": match v.severity { Severity::Error => "error", Severity::Warning => "warning" },
-                "message": { "text": format!("{}. {}", v.message, v.help.as_deref().unwrap_or_default()) },
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": { "text": format!("{}. {}", d.message, d.help.as_deref().unwrap_or_default()) },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": uri(&v.file) },
-                        "region": sarif_region(v.span),
+                        "artifactLocation": { "uri": uri(&d.file) },
+                        "region": sarif_region(d.span),
                     }
                 }],
             })

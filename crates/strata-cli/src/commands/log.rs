@@ -4,38 +4,22 @@ use std::io::Write as _;
 
 use crate::Outcome;
 use crate::args::{Global, LockArgs, LogArgs};
-use crate::db;
-use crate::project::Project;
 use crate::render;
 
 /// Runs `strata log`.
 pub fn run(global: &Global, args: &LogArgs) -> anyhow::Result<Outcome> {
-    let project = Project::discover(global)?;
-    db::runtime()?.block_on(async {
-        let db = db::open(&project, global, &LockArgs::default(), None).await?;
-        let events = match db.migrator.events(args.limit).await {
-            Ok(events) => events,
-            Err(e) => {
-                render::pg_error(&e, &|s| db.redact(s), render::Action::Other);
-                return Ok(Outcome::Failed);
-            }
-        };
-        if global.json {
-            let events: Vec<_> = events
-                .into_iter()
-                .map(|mut e| {
-                    e.detail = e.detail.map(|d| db.redact(&d));
-                    e
-                })
-                .collect();
-            render::json(&events)?;
-            return Ok(Outcome::Success);
-        }
+    let project = strata::Project::discover(&global.discover())?;
+    let report = strata::history::log(&project, &global.connect(&LockArgs::default()), args.limit)?;
+    if global.json {
+        render::report(&report)?;
+    } else if let Some(error) = &report.error {
+        render::run_error(error, render::Action::Other);
+    } else {
         let mut out = anstream::stdout().lock();
-        if events.is_empty() {
+        if report.events.is_empty() {
             writeln!(out, "no events yet")?;
         }
-        for e in &events {
+        for e in &report.events {
             writeln!(
                 out,
                 "{}  {:<8}  {:<6}  {} {}  by {}{}{}",
@@ -51,10 +35,14 @@ pub fn run(global: &Global, args: &LogArgs) -> anyhow::Result<Outcome> {
                     .unwrap_or_default(),
                 e.detail
                     .as_deref()
-                    .map(|d| format!(": {}", db.redact(d)))
+                    .map(|d| format!(": {d}"))
                     .unwrap_or_default(),
             )?;
         }
-        Ok(Outcome::Success)
+    }
+    Ok(if report.ok {
+        Outcome::Success
+    } else {
+        Outcome::Failed
     })
 }

@@ -3,10 +3,7 @@
 use strata_pg::Repair;
 
 use crate::Outcome;
-use crate::args::{Global, LockArgs, RepairArgs};
-use crate::commands::migrate::{error_json, version_arg};
-use crate::db;
-use crate::project::{Project, usage};
+use crate::args::{Global, LockArgs, RepairArgs, version};
 use crate::render;
 
 /// Runs `strata repair`.
@@ -17,36 +14,19 @@ pub fn run(global: &Global, args: &RepairArgs) -> anyhow::Result<Outcome> {
         &args.accept_checksum,
         &args.clear_failed,
     ) {
-        (Some(v), ..) => Repair::MarkApplied(version_arg("--mark-applied", v)?),
-        (_, Some(v), ..) => Repair::MarkRolledBack(version_arg("--mark-rolled-back", v)?),
-        (_, _, Some(v), _) => Repair::AcceptChecksum(version_arg("--accept-checksum", v)?),
-        (_, _, _, Some(v)) => Repair::ClearFailed(version_arg("--clear-failed", v)?),
-        _ => return Err(usage("say what to repair, e.g. --mark-applied VERSION")),
-    };
-    let project = Project::discover(global)?;
-    let set = project.load();
-    db::runtime()?.block_on(async {
-        let mut db = db::open(&project, global, &LockArgs::default(), Some(&set)).await?;
-        let redact = db.redactor();
-        match db.migrator.repair(&set, &action).await {
-            Ok(done) => {
-                if global.json {
-                    render::json(&serde_json::json!({"ok": true, "done": done}))?;
-                } else {
-                    render::success(&done);
-                }
-                Ok(Outcome::Success)
-            }
-            Err(e) => {
-                if global.json {
-                    render::json(
-                        &serde_json::json!({"ok": false, "error": error_json(&e, &redact)}),
-                    )?;
-                } else {
-                    render::pg_error(&e, &redact, render::Action::Other);
-                }
-                Ok(Outcome::Failed)
-            }
+        (Some(v), ..) => Repair::MarkApplied(version("--mark-applied", v)?),
+        (_, Some(v), ..) => Repair::MarkRolledBack(version("--mark-rolled-back", v)?),
+        (_, _, Some(v), _) => Repair::AcceptChecksum(version("--accept-checksum", v)?),
+        (_, _, _, Some(v)) => Repair::ClearFailed(version("--clear-failed", v)?),
+        _ => {
+            return Err(
+                strata::Error::input("say what to repair, e.g. --mark-applied VERSION").into(),
+            );
         }
+    };
+    let project = strata::Project::discover(&global.discover())?;
+    let report = strata::history::repair(&project, &global.connect(&LockArgs::default()), &action)?;
+    render::history_change(global, &report, |done| {
+        render::success(done.done.as_deref().unwrap_or_default())
     })
 }

@@ -1,27 +1,23 @@
-//! Finding the project: its configuration file and migrations directory.
+//! Finding the project: its configuration file and migrations directory,
+//! and loading its migrations.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use strata_core::config::{CONFIG_FILE, Config};
+use strata_core::{Diagnostic, MigrationSet};
 
-use crate::args::Global;
+use crate::error::{Error, Result};
 
-/// An error in what the user gave us (exit code 2).
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-/// Returns a bad-input error.
-pub fn usage(message: impl Into<String>) -> anyhow::Error {
-    UsageError(message.into()).into()
+/// Where to look for the project: what `--config` and `--dir` say, and the
+/// directory to start from.
+#[derive(Clone, Debug, Default)]
+pub struct Discover {
+    /// `strata.toml` to use instead of searching upwards for one.
+    pub config: Option<PathBuf>,
+    /// The migrations directory, instead of `strata.toml`'s.
+    pub dir: Option<PathBuf>,
+    /// Where to start; the working directory when `None`.
+    pub cwd: Option<PathBuf>,
 }
 
 /// The project a command works on.
@@ -39,13 +35,17 @@ pub struct Project {
 }
 
 impl Project {
-    /// Finds the project from the flags and the working directory.
-    pub fn discover(global: &Global) -> anyhow::Result<Self> {
-        let cwd = std::env::current_dir().context("cannot read the working directory")?;
-        let config_path = match &global.config {
+    /// Finds the project: `strata.toml` from `--config` or upwards from the
+    /// working directory; without one, the working directory with defaults.
+    pub fn discover(how: &Discover) -> Result<Self> {
+        let cwd = match &how.cwd {
+            Some(cwd) => cwd.clone(),
+            None => working_directory()?,
+        };
+        let config_path = match &how.config {
             Some(path) => {
                 if !path.exists() {
-                    return Err(usage(format!(
+                    return Err(Error::input(format!(
                         "configuration file {} does not exist",
                         path.display()
                     )));
@@ -62,12 +62,13 @@ impl Project {
                     .map_or_else(|| cwd.clone(), Path::to_path_buf);
                 let shown = relative_to(path, &cwd);
                 let text = read_config(path, &root, &shown)?;
-                let config = Config::parse(&text, &shown).map_err(|e| usage(e.to_string()))?;
+                let config =
+                    Config::parse(&text, &shown).map_err(|e| Error::input(e.to_string()))?;
                 (root, config)
             }
             None => (cwd.clone(), default_config(&cwd)),
         };
-        let migrations_dir = match &global.dir {
+        let migrations_dir = match &how.dir {
             Some(dir) => dir.clone(),
             None => relative_to(&root.join(&config.migrations.dir), &cwd),
         };
@@ -82,13 +83,62 @@ impl Project {
     /// Loads the migrations directory. Linked migrations are read when they
     /// lead inside the project: the directory of strata.toml, or without
     /// one, the migrations directory's parent.
-    pub fn load(&self) -> strata_core::MigrationSet {
+    pub fn load(&self) -> MigrationSet {
         let mut source = strata_core::FsSource::new(&self.migrations_dir);
         if self.has_config {
             source = source.within(&self.root);
         }
         strata_core::load(&source, &self.migrations_dir)
     }
+
+    /// Loads and validates the migrations (their SQL included): errors stop
+    /// a command that would run them, before it connects.
+    pub fn load_valid(&self) -> Result<MigrationSet> {
+        let set = self.load();
+        let diagnostics = strata_sql::check::validate(&set);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(Error::Invalid {
+                dir: set.dir.clone(),
+                diagnostics,
+            });
+        }
+        Ok(set)
+    }
+
+    /// Loads the migrations without parsing their SQL, for commands that
+    /// only compare files and history (`status`): file-level errors (names,
+    /// layouts, encodings) still stop them.
+    pub fn load_files(&self) -> Result<MigrationSet> {
+        let set = self.load();
+        if set.has_errors() {
+            return Err(Error::Invalid {
+                dir: set.dir.clone(),
+                diagnostics: set.problems.clone(),
+            });
+        }
+        Ok(set)
+    }
+
+    /// The project's `[lint]` configuration.
+    pub fn lint_config(&self) -> Result<strata_lint::LintConfig> {
+        strata_lint::LintConfig::from_table(self.config.lint.as_ref())
+            .map_err(|e| Error::input(format!("strata.toml: {e}")))
+    }
+
+    /// Whether the migrations need the Supabase stand-in in a local or
+    /// throwaway database: the project says `compat = "supabase"`, or its
+    /// SQL uses what Supabase provides.
+    pub fn needs_supabase(&self, set: &MigrationSet) -> bool {
+        self.config.compat == Some(strata_core::config::Compat::Supabase)
+            || strata_ephemeral::supabase::used_by(
+                set.migrations.iter().map(|m| m.up.text.as_str()),
+            )
+    }
+}
+
+/// The working directory, as a bad-input error when it cannot be read.
+pub(crate) fn working_directory() -> Result<PathBuf> {
+    std::env::current_dir().map_err(|e| Error::io("cannot read the working directory", e))
 }
 
 /// Reads strata.toml (at `path`, shown as `shown`) with the care migrations
@@ -98,31 +148,31 @@ impl Project {
 /// file's bytes are quoted; they stop it before the TOML parser, which quotes
 /// the line of an error, could show a secret read through a link or a line
 /// of binary.
-fn read_config(path: &Path, root: &Path, shown: &Path) -> anyhow::Result<String> {
+fn read_config(path: &Path, root: &Path, shown: &Path) -> Result<String> {
     use strata_core::SourceError;
     let shown = shown.display();
     let bytes = strata_core::read_file(path, Some(root)).map_err(|e| match e {
-        SourceError::NotRegular(kind) => usage(format!(
+        SourceError::NotRegular(kind) => Error::input(format!(
             "{shown} is {kind}, not a regular file: strata did not read it"
         )),
-        SourceError::LinkOutside(target) => usage(format!(
+        SourceError::LinkOutside(target) => Error::input(format!(
             "{shown} is a symbolic link to {}, outside the project: strata did not read it; copy the configuration instead",
             target.display()
         )),
-        SourceError::TooLarge { size, .. } => usage(format!(
+        SourceError::TooLarge { size, .. } => Error::input(format!(
             "{shown} is {size} bytes, far too large for a configuration file: strata did not read it"
         )),
-        other => usage(format!("cannot read {shown}: {other}")),
+        other => Error::input(format!("cannot read {shown}: {other}")),
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, column) = position(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
-        usage(format!(
+        Error::input(format!(
             "{shown}:{line}:{column}: the file is not valid UTF-8; save it as UTF-8"
         ))
     })?;
     if let Some(at) = text.find('\0') {
         let (line, column) = position(&text.as_bytes()[..at]);
-        return Err(usage(format!(
+        return Err(Error::input(format!(
             "{shown}:{line}:{column}: the file contains a NUL byte, which TOML does not allow"
         )));
     }

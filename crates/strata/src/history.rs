@@ -1,0 +1,403 @@
+//! The commands that act on a database's history: migrate, rollback,
+//! repair, baseline, status and log. Each opens a session (see
+//! [`crate::session`]), does its work under the migration lock where it
+//! writes, and returns a typed report; a failure of the run itself is part
+//! of the report, redacted.
+
+use std::time::{Duration, Instant};
+
+use strata_core::plan::{State, status};
+use strata_core::{Migration, MigrationSet, Version};
+use strata_pg::{Direction, LockHolder, MigrateOptions, Progress, Repair, RollbackTarget};
+
+use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::report::{
+    HistoryChange, LogReport, MigrateReport, Pending, RollbackReport, RollbackStep, RunError,
+    StatusReport, StatusRow,
+};
+use crate::session::{Connect, Purpose, Session, runtime};
+
+/// What `migrate` is asked.
+#[derive(Clone, Debug, Default)]
+pub struct Migrate {
+    /// Stop after this version.
+    pub to: Option<Version>,
+    /// Apply pending migrations older than the newest applied one.
+    pub allow_out_of_order: bool,
+    /// Only say what would be applied.
+    pub dry_run: bool,
+}
+
+/// Applies the pending migrations (or with `dry_run`, lists them).
+pub fn migrate(
+    project: &Project,
+    connect: &Connect,
+    options: &Migrate,
+    progress: &mut dyn Progress,
+) -> Result<MigrateReport> {
+    let set = project.load_valid()?;
+    let run = MigrateOptions {
+        to: options.to.clone(),
+        allow_out_of_order: options.allow_out_of_order,
+    };
+    runtime()?.block_on(async {
+        let mut session = Session::open(project, connect, Purpose::Run(&set)).await?;
+        let redact = session.redactor();
+        let mut report = MigrateReport {
+            ok: true,
+            database: session.target.display(),
+            dry_run: options.dry_run,
+            pending: Vec::new(),
+            applied: Vec::new(),
+            duration_ms: None,
+            lock_wait_ms: None,
+            took: None,
+            lock_wait: None,
+            error: None,
+        };
+        if options.dry_run {
+            match session.migrator.plan(&set, &run).await {
+                Ok(pending) => report.pending = pending.into_iter().map(pending_of).collect(),
+                Err(e) => {
+                    report.ok = false;
+                    report.error = Some(RunError::new(&e, &redact));
+                }
+            }
+            return Ok(report);
+        }
+        let mut timed = Timed::new(progress);
+        let started = Instant::now();
+        let run = session.migrator.migrate(&set, &run, &mut timed).await;
+        report.took = Some(started.elapsed());
+        report.duration_ms = report.took.map(|d| d.as_millis());
+        report.lock_wait = timed.lock_wait;
+        report.lock_wait_ms = timed.lock_wait.map(|d| d.as_millis());
+        report.ok = run.error.is_none();
+        report.applied = run.done;
+        report.error = run.error.as_ref().map(|e| RunError::new(e, &redact));
+        Ok(report)
+    })
+}
+
+fn pending_of(m: &Migration) -> Pending {
+    Pending {
+        version: m.version.to_string(),
+        name: m.name.clone(),
+        no_transaction: m.up.no_transaction(),
+    }
+}
+
+/// How far `rollback` goes.
+#[derive(Clone, Debug)]
+pub enum RollbackTo {
+    /// This many migrations, newest first.
+    Steps(usize),
+    /// Every migration after this applied version (`0`: every one).
+    Version(Version),
+}
+
+/// What `rollback` is asked.
+#[derive(Clone, Debug)]
+pub struct Rollback {
+    /// How far.
+    pub to: RollbackTo,
+    /// Only say what would be rolled back.
+    pub dry_run: bool,
+}
+
+/// Rolls back applied migrations, newest first. `confirm` sees the plan
+/// before anything runs and may refuse it; what runs is what it saw.
+pub fn rollback(
+    project: &Project,
+    connect: &Connect,
+    options: &Rollback,
+    confirm: &mut dyn FnMut(&[RollbackStep]) -> Result<bool>,
+    progress: &mut dyn Progress,
+) -> Result<RollbackReport> {
+    let target = match &options.to {
+        RollbackTo::Steps(0) => return Err(Error::input("--steps must be at least 1")),
+        RollbackTo::Steps(n) => RollbackTarget::Steps(*n),
+        RollbackTo::Version(v) => RollbackTarget::To(v.clone()),
+    };
+    let set = project.load_valid()?;
+    runtime()?.block_on(async {
+        let mut session = Session::open(project, connect, Purpose::Run(&set)).await?;
+        let redact = session.redactor();
+        // `--to V` must name an applied migration, or 0 for "everything": a
+        // typo must not roll back more than meant.
+        if let RollbackTarget::To(to) = &target
+            && to.parts().iter().any(|&p| p != 0)
+        {
+            let applied = session
+                .migrator
+                .history()
+                .await
+                .map_err(|e| Error::Database(redact(&e.to_string())))?;
+            if !applied.iter().any(|r| r.version == *to) {
+                return Err(Error::input(format!(
+                    "--to {to}: no applied migration has this version (use --to 0 to roll back everything)"
+                )));
+            }
+        }
+        let mut report = RollbackReport {
+            ok: true,
+            database: session.target.display(),
+            dry_run: options.dry_run,
+            plan: Vec::new(),
+            rolled_back: Vec::new(),
+            duration_ms: None,
+            lock_wait_ms: None,
+            took: None,
+            lock_wait: None,
+            error: None,
+        };
+        let plan = match session.migrator.rollback_plan(&set, &target).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                report.ok = false;
+                report.error = Some(RunError::new(&e, &redact));
+                return Ok(report);
+            }
+        };
+        report.plan = plan
+            .iter()
+            .map(|step| RollbackStep {
+                version: step.record.version.to_string(),
+                name: step.record.name.clone(),
+                source: step.source.to_string(),
+            })
+            .collect();
+        if plan.is_empty() || options.dry_run {
+            return Ok(report);
+        }
+        if !confirm(&report.plan)? {
+            report.ok = false;
+            report.plan.clear();
+            return Ok(report);
+        }
+        let shown: Vec<Version> = plan.iter().map(|s| s.record.version.clone()).collect();
+        let mut timed = Timed::new(progress);
+        let started = Instant::now();
+        let run = session
+            .migrator
+            .rollback_confirmed(&set, &target, &shown, &mut timed)
+            .await;
+        report.took = Some(started.elapsed());
+        report.duration_ms = report.took.map(|d| d.as_millis());
+        report.lock_wait = timed.lock_wait;
+        report.lock_wait_ms = timed.lock_wait.map(|d| d.as_millis());
+        report.ok = run.error.is_none();
+        report.rolled_back = run.done;
+        report.error = run.error.as_ref().map(|e| RunError::new(e, &redact));
+        Ok(report)
+    })
+}
+
+/// Changes one thing in the history by hand (`strata repair`).
+pub fn repair(project: &Project, connect: &Connect, action: &Repair) -> Result<HistoryChange> {
+    let set = project.load();
+    runtime()?.block_on(async {
+        let mut session = Session::open(project, connect, Purpose::Run(&set)).await?;
+        let result = session.migrator.repair(&set, action).await;
+        Ok(change(
+            &session,
+            result.map(|done| (Some(done), Vec::new())),
+        ))
+    })
+}
+
+/// Records migrations as applied without running them, up to `version`
+/// (all of them without), for a database whose schema exists already.
+pub fn baseline(
+    project: &Project,
+    connect: &Connect,
+    version: Option<&Version>,
+) -> Result<HistoryChange> {
+    let set = project.load_valid()?;
+    runtime()?.block_on(async {
+        let mut session = Session::open(project, connect, Purpose::Run(&set)).await?;
+        let result = session.migrator.baseline(&set, version).await;
+        Ok(change(
+            &session,
+            result.map(|versions| (None, versions.iter().map(ToString::to_string).collect())),
+        ))
+    })
+}
+
+fn change(
+    session: &Session,
+    result: Result<(Option<String>, Vec<String>), strata_pg::PgError>,
+) -> HistoryChange {
+    let database = session.target.display();
+    match result {
+        Ok((done, versions)) => HistoryChange {
+            ok: true,
+            database,
+            done,
+            versions,
+            error: None,
+        },
+        Err(e) => HistoryChange {
+            ok: false,
+            database,
+            done: None,
+            versions: Vec::new(),
+            error: Some(RunError::new(&e, &|s| session.redact(s))),
+        },
+    }
+}
+
+/// Every migration, files and history merged, and what the catalog says
+/// about interrupted runs.
+pub fn status_of(project: &Project, connect: &Connect) -> Result<StatusReport> {
+    // Reading the files and reading the history are independent, and with
+    // thousands of migrations each takes a while: the files are read on
+    // another thread while this one talks to the database.
+    let runtime = runtime()?;
+    let (set, session) = std::thread::scope(|scope| {
+        let files = scope.spawn(|| project.load_files());
+        let session = runtime.block_on(async {
+            let session = Session::open(project, connect, Purpose::History).await?;
+            let health = session.migrator.health().await;
+            Ok::<_, Error>((session, health))
+        });
+        let set = files
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (set, session)
+    });
+    // Problems with the files come first: they say why nothing else is shown.
+    let set = set?;
+    let (session, health) = session?;
+    let mut report = StatusReport {
+        ok: false,
+        database: session.target.display(),
+        migrations: Vec::new(),
+        catalog: Vec::new(),
+        error: None,
+    };
+    let explained = match health {
+        Ok(mut health) => runtime
+            .block_on(session.migrator.explain(&set, &mut health.records))
+            .map(|()| health),
+        Err(e) => Err(e),
+    };
+    let health = match explained {
+        Ok(health) => health,
+        Err(e) => {
+            report.error = Some(RunError::new(&e, &|s| session.redact(s)));
+            return Ok(report);
+        }
+    };
+    report.migrations = rows(&set, &health.records, &session);
+    let broken = health.invalid.iter().filter(|f| f.kind.is_error()).count();
+    report.ok = broken == 0 && !report.migrations.iter().any(|r| r.state.is_problem());
+    report.catalog = health.invalid;
+    Ok(report)
+}
+
+fn rows(
+    set: &MigrationSet,
+    records: &[strata_core::plan::AppliedRecord],
+    session: &Session,
+) -> Vec<StatusRow> {
+    status(set, records)
+        .into_iter()
+        .map(|r| StatusRow {
+            version: r.version.to_string(),
+            name: r.name.to_owned(),
+            state: r.state,
+            file: r.migration.map(|m| m.up.file.clone()),
+            applied_at: r.record.map(|x| x.applied_at.clone()),
+            applied_by: r.record.map(|x| x.applied_by.clone()),
+            duration_ms: r.record.map(|x| x.duration_ms),
+            down_changed: r.down_changed,
+            failure: r
+                .record
+                .and_then(|x| x.failure.as_deref())
+                .map(|f| session.redact(f)),
+        })
+        .collect()
+}
+
+/// How many migrations are in each state.
+pub fn count(report: &StatusReport, state: State) -> usize {
+    report
+        .migrations
+        .iter()
+        .filter(|r| r.state == state)
+        .count()
+}
+
+/// The newest `limit` events of the history, newest first.
+pub fn log(project: &Project, connect: &Connect, limit: u32) -> Result<LogReport> {
+    runtime()?.block_on(async {
+        let session = Session::open(project, connect, Purpose::History).await?;
+        let mut report = LogReport {
+            ok: true,
+            database: session.target.display(),
+            events: Vec::new(),
+            error: None,
+        };
+        match session.migrator.events(limit).await {
+            Ok(events) => {
+                report.events = events
+                    .into_iter()
+                    .map(|mut e| {
+                        e.detail = e.detail.map(|d| session.redact(&d));
+                        e
+                    })
+                    .collect();
+            }
+            Err(e) => {
+                report.ok = false;
+                report.error = Some(RunError::new(&e, &|s| session.redact(s)));
+            }
+        }
+        Ok(report)
+    })
+}
+
+/// Forwards progress and measures the wait for the migration lock.
+struct Timed<'a> {
+    inner: &'a mut dyn Progress,
+    waiting_since: Option<Instant>,
+    lock_wait: Option<Duration>,
+}
+
+impl<'a> Timed<'a> {
+    fn new(inner: &'a mut dyn Progress) -> Self {
+        Self {
+            inner,
+            waiting_since: None,
+            lock_wait: None,
+        }
+    }
+}
+
+impl Progress for Timed<'_> {
+    fn lock_waiting(&mut self, holder: Option<&LockHolder>) {
+        self.waiting_since = Some(Instant::now());
+        self.inner.lock_waiting(holder);
+    }
+
+    fn planned(&mut self, count: usize) {
+        // The lock is held from here on. The wait runs from the notice to
+        // the plan, which adds the reading of the history: milliseconds.
+        self.lock_wait = self.waiting_since.take().map(|since| since.elapsed());
+        self.inner.planned(count);
+    }
+
+    fn warning(&mut self, message: &str) {
+        self.inner.warning(message);
+    }
+
+    fn started(&mut self, migration: &Migration, direction: Direction) {
+        self.inner.started(migration, direction);
+    }
+
+    fn finished(&mut self, migration: &Migration, direction: Direction, took: Duration) {
+        self.inner.finished(migration, direction, took);
+    }
+}

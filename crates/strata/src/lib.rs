@@ -1,0 +1,29 @@
+//! strata's workflow: what each command does, as library calls.
+//!
+//! The CLI is arguments in, one call here, rendering out; a build script, a
+//! test harness or an assistant server calls the same functions. This crate
+//! owns what spans the others: finding the project and reading
+//! `strata.toml` ([`Project`]), where a command connects and why
+//! ([`session`]: `--url`, `--env`, `DATABASE_URL`, or the local database,
+//! with the Supabase stand-in when the migrations need it), verify's
+//! throwaway cluster and SQL tests ([`verify`]), lint's two judges
+//! (validation and the rules, [`lint`]), the history commands
+//! ([`history`]), and the typed reports every command returns
+//! ([`report`]), which are also strata's JSON contract.
+//!
+//! Nothing here prints: progress goes through the callbacks a caller
+//! passes, results come back as values.
+
+mod error;
+pub mod files;
+pub mod history;
+pub mod lint;
+pub mod local;
+mod project;
+pub mod report;
+pub mod session;
+pub mod verify;
+
+pub use error::{Error, Result};
+pub use project::{Discover, Project, relative_to};
+pub use session::{Connect, Purpose, Session};

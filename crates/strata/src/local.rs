@@ -1,0 +1,73 @@
+//! `local`: the project's embedded PostgreSQL under `.strata/local/`.
+
+use strata_ephemeral::{LocalCluster, LocalState};
+
+use crate::error::Result;
+use crate::project::Project;
+use crate::report::LocalReport;
+
+/// Starts the local PostgreSQL and keeps it running between commands.
+pub fn start(project: &Project) -> Result<LocalReport> {
+    let local = LocalCluster::open(&project.root)?;
+    let (_, started) = local.ensure_running()?;
+    local.set_pinned(true)?;
+    report(&local, started)
+}
+
+/// Stops the local PostgreSQL; later commands start it for themselves again.
+pub fn stop(project: &Project) -> Result<LocalReport> {
+    let local = LocalCluster::open(&project.root)?;
+    let was_running = local.stop()?;
+    local.set_pinned(false)?;
+    report(&local, was_running)
+}
+
+/// Where the local PostgreSQL stands.
+pub fn status(project: &Project) -> Result<LocalReport> {
+    let local = LocalCluster::open(&project.root)?;
+    report(&local, false)
+}
+
+/// The local PostgreSQL's URL with its password, for other tools (`psql
+/// "$(strata local url)"`); the server is started when it is not running.
+pub fn url(project: &Project) -> Result<String> {
+    let local = LocalCluster::open(&project.root)?;
+    let (port, _) = local.ensure_running()?;
+    Ok(local.url(port, "postgres"))
+}
+
+/// Deletes the local database and all its data. The caller confirms first.
+pub fn reset(project: &Project) -> Result<LocalReport> {
+    let local = LocalCluster::open(&project.root)?;
+    local.reset()?;
+    report(&local, true)
+}
+
+/// Where `project`'s local data lives (for a confirmation prompt).
+pub fn data_dir(project: &Project) -> Result<std::path::PathBuf> {
+    Ok(LocalCluster::open(&project.root)?.data_dir().to_path_buf())
+}
+
+fn report(local: &LocalCluster, changed: bool) -> Result<LocalReport> {
+    let mut report = LocalReport {
+        ok: true,
+        state: "missing",
+        changed,
+        data_dir: local.data_dir().to_path_buf(),
+        port: None,
+        pid: None,
+        url: None,
+        pinned: local.is_pinned(),
+    };
+    match local.status()? {
+        LocalState::Missing => {}
+        LocalState::Stopped => report.state = "stopped",
+        LocalState::Running { port, pid } => {
+            report.state = "running";
+            report.port = Some(port);
+            report.pid = Some(pid);
+            report.url = Some(local.display_url(port, "postgres"));
+        }
+    }
+    Ok(report)
+}
