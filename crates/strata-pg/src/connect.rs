@@ -1,6 +1,6 @@
 //! Connecting to PostgreSQL: where to connect, how, and what to say when it fails.
 //!
-//! [`resolve`] decides where to connect from `--url`, `--env` (`strata.toml`),
+//! [`resolve`](fn@resolve) decides where to connect from `--url`, `--env` (`strata.toml`),
 //! `DATABASE_URL` and libpq's `PG*` variables, without touching the process environment
 //! itself; [`load_dotenv`] and [`vars_with_dotenv`] give it the variables. The result, a
 //! [`Target`], holds the connection settings, the TLS mode ([`SslMode`], libpq's six), the
@@ -8,8 +8,8 @@
 //! provider only) and turns failures into [`ConnectError`]s that say what to check.
 //!
 //! No password reaches a message: targets are shown by [`Target::display`], which masks it,
-//! errors never quote connection-string values, and [`redact`] masks whatever else a caller
-//! prints.
+//! errors never quote connection-string values, and [`redact`](fn@redact) masks whatever
+//! else a caller prints.
 
 mod dotenv;
 mod error;

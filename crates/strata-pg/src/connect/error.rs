@@ -9,7 +9,7 @@ use super::{Source, SslMode};
 ///
 /// No message holds a password: targets appear in their redacted form
 /// ([`Target::display`](super::Target::display)), and server messages pass through
-/// [`redact`](super::redact) first.
+/// [`redact`](fn@super::redact) first.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectError {
