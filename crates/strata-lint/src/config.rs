@@ -3,15 +3,17 @@
 //! ```toml
 //! [lint]
 //! families = { security = "error", conventions = "warning" }
-//! rules = { "transaction-control-in-migration" = "off" }
+//! rules = { "renaming-column" = "off" }
 //! ```
 //!
 //! A rule's setting wins over its family's, which wins over the default.
-//! Values: `"off"`, `"warning"`, `"error"`. Unknown names are errors.
+//! Values: `"off"`, `"warning"`, `"error"`. Unknown names are errors, and so
+//! are the names of rules that validation replaced: validation always runs,
+//! so a setting for one of them would silently do nothing.
 
 use std::collections::BTreeMap;
 
-use crate::registry::{Family, Rule};
+use crate::registry::{Family, Rule, replaced_by_validation};
 use strata_core::Severity;
 
 /// What `[lint]` says.
@@ -34,15 +36,6 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-const FAMILIES: &[Family] = &[
-    Family::Locking,
-    Family::Correctness,
-    Family::DataLoss,
-    Family::Idempotency,
-    Family::Security,
-    Family::Conventions,
-];
-
 fn level(key: &str, value: &toml::Value) -> Result<Option<Severity>, ConfigError> {
     match value.as_str() {
         Some("off") => Ok(None),
@@ -52,6 +45,19 @@ fn level(key: &str, value: &toml::Value) -> Result<Option<Severity>, ConfigError
             "{key}: expected \"off\", \"warning\" or \"error\", found {value}"
         ))),
     }
+}
+
+/// The rule a `rules` entry names.
+fn rule_named(name: &str) -> Result<Rule, ConfigError> {
+    if let Some(rule) = Rule::from_name(name) {
+        return Ok(rule);
+    }
+    Err(ConfigError(match replaced_by_validation(name) {
+        Some(code) => format!(
+            "rules: `{name}` is no longer a lint rule: validation's `{code}` check replaced it, and validation always runs (it stops `strata migrate` and cannot be turned off); remove this entry"
+        ),
+        None => format!("rules: unknown rule `{name}`"),
+    }))
 }
 
 impl LintConfig {
@@ -81,24 +87,25 @@ impl LintConfig {
             match key.as_str() {
                 "rules" => {
                     for (name, value) in entries {
-                        let rule = Rule::from_name(name)
-                            .ok_or_else(|| ConfigError(format!("rules: unknown rule `{name}`")))?;
-                        config.rules.insert(rule, level(name, value)?);
+                        config.rules.insert(rule_named(name)?, level(name, value)?);
                     }
                 }
                 "families" => {
                     for (name, value) in entries {
                         let family =
-                            FAMILIES.iter().find(|f| f.name() == name).ok_or_else(|| {
-                                ConfigError(format!(
-                                    "families: unknown family `{name}` (known: {})",
-                                    FAMILIES
-                                        .iter()
-                                        .map(|f| f.name())
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ))
-                            })?;
+                            Family::ALL
+                                .iter()
+                                .find(|f| f.name() == name)
+                                .ok_or_else(|| {
+                                    ConfigError(format!(
+                                        "families: unknown family `{name}` (known: {})",
+                                        Family::ALL
+                                            .iter()
+                                            .map(|f| f.name())
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    ))
+                                })?;
                         config.families.insert(family.name(), level(name, value)?);
                     }
                 }
@@ -142,13 +149,13 @@ mod tests {
 
     #[test]
     fn rule_beats_family_beats_default() {
-        let rule = Rule::TransactionControlInMigration;
+        let rule = Rule::CreatingExistingTable;
         assert_eq!(LintConfig::default().severity(rule), Some(Severity::Error));
         let t = table("families = { correctness = \"warning\" }");
         let c = LintConfig::from_table(Some(&t)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.severity(rule), Some(Severity::Warning));
         let t = table(
-            "families = { correctness = \"warning\" }\nrules = { \"transaction-control-in-migration\" = \"off\" }",
+            "families = { correctness = \"warning\" }\nrules = { \"creating-existing-table\" = \"off\" }",
         );
         let c = LintConfig::from_table(Some(&t)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.severity(rule), None);
@@ -159,7 +166,7 @@ mod tests {
         for text in [
             "rules = { \"no-such-rule\" = \"off\" }",
             "families = { speling = \"off\" }",
-            "rules = { \"transaction-control-in-migration\" = \"loud\" }",
+            "rules = { \"creating-existing-table\" = \"loud\" }",
             "severity = { x = \"off\" }",
             "rules = 3",
         ] {
@@ -168,5 +175,26 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn rules_that_validation_replaced_are_errors_naming_the_validation_code() {
+        let error = |name: &str| {
+            let text = format!("rules = {{ \"{name}\" = \"off\" }}");
+            match LintConfig::from_table(Some(&table(&text))) {
+                Ok(_) => panic!("{name} accepted"),
+                Err(error) => error.to_string(),
+            }
+        };
+        assert_eq!(
+            error("transaction-control-in-migration"),
+            "[lint] rules: `transaction-control-in-migration` is no longer a lint rule: \
+             validation's `transaction-control` check replaced it, and validation always runs \
+             (it stops `strata migrate` and cannot be turned off); remove this entry"
+        );
+        assert!(
+            error("non-transactional-statement-in-transaction")
+                .contains("validation's `non-transactional-statement` check replaced it")
+        );
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use strata_core::{Migration, MigrationSet, Section};
+use strata_core::{Migration, MigrationSet, ProblemCode, Section};
 use strata_sql::Statement;
 use strata_sql::analyze::{
     Action, Analysis, ColumnChange, ConstraintDetails, EffectDetails, Lock, ObjectKind,
@@ -15,7 +15,7 @@ use crate::risk::StatementRisk;
 use crate::section::SectionFacts;
 
 use crate::config::LintConfig;
-use crate::registry::Rule;
+use crate::registry::{Rule, replaced_by_validation};
 use strata_core::{Diagnostic, Span};
 
 /// What a rule sees: one statement, in its section and migration.
@@ -30,8 +30,6 @@ pub(crate) struct StatementContext<'a> {
     pub statement: &'a Statement,
     /// Its index among the statements of the section.
     pub index: usize,
-    /// How many statements the section has.
-    pub count: usize,
     /// What the statement does (None when it could not be analysed).
     pub analysis: Option<&'a Analysis>,
     /// What the other statements of the section did: rules see no other
@@ -214,6 +212,7 @@ fn assess(
     // The sections of each file, for `-- strata:allow` on schema rules.
     let mut sections_of_file: HashMap<&Path, Vec<&Section>> = HashMap::new();
     for migration in &set.migrations {
+        out.extend(allows_of_removed_rules(migration));
         let sections_of = std::iter::once((&migration.up, false))
             .chain(migration.down.as_ref().map(|d| (d, true)));
         for (section, is_down) in sections_of {
@@ -248,7 +247,6 @@ fn assess(
                     is_down,
                     statement,
                     index,
-                    count: statements.len(),
                     analysis: analysis.as_ref(),
                     facts: &facts,
                     model: &model,
@@ -337,4 +335,62 @@ fn allowed(section: &Section, rule: Rule) -> bool {
             .iter()
             .any(|name| name == rule.name() || name == rule.family().name())
     })
+}
+
+/// A warning for each `-- strata:allow` of `migration` that names a rule
+/// validation replaced: it silences nothing now, and saying so beats
+/// ignoring it. A warning, not an error, because the directive may be in a
+/// migration already applied, whose text cannot change.
+fn allows_of_removed_rules(migration: &Migration) -> Vec<Diagnostic> {
+    let mut found: Vec<Diagnostic> = Vec::new();
+    let sections = std::iter::once(&migration.up).chain(migration.down.as_ref());
+    for section in sections {
+        for allow in &section.directives.allows {
+            for name in &allow.rules {
+                let Some(code) = replaced_by_validation(name) else {
+                    continue;
+                };
+                let diagnostic = Diagnostic::warning(
+                    ProblemCode::InvalidDirective,
+                    &section.file,
+                    format!(
+                        "`-- strata:allow` names `{name}`, no longer a lint rule: validation's `{code}` check replaced it, and validation always runs"
+                    ),
+                )
+                .at(allow.line, None)
+                .help(format!("remove `{name}` from the directive: it silences nothing"));
+                // A file's header directives are in every one of its sections.
+                if !found.contains(&diagnostic) {
+                    found.push(diagnostic);
+                }
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::{LintConfig, Severity};
+
+    #[test]
+    fn an_allow_naming_a_rule_validation_replaced_is_a_warning_once() {
+        let text = "-- strata:allow transaction-control-in-migration, dropping-table -- old habit\n-- strata:up\ncreate table a (id int);\n-- strata:down\ndrop table a;\n";
+        let source = strata_core::MemorySource::new().with("0001_a.sql", text.as_bytes());
+        let set = strata_core::load(&source, Path::new("migrations"));
+        let found: Vec<_> = crate::lint(&set, &LintConfig::default())
+            .into_iter()
+            .filter(|d| d.code == strata_core::ProblemCode::InvalidDirective)
+            .collect();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let warning = &found[0];
+        assert_eq!(warning.severity, Severity::Warning);
+        assert_eq!((warning.line(), warning.column()), (Some(1), None));
+        assert_eq!(
+            warning.message,
+            "`-- strata:allow` names `transaction-control-in-migration`, no longer a lint rule: validation's `transaction-control` check replaced it, and validation always runs"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! The registry: every rule, its stable name, family, default severity and summary.
 
-use strata_core::Severity;
+use strata_core::{ProblemCode, Severity};
 
 /// A family of rules, configurable as a whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -22,6 +22,16 @@ pub enum Family {
 }
 
 impl Family {
+    /// Every family, in the order the registry lists their rules.
+    pub const ALL: &'static [Family] = &[
+        Self::Locking,
+        Self::Correctness,
+        Self::DataLoss,
+        Self::Idempotency,
+        Self::Security,
+        Self::Conventions,
+    ];
+
     /// The kebab-case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -102,12 +112,6 @@ macro_rules! rules {
 }
 
 rules! {
-    TransactionControlInMigration => "transaction-control-in-migration", Correctness, error, statement,
-        "COMMIT, ROLLBACK or BEGIN in the middle of a migration that strata runs in one transaction",
-        transaction_control_in_migration;
-    NonTransactionalStatementInTransaction => "non-transactional-statement-in-transaction", Correctness, error, statement,
-        "a statement that cannot run in a transaction block, in a migration without `-- strata:no-transaction`",
-        non_transactional_statement_in_transaction;
     // -- locking, data-loss, idempotency (add below) --
     CreatingIndexNonConcurrently => "creating-index-non-concurrently", Locking, warning, statement, "CREATE INDEX without CONCURRENTLY on an existing table (SHARE lock blocks writes)", creating_index_non_concurrently;
     DroppingIndexNonConcurrently => "dropping-index-non-concurrently", Locking, warning, statement, "DROP INDEX without CONCURRENTLY (ACCESS EXCLUSIVE lock on its table)", dropping_index_non_concurrently;
@@ -152,6 +156,29 @@ rules! {
     DroppingMissingObject => "dropping-missing-object", Correctness, warning, statement, "DROP TABLE without IF EXISTS of a table in an exposed schema that no earlier migration creates", dropping_missing_object;
     UsingNewEnumValueInSameTransaction => "using-new-enum-value-in-same-transaction", Correctness, error, statement, "a statement using an enum value added earlier in the same transactional migration", using_new_enum_value_in_same_transaction;
     // -- end security, conventions, model-based correctness --
+}
+
+/// Rules that were removed because validation makes the same judgement, with
+/// the validation code that replaced each. Validation always runs and stops
+/// `strata migrate`, so a setting or an allow naming one of these would do
+/// nothing: they are reported instead of being ignored.
+const REPLACED_BY_VALIDATION: &[(&str, ProblemCode)] = &[
+    (
+        "non-transactional-statement-in-transaction",
+        ProblemCode::NonTransactionalStatement,
+    ),
+    (
+        "transaction-control-in-migration",
+        ProblemCode::TransactionControl,
+    ),
+];
+
+/// The validation code that replaced the removed rule called `name`, if
+/// `name` is one.
+pub(crate) fn replaced_by_validation(name: &str) -> Option<ProblemCode> {
+    REPLACED_BY_VALIDATION
+        .iter()
+        .find_map(|&(removed, code)| (removed == name).then_some(code))
 }
 
 impl From<Rule> for strata_core::Code {

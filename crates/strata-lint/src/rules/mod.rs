@@ -1,8 +1,5 @@
 //! One module per rule: its documentation (the module docs), its check and its tests.
 
-// Correctness
-pub(crate) mod non_transactional_statement_in_transaction;
-pub(crate) mod transaction_control_in_migration;
 // -- locking, data-loss, idempotency (add below, sorted) --
 pub(crate) mod adding_check_constraint_without_not_valid;
 pub(crate) mod adding_column_with_volatile_default;
