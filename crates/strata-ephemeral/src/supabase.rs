@@ -1,7 +1,7 @@
-//! The Supabase stand-in: what a Supabase project's migrations expect to find in its database,
-//! installed into a database of a throwaway [`Cluster`].
+//! The Supabase stand-in: what a Supabase project's migrations expect to find in its database.
 //!
-//! [`install`] runs [`STANDIN_SQL`] with `psql`: the roles (`anon`, `authenticated`,
+//! [`STANDIN_SQL`] creates, in one transaction, through whatever connection runs it (strata's
+//! own: no client tools are needed), the roles (`anon`, `authenticated`,
 //! `service_role`, `authenticator`, `supabase_admin`, `supabase_auth_admin`,
 //! `supabase_storage_admin`, `dashboard_user`), the `extensions` schema with `uuid-ossp` and
 //! `pgcrypto` on the database's search path, `auth.users` and `auth.identities` with
@@ -14,14 +14,8 @@
 //! [`missing_extension_advice`] says, for a known extension, how to get it or why it cannot be
 //! had.
 
-use std::fs;
-use std::process::{Command, Output, Stdio};
-
-use crate::process::output_retrying;
-use crate::{Cluster, Error};
-
-/// The SQL that [`install`] runs: one transaction, for a superuser, that can run again
-/// without changing anything. It runs on PostgreSQL 13 and later.
+/// The stand-in: one transaction, for a superuser, that can run again without changing
+/// anything. It runs on PostgreSQL 13 and later.
 pub const STANDIN_SQL: &str = include_str!("supabase.sql");
 
 /// Whether migrations whose up sections are `texts` use what Supabase
@@ -42,58 +36,6 @@ pub fn used_by<'a>(mut texts: impl Iterator<Item = &'a str>) -> bool {
         let text = text.to_ascii_lowercase();
         MARKERS.iter().any(|marker| text.contains(marker))
     })
-}
-
-/// The name the SQL is run under, so that psql's messages (`psql:supabase.sql:42: ERROR:
-/// ...`) point at the line of `src/supabase.sql`.
-const SQL_FILE_NAME: &str = "supabase.sql";
-
-/// Installs the Supabase stand-in into database `database` of `cluster`, as its superuser.
-///
-/// Installing twice is harmless, and so is installing into several databases of one cluster
-/// at once (roles belong to the whole cluster: the first install creates them). On failure
-/// nothing is left half-installed, and the error holds psql's messages.
-pub fn install(cluster: &Cluster, database: &str) -> Result<(), Error> {
-    check_database_name(database)?;
-    // A file rather than standard input, so that psql names the file in its messages.
-    let dir = tempfile::Builder::new()
-        .prefix("strata-supabase-")
-        .tempdir()
-        .map_err(|e| Error::io("create a temporary directory in", std::env::temp_dir(), e))?;
-    let script = dir.path().join(SQL_FILE_NAME);
-    fs::write(&script, STANDIN_SQL).map_err(|e| Error::io("write", &script, e))?;
-
-    let mut psql = cluster.client_command("psql");
-    psql.current_dir(dir.path())
-        // PGDATABASE rather than `-d`: psql would read a `-d` value holding `=` or a URI
-        // prefix as a connection string.
-        .env("PGDATABASE", database)
-        .args(["-v", "ON_ERROR_STOP=1", "-X", "-q", "-f", SQL_FILE_NAME]);
-    run(cluster, psql).map(drop)
-}
-
-/// The names of the extensions the cluster's server can install (`pg_available_extensions`),
-/// sorted, as seen from database `database`.
-pub fn available_extensions(cluster: &Cluster, database: &str) -> Result<Vec<String>, Error> {
-    check_database_name(database)?;
-    let mut psql = cluster.client_command("psql");
-    psql.env("PGDATABASE", database).args([
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-X",
-        "-q",
-        "-A",
-        "-t",
-        "-c",
-        "select name from pg_catalog.pg_available_extensions order by name",
-    ]);
-    let output = run(cluster, psql)?;
-    Ok(String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect())
 }
 
 /// What to tell someone whose migration needs extension `name` that the local server lacks:
@@ -239,37 +181,6 @@ const KNOWN_EXTENSIONS: &[(&str, Source)] = &[
     ("uuid-ossp", Source::Contrib),
     ("xml2", Source::Contrib),
 ];
-
-/// Refuses a database name that cannot be passed to psql.
-fn check_database_name(database: &str) -> Result<(), Error> {
-    if database.is_empty() || database.contains('\0') {
-        return Err(Error::InvalidDatabaseName {
-            name: database.to_owned(),
-        });
-    }
-    Ok(())
-}
-
-/// Runs a psql command to completion; a failure carries what psql wrote on stderr.
-fn run(cluster: &Cluster, mut psql: Command) -> Result<Output, Error> {
-    let program = cluster.binaries().program("psql");
-    psql.stdin(Stdio::null());
-    let output = output_retrying(&mut psql).map_err(|error| Error::Spawn {
-        program: program.clone(),
-        error,
-    })?;
-    if output.status.success() {
-        Ok(output)
-    } else {
-        Err(Error::CommandFailed {
-            program,
-            status: output.status,
-            output: String::from_utf8_lossy(&output.stderr)
-                .trim_end()
-                .to_owned(),
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests {
