@@ -1,7 +1,7 @@
 //! Reading names, types and expressions out of parse-tree nodes.
 
 use pg_query::protobuf::node::Node;
-use pg_query::protobuf::{self, a_const};
+use pg_query::protobuf::{self, RoleSpecType, a_const};
 use pg_query::{NodeEnum, NodeRef};
 
 use super::{Expression, QualifiedName, TypeRef, Volatility};
@@ -46,6 +46,36 @@ pub(super) fn range_var(relation: Option<&protobuf::RangeVar>) -> QualifiedName 
             QualifiedName::new(schema, &relation.relname)
         },
     )
+}
+
+/// The names of a list of `RoleSpec`s.
+pub(super) fn roles(nodes: &[protobuf::Node]) -> Vec<String> {
+    nodes
+        .iter()
+        .filter_map(|node| match node.node.as_ref() {
+            Some(Node::RoleSpec(role)) => Some(role_name(role)),
+            _ => string(node).map(str::to_owned),
+        })
+        .collect()
+}
+/// The role a `RoleSpec` names: its name, or `public`, `current_user`...
+pub(super) fn role_name(role: &protobuf::RoleSpec) -> String {
+    match RoleSpecType::try_from(role.roletype).unwrap_or(RoleSpecType::Undefined) {
+        RoleSpecType::RolespecPublic => String::from("public"),
+        RoleSpecType::RolespecCurrentRole => String::from("current_role"),
+        RoleSpecType::RolespecCurrentUser => String::from("current_user"),
+        RoleSpecType::RolespecSessionUser => String::from("session_user"),
+        _ => role.rolename.clone(),
+    }
+}
+/// The `DefElem`s of an option list.
+pub(super) fn def_elems(options: &[protobuf::Node]) -> impl Iterator<Item = &protobuf::DefElem> {
+    options
+        .iter()
+        .filter_map(|option| match option.node.as_ref() {
+            Some(Node::DefElem(def)) => Some(&**def),
+            _ => None,
+        })
 }
 
 /// A type as written, normalized as [`TypeRef`] documents.

@@ -7,6 +7,8 @@
 
 use std::ops::Range;
 
+use pg_query::protobuf::{self, node::Node};
+
 use super::Effect;
 
 /// Where the effects of one analysed text are collected, beside the text
@@ -47,6 +49,24 @@ impl<'a> Sink<'a> {
     /// when the parser gave none or no name starts there.
     pub(super) fn name_at(&self, location: i32) -> Option<Range<usize>> {
         name_range(self.text, location)
+    }
+
+    /// Where a relation is named.
+    pub(super) fn relation_at(
+        &self,
+        relation: Option<&protobuf::RangeVar>,
+    ) -> Option<Range<usize>> {
+        self.name_at(relation?.location)
+    }
+
+    /// Where an object node (of `DROP`, `COMMENT ON`, `GRANT`...) names its
+    /// object: only relations and types carry a location.
+    pub(super) fn object_at(&self, node: &protobuf::Node) -> Option<Range<usize>> {
+        match node.node.as_ref()? {
+            Node::RangeVar(relation) => self.name_at(relation.location),
+            Node::TypeName(type_name) => self.name_at(type_name.location),
+            _ => None,
+        }
     }
 
     /// Like [`Sink::name_at`], for a constraint: a named constraint's
@@ -127,6 +147,7 @@ fn quoted_end(bytes: &[u8], open: usize) -> Option<usize> {
     }
 }
 
+/// The first offset from `from` on that is not white space.
 fn skip_space(bytes: &[u8], from: usize) -> usize {
     from + bytes
         .get(from..)
