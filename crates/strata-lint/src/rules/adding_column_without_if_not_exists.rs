@@ -50,25 +50,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::AddingColumnWithoutIfNotExists;
-
-    #[test]
-    fn flags_add_column_without_if_not_exists() {
-        assert_eq!(
-            violations(RULE, "alter table a add column x int;\n").len(),
-            1
-        );
-    }
-
-    #[test]
-    fn accepts_if_not_exists_and_create_table() {
-        assert!(violations(RULE, "alter table a add column if not exists x int;\n").is_empty());
-        assert!(violations(RULE, "create table a (x int);\n").is_empty());
-    }
-}

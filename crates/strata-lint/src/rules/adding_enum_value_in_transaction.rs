@@ -57,31 +57,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::AddingEnumValueInTransaction;
-
-    #[test]
-    fn flags_add_value_in_a_transactional_migration() {
-        assert_eq!(
-            violations(RULE, "alter type status add value 'refunded';\n").len(),
-            1
-        );
-    }
-
-    #[test]
-    fn accepts_no_transaction_migrations_and_renames() {
-        assert!(
-            violations(
-                RULE,
-                "-- strata:no-transaction\nalter type status add value if not exists 'refunded';\n"
-            )
-            .is_empty()
-        );
-        assert!(violations(RULE, "alter type status rename value 'old' to 'new';\n").is_empty());
-    }
-}

@@ -60,39 +60,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::CreatingExistingTable;
-
-    #[test]
-    fn flags_a_table_created_twice() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table notes (id int);\n"),
-                (
-                    "0002_b.sql",
-                    "create table public.notes (id int, body text);\n",
-                ),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-        assert!(found[0].file.ends_with("0002_b.sql"));
-        assert!(found[0].message.contains("0001_a.sql"));
-    }
-
-    #[test]
-    fn accepts_if_not_exists_and_tables_dropped_or_renamed_before() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int);\ncreate table if not exists a (id int);\ndrop table a;\ncreate table a (id int);\nalter table a rename to b;\ncreate table a (id int);\n",
-            )
-            .is_empty()
-        );
-    }
-}

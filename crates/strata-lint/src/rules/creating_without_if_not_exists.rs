@@ -60,23 +60,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::CreatingWithoutIfNotExists;
-
-    #[test]
-    fn flags_creations_without_if_not_exists() {
-        let text = "create table a (id int);\ncreate index a_idx on a (id);\ncreate schema s;\ncreate extension pgcrypto;\ncreate sequence q;\n";
-        assert_eq!(violations(RULE, text).len(), 5);
-    }
-
-    #[test]
-    fn accepts_if_not_exists() {
-        let text = "create table if not exists a (id int);\ncreate index if not exists a_idx on a (id);\ncreate schema if not exists s;\ncreate extension if not exists pgcrypto;\ncreate sequence if not exists q;\n";
-        assert!(violations(RULE, text).is_empty());
-    }
-}

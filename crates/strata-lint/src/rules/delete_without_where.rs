@@ -34,29 +34,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::DeleteWithoutWhere;
-
-    #[test]
-    fn flags_delete_without_where_on_an_existing_table() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table a (id int, x int);\n"),
-                ("0002_b.sql", "delete from a;\n"),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-    }
-
-    #[test]
-    fn accepts_a_where_clause_and_new_tables() {
-        assert!(violations(RULE, "delete from a where id = 1;\n").is_empty());
-        assert!(violations(RULE, "create table a (id int, x int);\ndelete from a;\n").is_empty());
-    }
-}

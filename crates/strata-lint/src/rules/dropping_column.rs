@@ -50,35 +50,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::DroppingColumn;
-
-    #[test]
-    fn flags_dropping_a_column_of_an_existing_table() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table a (id int, x text);\n"),
-                ("0002_b.sql", "alter table a drop column x;\n"),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-    }
-
-    #[test]
-    fn accepts_new_tables_and_dropping_constraints() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int, x text);\nalter table a drop column x;\n"
-            )
-            .is_empty()
-        );
-        assert!(violations(RULE, "alter table a drop constraint a_x_check;\n").is_empty());
-    }
-}

@@ -73,40 +73,6 @@ mod tests {
     const RULE: Rule = Rule::DroppingIndexNonConcurrently;
 
     #[test]
-    fn flags_a_plain_drop_index() {
-        assert_eq!(violations(RULE, "drop index a_idx;\n").len(), 1);
-        let found = violations_in(
-            RULE,
-            &[
-                (
-                    "0001_a.sql",
-                    "create table a (id int);\ncreate index a_idx on a (id);\n",
-                ),
-                ("0002_b.sql", "drop index if exists a_idx;\n"),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-    }
-
-    #[test]
-    fn accepts_concurrent_drops_and_indexes_of_new_tables() {
-        assert!(
-            violations(
-                RULE,
-                "-- strata:no-transaction\ndrop index concurrently a_idx;\n"
-            )
-            .is_empty()
-        );
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int);\ncreate index a_idx on a (id);\ndrop index a_idx;\n"
-            )
-            .is_empty()
-        );
-    }
-
-    #[test]
     fn an_index_of_a_new_table_renamed_or_made_by_a_constraint_is_still_new() {
         assert!(
             violations(

@@ -56,38 +56,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::DroppingMissingObject;
-
-    #[test]
-    fn flags_dropping_an_unknown_or_already_dropped_table() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table notes (id int);\n"),
-                (
-                    "0002_b.sql",
-                    "drop table note;\ndrop table notes;\ndrop table notes;\n",
-                ),
-            ],
-        );
-        assert_eq!(found.len(), 2);
-        assert_eq!((found[0].line(), found[1].line()), (Some(1), Some(3)));
-    }
-
-    #[test]
-    fn accepts_known_tables_if_exists_and_other_schemas() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int);\ndrop table public.a;\ndrop table if exists b;\ndrop table legacy.c;\n",
-            )
-            .is_empty()
-        );
-    }
-}

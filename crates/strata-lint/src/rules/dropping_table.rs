@@ -45,29 +45,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::DroppingTable;
-
-    #[test]
-    fn flags_dropping_an_existing_table() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table a (id int);\n"),
-                ("0002_b.sql", "drop table if exists a;\n"),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-    }
-
-    #[test]
-    fn accepts_dropping_a_table_of_this_migration_and_other_objects() {
-        assert!(violations(RULE, "create table a (id int);\ndrop table a;\n").is_empty());
-        assert!(violations(RULE, "drop view v;\n").is_empty());
-    }
-}

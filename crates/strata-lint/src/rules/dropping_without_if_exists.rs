@@ -45,23 +45,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::DroppingWithoutIfExists;
-
-    #[test]
-    fn flags_drops_without_if_exists() {
-        assert_eq!(violations(RULE, "drop table a;\n").len(), 1);
-        assert_eq!(violations(RULE, "alter table a drop column x;\n").len(), 1);
-    }
-
-    #[test]
-    fn accepts_if_exists() {
-        assert!(violations(RULE, "drop table if exists a;\n").is_empty());
-        assert!(violations(RULE, "alter table a drop column if exists x;\n").is_empty());
-    }
-}

@@ -68,36 +68,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::GrantingWriteToAnon;
-
-    #[test]
-    fn flags_write_privileges_to_anon() {
-        let found = violations(
-            RULE,
-            "create table a (id int);\ngrant select, insert on a to anon, authenticated;\n",
-        );
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line(), Some(2));
-        assert_eq!(
-            violations(RULE, "grant all on all tables in schema public to anon;\n").len(),
-            1
-        );
-    }
-
-    #[test]
-    fn accepts_reads_to_anon_and_writes_to_authenticated() {
-        assert!(
-            violations(
-                RULE,
-                "grant select on a to anon;\ngrant insert, delete on a to authenticated;\nrevoke all on a from anon;\n",
-            )
-            .is_empty()
-        );
-    }
-}

@@ -120,40 +120,6 @@ fn bare_calls(sql: &str) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::bare_calls;
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::PolicyCallingAuthUidPerRow;
-
-    #[test]
-    fn flags_bare_auth_calls_in_using_and_with_check() {
-        let found = violations(
-            RULE,
-            "create table notes (id int, user_id uuid);\ncreate policy p on notes for update using ((select auth.uid()) = user_id) with check (auth.uid() = user_id);\n",
-        );
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line(), Some(2));
-        assert!(found[0].message.contains("auth.uid()"));
-        assert_eq!(
-            violations(
-                RULE,
-                "create policy q on notes using (auth.jwt() ->> 'role' = 'admin');\n"
-            )
-            .len(),
-            1
-        );
-    }
-
-    #[test]
-    fn accepts_calls_wrapped_in_a_sub_select() {
-        assert!(
-            violations(
-                RULE,
-                "create policy p on notes using ((select auth.uid()) = user_id) with check (user_id = ( select auth.uid() ));\ncreate policy q on notes using (true);\n",
-            )
-            .is_empty()
-        );
-    }
 
     #[test]
     fn scanner_ignores_strings_and_look_alikes() {

@@ -48,32 +48,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::PreferIdentityOverSerial;
-
-    #[test]
-    fn flags_serial_columns() {
-        let found = violations(
-            RULE,
-            "create table a (id serial primary key, n bigserial);\nalter table a add column m smallserial;\n",
-        );
-        assert_eq!(found.len(), 3);
-        assert_eq!(found[2].line(), Some(2));
-    }
-
-    #[test]
-    fn accepts_identity_columns() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id bigint generated always as identity primary key, n int);\n",
-            )
-            .is_empty()
-        );
-    }
-}

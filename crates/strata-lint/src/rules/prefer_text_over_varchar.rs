@@ -44,32 +44,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::PreferTextOverVarchar;
-
-    #[test]
-    fn flags_varchar_with_a_length() {
-        let found = violations(
-            RULE,
-            "create table a (id int, name varchar(255), bio character varying(40));\nalter table a add column email varchar(100);\nalter table a alter column name type varchar(300);\n",
-        );
-        assert_eq!(found.len(), 4);
-        assert!(found[0].message.contains("varchar(255)"));
-    }
-
-    #[test]
-    fn accepts_text_and_unbounded_varchar() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int, name text, note varchar);\nalter table a add column email text;\n",
-            )
-            .is_empty()
-        );
-    }
-}

@@ -39,31 +39,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::PreferTimestamptz;
-
-    #[test]
-    fn flags_timestamp_without_time_zone() {
-        let found = violations(
-            RULE,
-            "create table a (id int, at timestamp, b timestamp(3) without time zone);\nalter table a add column c timestamp[];\n",
-        );
-        assert_eq!(found.len(), 3);
-    }
-
-    #[test]
-    fn accepts_timestamptz() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int, at timestamptz, b timestamp with time zone, d date);\n",
-            )
-            .is_empty()
-        );
-    }
-}

@@ -54,35 +54,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::RenamingColumn;
-
-    #[test]
-    fn flags_renaming_a_column_of_an_existing_table() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table a (mail text);\n"),
-                ("0002_b.sql", "alter table a rename column mail to email;\n"),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-    }
-
-    #[test]
-    fn accepts_new_tables_and_other_renames() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (mail text);\nalter table a rename column mail to email;\n"
-            )
-            .is_empty()
-        );
-        assert!(violations(RULE, "alter index a_idx rename to b_idx;\n").is_empty());
-    }
-}

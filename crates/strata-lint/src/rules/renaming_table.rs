@@ -55,35 +55,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::RenamingTable;
-
-    #[test]
-    fn flags_renaming_an_existing_table() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table a (id int);\n"),
-                ("0002_b.sql", "alter table a rename to b;\n"),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-    }
-
-    #[test]
-    fn accepts_renaming_a_new_table() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int);\nalter table a rename to b;\n"
-            )
-            .is_empty()
-        );
-        assert!(violations(RULE, "alter table a rename column x to y;\n").is_empty());
-    }
-}

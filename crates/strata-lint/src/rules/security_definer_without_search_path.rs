@@ -56,39 +56,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::SecurityDefinerWithoutSearchPath;
-
-    #[test]
-    fn flags_a_definer_function_without_search_path() {
-        let found = violations(
-            RULE,
-            "create table a (id int);\ncreate or replace function f() returns int language plpgsql security definer as $$ begin return 1; end $$;\n",
-        );
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line(), Some(2));
-    }
-
-    #[test]
-    fn accepts_a_fixed_search_path_and_invoker_functions() {
-        assert!(
-            violations(
-                RULE,
-                "create function f() returns int language sql security definer set search_path = '' as 'select 1';\n",
-            )
-            .is_empty()
-        );
-        assert!(
-            violations(
-                RULE,
-                "create function g() returns int language sql as 'select 1';\n"
-            )
-            .is_empty()
-        );
-    }
-}

@@ -68,38 +68,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::SettingNotNullOnExistingColumn;
-
-    #[test]
-    fn flags_set_not_null_on_an_existing_table() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table a (email text);\n"),
-                (
-                    "0002_b.sql",
-                    "alter table a alter column email set not null;\n",
-                ),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-    }
-
-    #[test]
-    fn accepts_new_tables_and_drop_not_null() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (email text);\nalter table a alter column email set not null;\n"
-            )
-            .is_empty()
-        );
-        assert!(violations(RULE, "alter table a alter column email drop not null;\n").is_empty());
-    }
-}

@@ -58,32 +58,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::TableWithoutComment;
-
-    #[test]
-    fn flags_a_table_without_comment() {
-        let found = violations(
-            RULE,
-            "create table a (id int);\ncomment on table b is 'not a';\ncomment on table a is null;\n",
-        );
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line(), Some(1));
-    }
-
-    #[test]
-    fn accepts_a_comment_later_in_the_migration() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int);\ncreate index a_idx on a (id);\ncomment on table public.a is 'things';\n",
-            )
-            .is_empty()
-        );
-    }
-}

@@ -41,36 +41,3 @@ pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) 
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::TableWithoutPrimaryKey;
-
-    #[test]
-    fn flags_a_table_without_primary_key() {
-        let found = violations(
-            RULE,
-            "create table a (id int primary key);\ncreate table b (name text);\n",
-        );
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line(), Some(2));
-    }
-
-    #[test]
-    fn accepts_primary_keys_declared_in_any_form_or_later() {
-        let found = violations_in(
-            RULE,
-            &[
-                (
-                    "0001_a.sql",
-                    "create table a (id int primary key);\ncreate table b (x int, y int, primary key (x, y));\ncreate table c (id int);\n",
-                ),
-                ("0002_b.sql", "alter table c add primary key (id);\n"),
-            ],
-        );
-        assert!(found.is_empty(), "{found:?}");
-    }
-}

@@ -75,33 +75,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::TableWithoutTimestamps;
-
-    #[test]
-    fn flags_a_table_missing_either_column() {
-        let found = violations(
-            RULE,
-            "create table a (id int, created_at timestamptz);\ncreate table b (id int);\n",
-        );
-        assert_eq!(found.len(), 2);
-        assert!(found[0].message.contains("updated_at"));
-        assert!(found[1].message.contains("created_at or updated_at"));
-    }
-
-    #[test]
-    fn accepts_both_columns_and_tables_from_queries() {
-        assert!(
-            violations(
-                RULE,
-                "create table a (id int, created_at timestamptz, updated_at timestamptz);\ncreate table b as select 1 as one;\ncreate temporary table c (id int);\n",
-            )
-            .is_empty()
-        );
-    }
-}

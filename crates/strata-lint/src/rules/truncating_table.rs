@@ -50,29 +50,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::TruncatingTable;
-
-    #[test]
-    fn flags_truncating_an_existing_table() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table a (id int);\n"),
-                ("0002_b.sql", "truncate a;\n"),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-    }
-
-    #[test]
-    fn accepts_truncating_a_table_of_this_migration() {
-        assert!(violations(RULE, "create table a (id int);\ntruncate a;\n").is_empty());
-        assert!(violations(RULE, "delete from a where id = 1;\n").is_empty());
-    }
-}

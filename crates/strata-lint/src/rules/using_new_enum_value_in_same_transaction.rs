@@ -44,39 +44,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::violations;
-
-    const RULE: Rule = Rule::UsingNewEnumValueInSameTransaction;
-
-    #[test]
-    fn flags_a_use_of_the_value_after_adding_it() {
-        let text =
-            "alter type status add value 'refunded';\nupdate orders set status = 'refunded';\n";
-        let found = violations(RULE, text);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].line(), Some(2));
-    }
-
-    #[test]
-    fn accepts_other_values_separate_migrations_and_no_transaction_files() {
-        assert!(
-            violations(
-                RULE,
-                "alter type status add value 'refunded';\nupdate orders set status = 'paid';\n"
-            )
-            .is_empty()
-        );
-        assert!(violations(RULE, "update orders set status = 'refunded';\n").is_empty());
-        assert!(
-            violations(
-                RULE,
-                "-- strata:no-transaction\nalter type status add value 'refunded';\nupdate orders set status = 'refunded';\n"
-            )
-            .is_empty()
-        );
-    }
-}

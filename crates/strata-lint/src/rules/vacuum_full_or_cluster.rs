@@ -52,30 +52,3 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         });
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::Rule;
-    use crate::rules::test_support::{violations, violations_in};
-
-    const RULE: Rule = Rule::VacuumFullOrCluster;
-
-    #[test]
-    fn flags_vacuum_full_and_cluster() {
-        let found = violations_in(
-            RULE,
-            &[
-                ("0001_a.sql", "create table a (id int);\n"),
-                ("0002_b.sql", "-- strata:no-transaction\nvacuum full a;\n"),
-            ],
-        );
-        assert_eq!(found.len(), 1);
-        assert_eq!(violations(RULE, "cluster a using a_pkey;\n").len(), 1);
-    }
-
-    #[test]
-    fn accepts_plain_vacuum_and_analyze() {
-        assert!(violations(RULE, "-- strata:no-transaction\nvacuum a;\n").is_empty());
-        assert!(violations(RULE, "analyze a;\n").is_empty());
-    }
-}
