@@ -96,12 +96,12 @@ pub fn new(project: &Project, options: &New) -> Result<NewReport> {
                 left.push(path.display().to_string());
             }
             let context = if left.is_empty() {
-                format!("{}; nothing was created", failed.context)
+                format!("nothing was created: {}", failed.context)
             } else {
                 format!(
-                    "{}; {} could not be removed: delete it",
-                    failed.context,
-                    left.join(" and ")
+                    "{} could not be removed: delete it: {}",
+                    left.join(" and "),
+                    failed.context
                 )
             };
             return Err(Error::io(context, failed.error));

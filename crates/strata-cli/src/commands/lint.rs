@@ -118,15 +118,18 @@ fn risk_report(report: &strata::report::RiskReport, format: LintFormat) -> anyho
 fn human(violations: &[Diagnostic], unlinted: &[PathBuf]) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(anstream::stdout().lock());
     render::problems(&mut out, violations)?;
-    let errors = violations
+    // The counts are of the files that were judged: why the others were
+    // not is shown above, and said again on stderr.
+    let judged: Vec<&Diagnostic> = violations
         .iter()
-        .filter(|v| v.severity == Severity::Error)
-        .count();
-    let warnings = violations.len() - errors;
-    if violations.is_empty() && unlinted.is_empty() {
+        .filter(|v| !unlinted.contains(&v.file))
+        .collect();
+    let errors = judged.iter().filter(|v| v.is_error()).count();
+    let warnings = judged.len() - errors;
+    if judged.is_empty() && unlinted.is_empty() {
         drop(out);
         render::success("no lint findings");
-    } else if violations.is_empty() {
+    } else if judged.is_empty() {
         writeln!(out, "no lint findings in the files that were linted")?;
         out.flush()?;
     } else {
