@@ -29,7 +29,7 @@ comment on table t{i} is 'table {i}';
     open(f"{root}/migrations/{i+1:05}_step_{i}.sql", "w").write(body)
 PY
 cd "$work"
-statements=$("$strata" lint --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+statements=$("$strata" lint --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["diagnostics"]))')
 hyperfine -N -i -w 2 -r "$runs" --export-markdown "$work/lint.md" \
     -n "strata lint, 2,000 files, 20,000 statements ($statements findings)" "$strata lint --format json"
 cd - >/dev/null

@@ -23,7 +23,7 @@ for n in "${sizes[@]}"; do
     bytes=$(stat -c %s "$project/migrations/00001_big.sql")
     cmd="$strata lint --config $project/strata.toml --format json"
     # Findings make strata exit 1: hence `|| true` and hyperfine's -i.
-    findings=$({ $cmd 2>/dev/null || true; } | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+    findings=$({ $cmd 2>/dev/null || true; } | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["diagnostics"]))')
     hyperfine -N -i -w 1 -r "$runs" --export-json "$work/time_$n.json" -n "lint $n" "$cmd" >&2
     mem=()
     for ((r = 0; r < runs; r++)); do
