@@ -52,8 +52,6 @@ mod routines;
 mod schemas;
 mod statements;
 mod tables;
-#[cfg(test)]
-mod tests;
 mod types;
 mod views;
 

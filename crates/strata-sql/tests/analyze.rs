@@ -1,46 +1,269 @@
-//! Snapshot of what [`strata_sql::analyze::analyze`] says about every
-//! statement of each `tests/data/analyze/*.sql` fixture: one line per
-//! effect (action, object, lock, rewrite and scan), then its details as JSON.
+//! What [`strata_sql::analyze::analyze`] says about every statement of each
+//! `tests/data/analyze/*.sql` fixture, snapshotted as a table per statement:
+//! one row per effect, then the effect's details, most compactly.
+//!
+//! The fixtures are grouped by family of statement; the comment above each
+//! statement says what it checks, and is repeated in the snapshot so that the
+//! snapshot can be read on its own. Flags that are false, and details that
+//! are absent or empty, are left out of the rendering.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use strata_sql::analyze::{Effect, analyze};
+use serde_json::Value;
+use strata_sql::analyze::{Analysis, Effect, QualifiedName, analyze};
 use strata_sql::{LineIndex, split};
 
-fn render_effect(effect: &Effect) -> String {
-    let mut line = format!("{:?} {}", effect.action, effect.object);
-    if let Some(lock) = effect.lock {
-        let _ = write!(line, " | {lock}");
-    }
+/// The legend printed at the top of every snapshot.
+const LEGEND: &str = "\
+# one row per effect: action | kind | name | on (parent) | lock | rewrites, scans | named at
+# then its details; `holds` is the lock on each relation when several are locked
+";
+
+/// One effect's row, as cells.
+fn cells(effect: &Effect, sql: &str) -> [String; 7] {
+    let name = |name: &QualifiedName| {
+        if name.name.is_empty() && name.schema.is_none() {
+            String::from("\"\"")
+        } else {
+            name.to_string()
+        }
+    };
+    let mut flags = Vec::new();
     if effect.rewrites {
-        line.push_str(" | rewrites");
+        flags.push("rewrites");
     }
     if effect.scans {
-        line.push_str(" | scans");
+        flags.push("scans");
     }
-    let details = serde_json::to_string(&effect.details).expect("details serialize");
-    let _ = write!(line, "\n        {details}");
-    line
+    let or_dash = |text: String| if text.is_empty() { "-".into() } else { text };
+    [
+        compact(&serde_json::to_value(effect.action).expect("action serializes")),
+        effect.object.kind.label().to_owned(),
+        name(&effect.object.name),
+        or_dash(effect.object.parent.as_ref().map(name).unwrap_or_default()),
+        or_dash(effect.lock.map(|lock| lock.to_string()).unwrap_or_default()),
+        or_dash(flags.join(",")),
+        effect
+            .location
+            .clone()
+            .map_or_else(|| "-".into(), |range| format!("@ {}", &sql[range])),
+    ]
+}
+
+/// A JSON value in one short line: a name, type or expression the way SQL
+/// writes it, an object as `key=value` pairs (a `true` flag as its key)
+/// without its false, null and empty members.
+fn compact(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => number.to_string(),
+        Value::String(text) if text.is_empty() => String::from("\"\""),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(compact).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(fields) => {
+            if let Some(text) = sql_like(fields) {
+                return text;
+            }
+            // A structure's name and kind first, then its facts by name
+            // (whatever order serde_json keeps them in).
+            let mut members: Vec<(&String, &Value)> = fields.iter().collect();
+            members
+                .sort_by_key(|(key, _)| (!matches!(key.as_str(), "name" | "kind"), key.as_str()));
+            let parts: Vec<String> = members
+                .into_iter()
+                .filter(|(key, value)| !is_empty(value) || is_tri_state(key, value))
+                .map(|(key, value)| match value {
+                    Value::Bool(true) => key.clone(),
+                    _ => format!("{key}={}", compact(value)),
+                })
+                .collect();
+            parts.join(" ")
+        }
+    }
+}
+
+/// A qualified name, type, expression or foreign key target as SQL writes it.
+fn sql_like(fields: &serde_json::Map<String, Value>) -> Option<String> {
+    let text = |key: &str| fields.get(key).map(compact).unwrap_or_default();
+    let mut keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let qualified = |schema: String, name: String| {
+        if schema.is_empty() {
+            name
+        } else {
+            format!("{schema}.{name}")
+        }
+    };
+    match keys.as_slice() {
+        ["name", "schema"] => Some(qualified(text("schema"), text("name"))),
+        ["array_dimensions", "modifiers", "name", "schema"] => {
+            let mut type_name = qualified(text("schema"), text("name"));
+            if let Some(Value::Array(modifiers)) = fields.get("modifiers")
+                && !modifiers.is_empty()
+            {
+                let modifiers: Vec<String> = modifiers.iter().map(compact).collect();
+                let _ = write!(type_name, "({})", modifiers.join(","));
+            }
+            let dimensions = fields.get("array_dimensions").and_then(Value::as_u64);
+            for _ in 0..dimensions.unwrap_or(0) {
+                type_name.push_str("[]");
+            }
+            Some(type_name)
+        }
+        ["sql", "volatility"] => Some(format!("`{}` ({})", text("sql"), text("volatility"))),
+        ["columns", "on_delete", "on_update", "table"] => {
+            // No columns: the referenced table's primary key.
+            let mut target = text("table");
+            if let Some(Value::Array(columns)) = fields.get("columns")
+                && !columns.is_empty()
+            {
+                let columns: Vec<String> = columns.iter().map(compact).collect();
+                let _ = write!(target, "({})", columns.join(", "));
+            }
+            for action in ["on_delete", "on_update"] {
+                if !is_empty(&fields[action]) {
+                    let _ = write!(target, " {action}={}", text(action));
+                }
+            }
+            Some(target)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a member says nothing: null, false, or an empty list. An empty
+/// string is something (`search_path = ''`).
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null | Value::Bool(false) => true,
+        Value::Array(items) => items.is_empty(),
+        Value::Object(fields) => fields.is_empty(),
+        Value::Number(_) | Value::Bool(true) | Value::String(_) => false,
+    }
+}
+
+/// The `Option<bool>` members, whose `false` (written) differs from absent.
+fn is_tri_state(key: &str, value: &Value) -> bool {
+    value == &Value::Bool(false)
+        && matches!(
+            key,
+            "security_definer" | "security_invoker" | "security_barrier"
+        )
+}
+
+/// The details of an effect, indented under its row: the kind of details,
+/// then its facts; lists of structures (a table's columns and constraints)
+/// one item a line.
+fn details(effect: &Effect, out: &mut String) {
+    let value = serde_json::to_value(&effect.details).expect("details serialize");
+    let kind = value["kind"].as_str().unwrap_or_default();
+    if kind == "none" {
+        return;
+    }
+    let content = &value["value"];
+    let Value::Object(fields) = content else {
+        let text = if content.is_null() {
+            String::from("null")
+        } else {
+            compact(content)
+        };
+        let _ = writeln!(out, "      {kind}: {text}");
+        return;
+    };
+    let (lists, facts): (Vec<_>, Vec<_>) = fields.iter().partition(|(_, value)| {
+        matches!(value, Value::Array(items) if items.iter().any(|item| item.is_object() && sql_like(item.as_object().expect("an object")).is_none()))
+    });
+    let facts: serde_json::Map<String, Value> = facts
+        .into_iter()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let facts = compact(&Value::Object(facts));
+    if facts.is_empty() {
+        let _ = writeln!(out, "      {kind}");
+    } else {
+        let _ = writeln!(out, "      {kind}: {facts}");
+    }
+    for (key, items) in lists {
+        for item in items.as_array().into_iter().flatten() {
+            let _ = writeln!(out, "        {key}: {}", compact(item));
+        }
+    }
+}
+
+/// The comment lines right above the statement starting at `start`.
+fn comment_above(sql: &str, start: usize) -> Vec<&str> {
+    let mut lines: Vec<&str> = sql[..start]
+        .lines()
+        .rev()
+        .skip_while(|line| line.trim().is_empty())
+        .take_while(|line| line.trim_start().starts_with("--"))
+        .collect();
+    lines.reverse();
+    lines
+}
+
+/// The lock the statement holds on each relation, when it locks several.
+fn holds(analysis: &Analysis) -> Option<String> {
+    let mut relations: Vec<&QualifiedName> = Vec::new();
+    for effect in &analysis.effects {
+        if let Some(relation) = effect.locked_relation()
+            && !relations.contains(&relation)
+        {
+            relations.push(relation);
+        }
+    }
+    if relations.len() < 2 {
+        return None;
+    }
+    let held: Vec<String> = relations
+        .into_iter()
+        .map(|relation| {
+            let lock = analysis.lock_on(relation).expect("a locked relation");
+            format!("{relation} {lock}")
+        })
+        .collect();
+    let strongest = analysis.strongest_lock().expect("something is locked");
+    Some(format!("holds: {}; strongest {strongest}", held.join(", ")))
 }
 
 fn render(sql: &str) -> String {
     let lines = LineIndex::new(sql);
-    let mut out = String::new();
+    let mut out = String::from(LEGEND);
     for statement in split(sql).expect("fixture splits") {
         let text = statement.text(sql);
-        let _ = writeln!(
-            out,
-            "{} {}",
-            lines.line_col(statement.span.start),
-            statement.tag
-        );
+        out.push('\n');
+        for comment in comment_above(sql, statement.span.start) {
+            let _ = writeln!(out, "{}", comment.trim());
+        }
+        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(out, "{} {one_line}", lines.line_col(statement.span.start));
         let analysis = analyze(text).expect("a split statement analyzes");
         if analysis.effects.is_empty() {
             out.push_str("    (no effects)\n");
         }
-        for effect in &analysis.effects {
-            let _ = writeln!(out, "    {}", render_effect(effect));
+        let rows: Vec<[String; 7]> = analysis
+            .effects
+            .iter()
+            .map(|effect| cells(effect, text))
+            .collect();
+        let widths: Vec<usize> = (0..7)
+            .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+            .collect();
+        for (row, effect) in rows.iter().zip(&analysis.effects) {
+            let mut line = String::from("    ");
+            for (cell, width) in row.iter().zip(&widths) {
+                let _ = write!(line, "{cell:width$}  ");
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+            details(effect, &mut out);
+        }
+        if let Some(holds) = holds(&analysis) {
+            let _ = writeln!(out, "    {holds}");
         }
     }
     out
@@ -63,7 +286,7 @@ fn analyze_fixtures() {
             .expect("UTF-8 file name")
             .to_owned();
         let sql = std::fs::read_to_string(&path).expect("fixture reads");
-        insta::assert_snapshot!(format!("analyze__{stem}"), render(&sql));
+        insta::assert_snapshot!(stem, render(&sql));
     }
 }
 
@@ -79,7 +302,6 @@ fn located(sql: &str) -> Vec<(String, Option<&str>)> {
         })
         .collect()
 }
-
 #[test]
 fn locations_slice_out_the_object_names() {
     let sql = r#"ALTER TABLE app."Order Lines" ADD COLUMN "Qty" int NOT NULL DEFAULT 1, ADD CONSTRAINT lines_order_fk FOREIGN KEY (order_id) REFERENCES app . orders NOT VALID, ALTER COLUMN note SET NOT NULL, ENABLE ROW LEVEL SECURITY"#;
@@ -125,5 +347,35 @@ fn locations_slice_out_the_object_names() {
             ("table x.y".into(), Some("x.y")),
             ("table Z".into(), Some("\"Z\"")),
         ]
+    );
+}
+
+#[test]
+fn empty_text_has_no_effects() {
+    for sql in ["", "-- just a comment", "  \n"] {
+        assert_eq!(analyze(sql).expect("analyzes").effects, [], "{sql:?}");
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    assert!(analyze("ALTER TABLE").is_err());
+    assert!(analyze("select\0").is_err());
+    let deep = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+    let _ = analyze(&deep);
+}
+
+#[test]
+fn analysis_serializes_with_kebab_case_names() {
+    let analysis = analyze("ALTER TABLE t ADD COLUMN c int DEFAULT random()").expect("parses");
+    let value = serde_json::to_value(&analysis).expect("serializes");
+    let effect = &value["effects"][0];
+    assert_eq!(effect["action"], "create");
+    assert_eq!(effect["lock"], "access-exclusive");
+    assert_eq!(effect["details"]["kind"], "column");
+    assert_eq!(effect["details"]["value"]["default_volatility"], "volatile");
+    assert_eq!(
+        effect["location"],
+        serde_json::json!({"start": 25, "end": 26})
     );
 }

@@ -549,3 +549,39 @@ pub enum Volatility {
     /// `clock_timestamp()`, `nextval()`...), or is a `serial` default.
     Volatile,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Lock::{self, *};
+
+    #[test]
+    fn lock_conflicts_follow_the_documented_table() {
+        assert!(AccessShare.conflicts_with(AccessExclusive));
+        assert!(!AccessShare.conflicts_with(Exclusive));
+        assert!(!ShareUpdateExclusive.conflicts_with(RowExclusive));
+        assert!(ShareUpdateExclusive.conflicts_with(ShareUpdateExclusive));
+        assert!(Share.conflicts_with(RowExclusive));
+        assert!(!Share.conflicts_with(Share));
+        assert!(ShareRowExclusive.conflicts_with(ShareRowExclusive));
+        assert!(Exclusive.conflicts_with(RowShare) && !Exclusive.conflicts_with(AccessShare));
+        for a in Lock::ALL {
+            for b in Lock::ALL {
+                assert_eq!(a.conflicts_with(b), b.conflicts_with(a), "{a} / {b}");
+            }
+        }
+        let blocking_reads: Vec<Lock> = Lock::ALL
+            .into_iter()
+            .filter(|lock| lock.blocks_reads())
+            .collect();
+        assert_eq!(blocking_reads, [AccessExclusive]);
+        let blocking_writes: Vec<Lock> = Lock::ALL
+            .into_iter()
+            .filter(|lock| lock.blocks_writes())
+            .collect();
+        assert_eq!(
+            blocking_writes,
+            [Share, ShareRowExclusive, Exclusive, AccessExclusive]
+        );
+        assert_eq!(AccessExclusive.to_string(), "ACCESS EXCLUSIVE");
+    }
+}

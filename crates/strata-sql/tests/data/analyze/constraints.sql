@@ -1,0 +1,25 @@
+-- ADD CONSTRAINT by kind: lock, scan (NOT VALID and USING INDEX spare it), and no
+-- second effect for a foreign key to the table itself.
+ALTER TABLE t ADD CONSTRAINT k CHECK (a > 0);
+ALTER TABLE t ADD CONSTRAINT k CHECK (a > 0) NOT VALID;
+ALTER TABLE t ADD CONSTRAINT k UNIQUE (a);
+ALTER TABLE t ADD CONSTRAINT k UNIQUE USING INDEX t_a_idx;
+ALTER TABLE t ADD CONSTRAINT k PRIMARY KEY (a);
+ALTER TABLE t ADD CONSTRAINT k EXCLUDE USING gist (r WITH &&);
+ALTER TABLE t ADD CONSTRAINT k FOREIGN KEY (a) REFERENCES t (id);
+
+-- A primary key on an existing index names it.
+ALTER TABLE t ADD CONSTRAINT k PRIMARY KEY USING INDEX t_a_idx;
+
+-- An unnamed check keeps its expression and NOT VALID.
+ALTER TABLE t ADD CHECK (a IS NOT NULL) NOT VALID;
+
+-- A foreign key NOT VALID: SHARE ROW EXCLUSIVE on both tables, no scan.
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES public.users (id) NOT VALID;
+
+-- VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE.
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
+
+-- DROP CONSTRAINT and ALTER CONSTRAINT take ACCESS EXCLUSIVE.
+ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_fk;
+ALTER TABLE orders ALTER CONSTRAINT orders_user_fk DEFERRABLE;
