@@ -12,6 +12,7 @@
 //! this crate's tests.
 
 mod config;
+mod context;
 mod lint;
 mod model;
 mod registry;

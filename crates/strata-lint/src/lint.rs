@@ -3,181 +3,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use strata_core::{Migration, MigrationSet, ProblemCode, Section};
-use strata_sql::Statement;
-use strata_sql::analyze::{
-    Action, Analysis, ColumnChange, ConstraintDetails, EffectDetails, Lock, ObjectKind,
-    QualifiedName, TypeRef,
-};
-
-use crate::model::{Model, Origin};
-use crate::risk::StatementRisk;
-use crate::section::SectionFacts;
+use strata_core::{Diagnostic, Migration, MigrationSet, ProblemCode, Section, Span};
 
 use crate::config::LintConfig;
+use crate::context::{SchemaContext, SchemaReport, StatementContext, StatementReport, allows};
+use crate::model::{Model, Origin};
 use crate::registry::{Rule, replaced_by_validation};
-use strata_core::{Diagnostic, Span};
-
-/// What a rule sees: one statement, in its section and migration.
-pub(crate) struct StatementContext<'a> {
-    /// The migration.
-    pub migration: &'a Migration,
-    /// The section (its directives say how it runs).
-    pub section: &'a Section,
-    /// Whether this is the down section.
-    pub is_down: bool,
-    /// The statement judged.
-    pub statement: &'a Statement,
-    /// Its index among the statements of the section.
-    pub index: usize,
-    /// What the statement does (None when it could not be analysed).
-    pub analysis: Option<&'a Analysis>,
-    /// What the other statements of the section did: rules see no other
-    /// statement, so that lint stays linear in statements per file.
-    pub facts: &'a SectionFacts,
-    /// The schema as the migrations before this statement left it.
-    pub model: &'a Model,
-    /// Schemas exposed to API clients (`public` by default).
-    pub exposed_schemas: &'a [String],
-}
-
-impl<'a> StatementContext<'a> {
-    /// This statement.
-    pub fn statement(&self) -> &'a Statement {
-        self.statement
-    }
-
-    /// This statement's text.
-    pub fn text(&self) -> &'a str {
-        self.section
-            .text
-            .get(self.statement.span.clone())
-            .unwrap_or_default()
-    }
-
-    /// Whether this statement takes an ACCESS EXCLUSIVE lock on a table that
-    /// existed before this migration.
-    pub fn takes_exclusive_lock_on_existing_table(&self) -> bool {
-        self.analysis.is_some_and(|analysis| {
-            analysis.effects.iter().any(|effect| {
-                effect.lock == Some(Lock::AccessExclusive)
-                    && effect
-                        .locked_relation()
-                        .is_some_and(|relation| self.is_existing_table(relation))
-            })
-        })
-    }
-
-    /// Whether `table` existed before this migration: locking or rewriting it
-    /// then hurts live traffic. A table the migrations never created (made
-    /// outside them) counts as existing; one created by this same migration
-    /// does not.
-    pub fn is_existing_table(&self, table: &QualifiedName) -> bool {
-        self.model
-            .table(table)
-            .is_none_or(|t| t.origin.version != self.migration.version)
-    }
-
-    /// The type of `table.column` before this statement, when the migrations
-    /// gave it (not for tables or columns made outside them).
-    pub fn column_type(&self, table: &QualifiedName, column: &str) -> Option<&TypeRef> {
-        self.model.table(table)?.types.get(column)
-    }
-
-    /// The columns this statement gives a type, with that type: those of a
-    /// `CREATE TABLE` and of `ADD COLUMN`, and with `type_changes` those of
-    /// `ALTER COLUMN ... TYPE` too. What the column-type conventions judge.
-    pub fn typed_columns(&self, type_changes: bool) -> Vec<(&'a str, &'a TypeRef)> {
-        let Some(analysis) = self.analysis else {
-            return Vec::new();
-        };
-        let mut columns = Vec::new();
-        for effect in &analysis.effects {
-            match &effect.details {
-                EffectDetails::Table(table) => columns.extend(
-                    table
-                        .columns
-                        .iter()
-                        .filter_map(|c| Some((c.name.as_str(), c.type_name.as_ref()?))),
-                ),
-                EffectDetails::Column(column) => {
-                    columns.extend(column.type_name.iter().map(|t| (column.name.as_str(), t)))
-                }
-                EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. })
-                    if type_changes =>
-                {
-                    columns.push((effect.object.name.name.as_str(), type_name));
-                }
-                _ => {}
-            }
-        }
-        columns
-    }
-
-    /// The tables this up-section statement writes with `action` (`DELETE`
-    /// or `UPDATE`) and no `WHERE`, among those that existed before this
-    /// migration.
-    pub fn unfiltered_writes_to_existing_tables(&self, action: Action) -> Vec<&'a QualifiedName> {
-        let Some(analysis) = self.analysis.filter(|_| !self.is_down) else {
-            return Vec::new();
-        };
-        analysis
-            .effects
-            .iter()
-            .filter(|effect| effect.action == action)
-            .filter_map(|effect| match &effect.details {
-                EffectDetails::Write(write) if !write.has_where => Some(&effect.object.name),
-                _ => None,
-            })
-            .filter(|table| self.is_existing_table(table))
-            .collect()
-    }
-
-    /// The constraints this up-section statement adds to tables that existed
-    /// before this migration, with their table: what the constraint rules judge.
-    pub fn constraints_added_to_existing_tables(
-        &self,
-    ) -> Vec<(&'a QualifiedName, &'a ConstraintDetails)> {
-        let Some(analysis) = self.analysis.filter(|_| !self.is_down) else {
-            return Vec::new();
-        };
-        analysis
-            .effects
-            .iter()
-            .filter_map(
-                |effect| match (effect.action, effect.object.kind, &effect.details) {
-                    (Action::Create, ObjectKind::Constraint, EffectDetails::Constraint(c)) => {
-                        Some((effect.object.parent.as_ref()?, c))
-                    }
-                    _ => None,
-                },
-            )
-            .filter(|(table, _)| self.is_existing_table(table))
-            .collect()
-    }
-}
-
-/// What a schema-scoped rule sees: the schema left by all migrations.
-pub(crate) struct SchemaContext<'a> {
-    /// The final model.
-    pub model: &'a Model,
-    /// Schemas exposed to API clients.
-    pub exposed_schemas: &'a [String],
-}
-
-/// A schema-scoped finding, placed at the statement that created the object.
-pub(crate) struct Located {
-    pub origin: Origin,
-    pub message: String,
-    pub help: String,
-}
-
-/// A rule's raw finding: where in the section, what, and what instead.
-pub(crate) struct Finding {
-    pub span: std::ops::Range<usize>,
-    pub message: String,
-    pub help: String,
-}
+use crate::risk::StatementRisk;
+use crate::section::SectionFacts;
 
 /// Runs every enabled rule over every section of `set`; violations in file order.
 /// Sections that do not parse are skipped (validation reports them).
@@ -226,7 +59,7 @@ fn assess(
             let rules: Vec<(Rule, crate::Severity)> = enabled
                 .iter()
                 .copied()
-                .filter(|&(rule, _)| !allowed(section, rule))
+                .filter(|&(rule, _)| !allows(section, rule))
                 .collect();
             let positions = section.position_index();
             let comments = rules
@@ -253,19 +86,15 @@ fn assess(
                     exposed_schemas: &exposed,
                 };
                 for &(rule, severity) in &rules {
-                    let mut findings = Vec::new();
-                    rule.check(&context, &mut findings);
-                    for finding in findings {
-                        let span = Span::between(
-                            positions.position(finding.span.start),
-                            positions.position(finding.span.end),
-                        );
-                        out.push(
-                            Diagnostic::new(rule, severity, &section.file, finding.message)
-                                .spanning(span)
-                                .help(finding.help),
-                        );
-                    }
+                    let mut report = StatementReport::new(
+                        rule,
+                        severity,
+                        section,
+                        &positions,
+                        statement.span.clone(),
+                        &mut out,
+                    );
+                    rule.check(&context, &mut report);
                 }
                 let risk = match (&risks, is_down, &analysis) {
                     (Some(_), false, Some(analysis)) => {
@@ -307,34 +136,11 @@ fn assess(
         exposed_schemas: &exposed,
     };
     for &(rule, severity) in &enabled {
-        let mut located = Vec::new();
-        rule.check_schema(&schema, &mut located);
-        for found in located {
-            let silenced = sections_of_file
-                .get(found.origin.file.as_path())
-                .is_some_and(|sections| sections.iter().any(|section| allowed(section, rule)));
-            if silenced {
-                continue;
-            }
-            out.push(
-                Diagnostic::new(rule, severity, found.origin.file, found.message)
-                    .spanning(found.origin.span)
-                    .help(found.help),
-            );
-        }
+        let mut report = SchemaReport::new(rule, severity, &sections_of_file, &mut out);
+        rule.check_schema(&schema, &mut report);
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
-}
-
-/// Whether `-- strata:allow` silences `rule` (by name or family) in this section.
-fn allowed(section: &Section, rule: Rule) -> bool {
-    section.directives.allows.iter().any(|allow| {
-        allow
-            .rules
-            .iter()
-            .any(|name| name == rule.name() || name == rule.family().name())
-    })
 }
 
 /// A warning for each `-- strata:allow` of `migration` that names a rule

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use strata_sql::Statement;
 use strata_sql::analyze::{Action, Analysis, EffectDetails, ObjectKind};
 
-use crate::lint::StatementContext;
+use crate::context::StatementContext;
 use crate::model::key;
 
 /// PostgreSQL refuses enum labels longer than this (`NAMEDATALEN - 1` bytes),

@@ -29,19 +29,18 @@
 
 use strata_sql::analyze::ConstraintKind;
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    for (table, constraint) in context.constraints_added_to_existing_tables() {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (_, table, constraint) in context.constraints_added_to_existing_tables() {
         if constraint.kind != ConstraintKind::Check || constraint.not_valid {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "adding a check constraint to existing table `{table}` without NOT VALID scans it under an ACCESS EXCLUSIVE lock, blocking reads and writes"
             ),
-            help: "add the constraint with `NOT VALID`, then `VALIDATE CONSTRAINT` it in a later migration".to_owned(),
-        });
+            "add the constraint with `NOT VALID`, then `VALIDATE CONSTRAINT` it in a later migration",
+        );
     }
 }

@@ -28,39 +28,28 @@
 //! -- backfill in batches: update accounts set token = gen_random_uuid() where ...;
 //! ```
 
-use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Volatility};
+use strata_sql::analyze::{Action, EffectDetails, Volatility};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (Action::Create, ObjectKind::Column, EffectDetails::Column(column), Some(table)) = (
-            effect.action,
-            effect.object.kind,
-            &effect.details,
-            &effect.object.parent,
-        ) else {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
+        let (Action::Create, EffectDetails::Column(column)) = (effect.action, &effect.details)
+        else {
             continue;
         };
         let volatile = column
             .default_volatility
             .is_some_and(|v| v >= Volatility::Unknown);
-        if !(volatile || column.generated.is_some()) || !context.is_existing_table(table) {
+        if !volatile && column.generated.is_none() {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "adding column `{}` with a volatile default rewrites existing table `{table}` under an ACCESS EXCLUSIVE lock, blocking reads and writes",
                 column.name
             ),
-            help: "add the column without a default, `SET DEFAULT` separately, and backfill existing rows in batches".to_owned(),
-        });
+            "add the column without a default, `SET DEFAULT` separately, and backfill existing rows in batches",
+        );
     }
 }

@@ -20,33 +20,25 @@
 //! alter table accounts add column if not exists nickname text;
 //! ```
 
-use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
+use strata_sql::analyze::{Action, EffectDetails};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (Action::Create, ObjectKind::Column, EffectDetails::Column(column)) =
-            (effect.action, effect.object.kind, &effect.details)
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.up_effects() {
+        let (Action::Create, EffectDetails::Column(column)) = (effect.action, &effect.details)
         else {
             continue;
         };
         if column.if_not_exists {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "adding column `{}` without IF NOT EXISTS fails when run twice",
                 column.name
             ),
-            help: "write `ADD COLUMN IF NOT EXISTS`".to_owned(),
-        });
+            "write `ADD COLUMN IF NOT EXISTS`",
+        );
     }
 }

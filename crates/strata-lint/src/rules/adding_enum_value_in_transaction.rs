@@ -29,16 +29,13 @@
 
 use strata_sql::analyze::{Action, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down || context.section.no_transaction() {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    if context.section.no_transaction() {
         return;
     }
-    for effect in &analysis.effects {
+    for effect in context.up_effects() {
         if effect.action != Action::Create || effect.object.kind != ObjectKind::EnumValue {
             continue;
         }
@@ -47,13 +44,12 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             .parent
             .as_ref()
             .map_or_else(String::new, |t| format!(" to `{t}`"));
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "adding enum value `{}`{type_name} in a transaction fails before PostgreSQL 12, and the value cannot be used until it commits",
                 effect.object.name.name
             ),
-            help: "add the value in a migration of its own with `-- strata:no-transaction`".to_owned(),
-        });
+            "add the value in a migration of its own with `-- strata:no-transaction`",
+        );
     }
 }

@@ -31,10 +31,10 @@
 
 use strata_sql::analyze::ConstraintKind;
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    for (table, constraint) in context.constraints_added_to_existing_tables() {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (_, table, constraint) in context.constraints_added_to_existing_tables() {
         if constraint.kind != ConstraintKind::ForeignKey || constraint.not_valid {
             continue;
         }
@@ -42,12 +42,11 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             .references
             .as_ref()
             .map_or_else(String::new, |t| format!(" and `{}`", t.table));
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "adding a foreign key to existing table `{table}` without NOT VALID scans it under a SHARE ROW EXCLUSIVE lock on `{table}`{target}, blocking writes"
             ),
-            help: "add the constraint with `NOT VALID`, then `VALIDATE CONSTRAINT` it in a later migration".to_owned(),
-        });
+            "add the constraint with `NOT VALID`, then `VALIDATE CONSTRAINT` it in a later migration",
+        );
     }
 }

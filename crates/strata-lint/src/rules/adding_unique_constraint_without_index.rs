@@ -29,10 +29,10 @@
 
 use strata_sql::analyze::ConstraintKind;
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    for (table, constraint) in context.constraints_added_to_existing_tables() {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (_, table, constraint) in context.constraints_added_to_existing_tables() {
         let kind = match constraint.kind {
             ConstraintKind::Unique => "unique",
             ConstraintKind::PrimaryKey => "primary key",
@@ -41,12 +41,11 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         if constraint.using_index.is_some() {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "adding a {kind} constraint to existing table `{table}` builds its index under an ACCESS EXCLUSIVE lock, blocking reads and writes"
             ),
-            help: "`CREATE UNIQUE INDEX CONCURRENTLY` first, then `ADD CONSTRAINT ... USING INDEX`".to_owned(),
-        });
+            "`CREATE UNIQUE INDEX CONCURRENTLY` first, then `ADD CONSTRAINT ... USING INDEX`",
+        );
     }
 }

@@ -23,49 +23,30 @@
 //! then drop the old column. When the change is known to be binary compatible, silence the
 //! rule with `-- strata:allow changing-column-type -- reason`.
 
-use strata_sql::analyze::{Action, ColumnChange, EffectDetails, ObjectKind, type_change_rewrites};
+use strata_sql::analyze::{ColumnChange, EffectDetails, type_change_rewrites};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (
-            Action::Alter,
-            ObjectKind::Column,
-            EffectDetails::ColumnChange(ColumnChange::Type { type_name, using }),
-            Some(table),
-        ) = (
-            effect.action,
-            effect.object.kind,
-            &effect.details,
-            &effect.object.parent,
-        )
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
+        let EffectDetails::ColumnChange(ColumnChange::Type { type_name, using }) = &effect.details
         else {
             continue;
         };
-        if !effect.rewrites || !context.is_existing_table(table) {
-            continue;
-        }
         let column = &effect.object.name.name;
-        if context
-            .column_type(table, column)
-            .is_some_and(|old| !type_change_rewrites(old, type_name, using.is_some()))
-        {
+        let rewrites = effect.rewrites
+            && context
+                .column_type(table, column)
+                .is_none_or(|old| type_change_rewrites(old, type_name, using.is_some()));
+        if !rewrites {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "changing the type of `{table}.{column}` to `{type_name}` may rewrite the table under an ACCESS EXCLUSIVE lock, blocking reads and writes"
             ),
-            help: "add a column of the new type, backfill it in batches, switch over, then drop the old column".to_owned(),
-        });
+            "add a column of the new type, backfill it in batches, switch over, then drop the old column",
+        );
     }
 }
 

@@ -26,37 +26,26 @@
 //! alter table public.notes add column body text;
 //! ```
 
-use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Persistence};
+use strata_sql::analyze::Persistence;
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
-        let (Action::Create, ObjectKind::Table, EffectDetails::Table(table)) =
-            (effect.action, effect.object.kind, &effect.details)
-        else {
-            continue;
-        };
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.tables_created() {
         if table.if_not_exists || table.persistence == Persistence::Temporary {
             continue;
         }
         let Some(existing) = context.model.table(&effect.object.name) else {
             continue;
         };
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "table `{}` already exists: {} line {} creates it",
                 effect.object.name,
                 existing.origin.file.display(),
                 existing.origin.span.line
             ),
-            help:
-                "alter the existing table instead, or drop it first if replacing it is the intent"
-                    .to_owned(),
-        });
+            "alter the existing table instead, or drop it first if replacing it is the intent",
+        );
     }
 }

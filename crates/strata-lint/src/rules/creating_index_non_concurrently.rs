@@ -24,35 +24,23 @@
 //! create index concurrently if not exists accounts_email_idx on accounts (email);
 //! ```
 
-use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
+use strata_sql::analyze::{Action, EffectDetails};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (Action::Create, ObjectKind::Index, EffectDetails::Index(index), Some(table)) = (
-            effect.action,
-            effect.object.kind,
-            &effect.details,
-            &effect.object.parent,
-        ) else {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
+        let (Action::Create, EffectDetails::Index(index)) = (effect.action, &effect.details) else {
             continue;
         };
-        if index.concurrently || !context.is_existing_table(table) {
+        if index.concurrently {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "creating an index on existing table `{table}` without CONCURRENTLY takes a SHARE lock that blocks writes during the build"
             ),
-            help: "use `CREATE INDEX CONCURRENTLY` in a migration of its own with `-- strata:no-transaction`".to_owned(),
-        });
+            "use `CREATE INDEX CONCURRENTLY` in a migration of its own with `-- strata:no-transaction`",
+        );
     }
 }

@@ -24,16 +24,10 @@
 
 use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.up_effects() {
         if effect.action != Action::Create {
             continue;
         }
@@ -49,14 +43,13 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         if if_not_exists {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "CREATE {} `{}` without IF NOT EXISTS fails when run twice",
                 effect.object.kind.label().to_ascii_uppercase(),
                 effect.object.name
             ),
-            help: "write `IF NOT EXISTS`".to_owned(),
-        });
+            "write `IF NOT EXISTS`",
+        );
     }
 }

@@ -23,14 +23,13 @@
 
 use strata_sql::analyze::Action;
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    for table in context.unfiltered_writes_to_existing_tables(Action::Delete) {
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!("DELETE without WHERE deletes every row of `{table}`"),
-            help: "add a WHERE clause for the rows meant (`WHERE true` if all), in batches for large tables".to_owned(),
-        });
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (_, table) in context.unfiltered_writes_to_existing_tables(Action::Delete) {
+        report.statement(
+            format!("DELETE without WHERE deletes every row of `{table}`"),
+            "add a WHERE clause for the rows meant (`WHERE true` if all), in batches for large tables",
+        );
     }
 }

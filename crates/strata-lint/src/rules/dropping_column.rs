@@ -22,31 +22,19 @@
 
 use strata_sql::analyze::{Action, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (Action::Drop, ObjectKind::Column, Some(table)) =
-            (effect.action, effect.object.kind, &effect.object.parent)
-        else {
-            continue;
-        };
-        if !context.is_existing_table(table) {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
+        if effect.action != Action::Drop || effect.object.kind != ObjectKind::Column {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "dropping column `{table}.{}` destroys its data for good",
                 effect.object.name.name
             ),
-            help: "stop using the column in the application first, back it up if needed, then allow this with a reason".to_owned(),
-        });
+            "stop using the column in the application first, back it up if needed, then allow this with a reason",
+        );
     }
 }

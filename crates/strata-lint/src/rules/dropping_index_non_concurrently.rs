@@ -27,16 +27,12 @@
 
 use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    // The statement does not name the index's table, so the effect is not on
+    // one: the model says which table has an index of that name.
+    for effect in context.up_effects() {
         let (Action::Drop, ObjectKind::Index, EffectDetails::Drop(drop)) =
             (effect.action, effect.object.kind, &effect.details)
         else {
@@ -45,23 +41,21 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         if drop.concurrently {
             continue;
         }
-        let name = &effect.object.name.name;
         // An index on a table this migration created locks nothing anyone uses.
         let on_new_table = context
             .model
-            .tables_with_index(name)
-            .any(|(_, table)| table.origin.version == context.migration.version);
+            .tables_with_index(&effect.object.name.name)
+            .any(|(_, table)| context.created_by_this_migration(table));
         if on_new_table {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "dropping index `{}` without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table, blocking reads and writes",
                 effect.object.name
             ),
-            help: "use `DROP INDEX CONCURRENTLY` in a migration of its own with `-- strata:no-transaction`".to_owned(),
-        });
+            "use `DROP INDEX CONCURRENTLY` in a migration of its own with `-- strata:no-transaction`",
+        );
     }
 }
 

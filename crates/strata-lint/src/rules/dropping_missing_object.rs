@@ -28,14 +28,11 @@
 
 use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 use crate::model::in_schemas;
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.effects() {
         let (Action::Drop, ObjectKind::Table, EffectDetails::Drop(drop)) =
             (effect.action, effect.object.kind, &effect.details)
         else {
@@ -48,11 +45,9 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!("drops table `{name}`, which no earlier migration creates"),
-            help: "fix the name, or write `drop table if exists` if the table may be missing"
-                .to_owned(),
-        });
+        report.statement(
+            format!("drops table `{name}`, which no earlier migration creates"),
+            "fix the name, or write `drop table if exists` if the table may be missing",
+        );
     }
 }

@@ -21,27 +21,16 @@
 
 use strata_sql::analyze::{Action, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
         if effect.action != Action::Drop || effect.object.kind != ObjectKind::Table {
             continue;
         }
-        let table = &effect.object.name;
-        if !context.is_existing_table(table) {
-            continue;
-        }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!("dropping table `{table}` destroys its data for good"),
-            help: "check nothing uses the table and its data is backed up, then allow this with a reason".to_owned(),
-        });
+        report.statement(
+            format!("dropping table `{table}` destroys its data for good"),
+            "check nothing uses the table and its data is backed up, then allow this with a reason",
+        );
     }
 }

@@ -22,26 +22,22 @@
 
 use strata_sql::analyze::{Action, EffectDetails};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.effects() {
         let (Action::Drop, EffectDetails::Drop(drop)) = (effect.action, &effect.details) else {
             continue;
         };
         if drop.if_exists {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "dropping {} without IF EXISTS fails when run twice",
                 effect.object
             ),
-            help: "write `IF EXISTS`".to_owned(),
-        });
+            "write `IF EXISTS`",
+        );
     }
 }

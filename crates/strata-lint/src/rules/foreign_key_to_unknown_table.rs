@@ -35,29 +35,19 @@
 //! );
 //! ```
 
-use strata_sql::analyze::{ConstraintKind, EffectDetails, ForeignKeyTarget, ObjectKind};
+use strata_sql::analyze::{ConstraintKind, EffectDetails, ForeignKeyTarget};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 use crate::model::{in_schemas, key};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    if context.is_down {
-        return;
-    }
-    let Some(analysis) = context.analysis else {
-        return;
-    };
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
     // Tables this statement creates may reference themselves.
-    let created: Vec<String> = analysis
-        .effects
-        .iter()
-        .filter(|e| {
-            e.object.kind == ObjectKind::Table && matches!(e.details, EffectDetails::Table(_))
-        })
-        .map(|e| key(&e.object.name))
+    let created: Vec<String> = context
+        .tables_created()
+        .map(|(effect, _)| key(&effect.object.name))
         .collect();
     let mut targets: Vec<&ForeignKeyTarget> = Vec::new();
-    for effect in &analysis.effects {
+    for effect in context.up_effects() {
         match &effect.details {
             EffectDetails::Table(table) => {
                 targets.extend(table.columns.iter().filter_map(|c| c.references.as_ref()));
@@ -88,13 +78,12 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!("foreign key references `{name}`, which no earlier migration creates"),
-            help: format!(
+        report.statement(
+            format!("foreign key references `{name}`, which no earlier migration creates"),
+            format!(
                 "create `{name}` before this statement (in an earlier migration or earlier in this one), or fix the name"
             ),
-        });
+        );
         reported.push(target_key);
     }
 }

@@ -29,9 +29,9 @@
 //! create index notes_author_id_idx on public.notes (author_id);
 //! ```
 
-use crate::lint::{Located, SchemaContext};
+use crate::context::{SchemaContext, SchemaReport};
 
-pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) {
+pub(crate) fn check_schema(context: &SchemaContext<'_>, report: &mut SchemaReport<'_>) {
     for (name, table) in context.model.tables() {
         let mut seen: Vec<&[String]> = Vec::new();
         for fk in &table.foreign_keys {
@@ -44,17 +44,17 @@ pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) 
             }
             let columns = fk.columns.join(", ");
             let table_name = name.split_once('.').map_or(name.as_str(), |(_, t)| t);
-            out.push(Located {
-                origin: fk.origin.clone(),
-                message: format!(
+            report.at(
+                &fk.origin,
+                format!(
                     "foreign key `{name} ({columns})` to `{}` has no index on its columns",
                     fk.target
                 ),
-                help: format!(
+                format!(
                     "add `create index {table_name}_{}_idx on {name} ({columns});`",
                     fk.columns.join("_")
                 ),
-            });
+            );
         }
     }
 }

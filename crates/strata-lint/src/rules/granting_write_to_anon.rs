@@ -28,15 +28,12 @@
 
 use strata_sql::analyze::{Action, EffectDetails, GrantTarget};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
 const WRITES: &[&str] = &["insert", "update", "delete", "truncate", "all"];
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.effects() {
         let EffectDetails::Grant(grant) = &effect.details else {
             continue;
         };
@@ -55,15 +52,14 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         if writes.is_empty() {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "grants {} on {} to `anon`, the role of every request with the public API key",
                 writes.join(", ").to_uppercase(),
                 effect.object
             ),
-            help: "grant writes to `authenticated` and restrict them with policies; give `anon` SELECT at most".to_owned(),
-        });
+            "grant writes to `authenticated` and restrict them with policies; give `anon` SELECT at most",
+        );
         // One finding per statement is enough.
         return;
     }

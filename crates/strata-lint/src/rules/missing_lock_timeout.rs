@@ -27,9 +27,9 @@
 //! alter table accounts add column nickname text;
 //! ```
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
     if context.is_down || context.section.directives.lock_timeout.is_some() {
         return;
     }
@@ -38,10 +38,9 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     }
     if context.takes_exclusive_lock_on_existing_table() {
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: "ACCESS EXCLUSIVE lock on an existing table without a lock timeout: waiting for it blocks every read and write queued behind".to_owned(),
-            help: "add `-- strata:lock-timeout 2s` (or `SET lock_timeout`) to the migration".to_owned(),
-        });
+        report.statement(
+            "ACCESS EXCLUSIVE lock on an existing table without a lock timeout: waiting for it blocks every read and write queued behind",
+            "add `-- strata:lock-timeout 2s` (or `SET lock_timeout`) to the migration",
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! One module per rule: its documentation (the module docs), its check and its tests.
+//!
+//! Modules are in alphabetical order; the registry (`registry.rs`) groups the
+//! rules by family.
 
-// -- locking, data-loss, idempotency (add below, sorted) --
 pub(crate) mod adding_check_constraint_without_not_valid;
 pub(crate) mod adding_column_with_volatile_default;
 pub(crate) mod adding_column_without_if_not_exists;
@@ -8,42 +10,39 @@ pub(crate) mod adding_enum_value_in_transaction;
 pub(crate) mod adding_foreign_key_without_not_valid;
 pub(crate) mod adding_unique_constraint_without_index;
 pub(crate) mod changing_column_type;
+pub(crate) mod creating_existing_table;
 pub(crate) mod creating_index_non_concurrently;
 pub(crate) mod creating_without_if_not_exists;
 pub(crate) mod delete_without_where;
 pub(crate) mod dropping_column;
 pub(crate) mod dropping_index_non_concurrently;
+pub(crate) mod dropping_missing_object;
 pub(crate) mod dropping_table;
 pub(crate) mod dropping_without_if_exists;
-pub(crate) mod missing_lock_timeout;
-pub(crate) mod narrowing_column_type;
-pub(crate) mod renaming_column;
-pub(crate) mod renaming_table;
-pub(crate) mod setting_not_null_on_existing_column;
-pub(crate) mod truncating_table;
-pub(crate) mod update_without_where;
-pub(crate) mod vacuum_full_or_cluster;
-// -- end locking, data-loss, idempotency --
-// -- security, conventions, model-based correctness (add below, sorted) --
-pub(crate) mod creating_existing_table;
-pub(crate) mod dropping_missing_object;
 pub(crate) mod foreign_key_to_unknown_table;
 pub(crate) mod foreign_key_without_index;
 pub(crate) mod granting_write_to_anon;
+pub(crate) mod missing_lock_timeout;
+pub(crate) mod narrowing_column_type;
 pub(crate) mod policy_calling_auth_uid_per_row;
 pub(crate) mod policy_on_table_without_row_level_security;
 pub(crate) mod prefer_identity_over_serial;
 pub(crate) mod prefer_text_over_varchar;
 pub(crate) mod prefer_timestamptz;
+pub(crate) mod renaming_column;
+pub(crate) mod renaming_table;
 pub(crate) mod row_level_security_without_policy;
 pub(crate) mod security_definer_without_search_path;
+pub(crate) mod setting_not_null_on_existing_column;
 pub(crate) mod table_without_comment;
 pub(crate) mod table_without_primary_key;
 pub(crate) mod table_without_row_level_security;
 pub(crate) mod table_without_timestamps;
+pub(crate) mod truncating_table;
+pub(crate) mod update_without_where;
 pub(crate) mod using_new_enum_value_in_same_transaction;
+pub(crate) mod vacuum_full_or_cluster;
 pub(crate) mod view_without_security_invoker;
-// -- end security, conventions, model-based correctness --
 
 #[cfg(test)]
 pub(crate) mod test_support {

@@ -27,50 +27,30 @@
 //! enforce the limit with a `NOT VALID` check constraint validated later, or, when the change
 //! is known to widen, silence the rule with `-- strata:allow narrowing-column-type -- reason`.
 
-use strata_sql::analyze::{Action, ColumnChange, EffectDetails, ObjectKind, TypeRef};
+use strata_sql::analyze::{ColumnChange, EffectDetails, TypeRef};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (
-            Action::Alter,
-            ObjectKind::Column,
-            EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. }),
-            Some(table),
-        ) = (
-            effect.action,
-            effect.object.kind,
-            &effect.details,
-            &effect.object.parent,
-        )
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
+        let EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. }) = &effect.details
         else {
             continue;
         };
-        if !context.is_existing_table(table) {
-            continue;
-        }
-        let narrows = match context.column_type(table, &effect.object.name.name) {
+        let column = &effect.object.name.name;
+        let narrows = match context.column_type(table, column) {
             Some(old) => narrows(old, type_name).unwrap_or_else(|| may_narrow(type_name)),
             None => may_narrow(type_name),
         };
         if !narrows {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
-                "changing `{table}.{}` to `{type_name}` may narrow it: values that do not fit fail the migration or are cut",
-                effect.object.name.name
+        report.statement(
+            format!(
+                "changing `{table}.{column}` to `{type_name}` may narrow it: values that do not fit fail the migration or are cut"
             ),
-            help: "check the data fits first, or keep the wider type and add a NOT VALID check constraint for the limit".to_owned(),
-        });
+            "check the data fits first, or keep the wider type and add a NOT VALID check constraint for the limit",
+        );
     }
 }
 
@@ -149,7 +129,6 @@ mod tests {
     use crate::rules::test_support::violations_in;
 
     const RULE: Rule = Rule::NarrowingColumnType;
-
 
     /// Findings for changing column `c`, created by an earlier migration as `old`, to `new`.
     fn changing(old: &str, new: &str) -> usize {

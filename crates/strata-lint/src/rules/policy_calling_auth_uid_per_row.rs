@@ -29,15 +29,12 @@
 
 use strata_sql::analyze::EffectDetails;
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
 const FUNCTIONS: &[&str] = &["auth.uid(", "auth.jwt(", "auth.role("];
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.effects() {
         let EffectDetails::Policy(policy) = &effect.details else {
             continue;
         };
@@ -54,18 +51,17 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         }
         let listed: Vec<String> = calls.iter().map(|c| format!("`{c})`")).collect();
         let wrapped: Vec<String> = calls.iter().map(|c| format!("`(select {c}))`")).collect();
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "policy `{}` calls {} for every row",
                 effect.object.name,
                 listed.join(", ")
             ),
-            help: format!(
+            format!(
                 "wrap the call in a sub-select so it runs once per statement: {}",
                 wrapped.join(", ")
             ),
-        });
+        );
     }
 }
 

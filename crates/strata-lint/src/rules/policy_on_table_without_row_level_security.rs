@@ -24,21 +24,21 @@
 //! alter table public.notes enable row level security;
 //! ```
 
-use crate::lint::{Located, SchemaContext};
+use crate::context::{SchemaContext, SchemaReport};
 
-pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) {
+pub(crate) fn check_schema(context: &SchemaContext<'_>, report: &mut SchemaReport<'_>) {
     for (name, table) in context.model.tables() {
         if table.rls || table.policies.is_empty() {
             continue;
         }
-        out.push(Located {
-            origin: table.origin.clone(),
-            message: format!(
+        report.at(
+            &table.origin,
+            format!(
                 "table `{name}` has {} polic{} but row level security is disabled, so they are ignored",
                 table.policies.len(),
                 if table.policies.len() == 1 { "y" } else { "ies" }
             ),
-            help: format!("add `alter table {name} enable row level security;`"),
-        });
+            format!("add `alter table {name} enable row level security;`"),
+        );
     }
 }

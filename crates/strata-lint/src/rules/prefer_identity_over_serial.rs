@@ -26,7 +26,7 @@
 //! create table public.orders (id bigint generated always as identity primary key);
 //! ```
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
 const SERIALS: &[&str] = &[
     "serial",
@@ -37,14 +37,14 @@ const SERIALS: &[&str] = &[
     "serial8",
 ];
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    for (column, type_name) in context.typed_columns(false) {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for column in context.typed_columns(false) {
+        let type_name = column.type_name;
         if type_name.schema.is_none() && SERIALS.contains(&type_name.name.as_str()) {
-            out.push(Finding {
-                span: context.statement().span.clone(),
-                message: format!("column `{column}` is {}", type_name.name),
-                help: "use `bigint generated always as identity` (or `by default` if you must insert ids)".to_owned(),
-            });
+            report.statement(
+                format!("column `{}` is {}", column.name, type_name.name),
+                "use `bigint generated always as identity` (or `by default` if you must insert ids)",
+            );
         }
     }
 }

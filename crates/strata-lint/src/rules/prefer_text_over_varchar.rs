@@ -29,18 +29,16 @@
 //! );
 //! ```
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    for (column, type_name) in context.typed_columns(true) {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for column in context.typed_columns(true) {
+        let type_name = column.type_name;
         if type_name.name == "varchar" && !type_name.modifiers.is_empty() {
-            out.push(Finding {
-                span: context.statement().span.clone(),
-                message: format!("column `{column}` is {type_name}"),
-                help:
-                    "use `text`, with `check (char_length(...) <= n)` if the limit is a real rule"
-                        .to_owned(),
-            });
+            report.statement(
+                format!("column `{}` is {type_name}", column.name),
+                "use `text`, with `check (char_length(...) <= n)` if the limit is a real rule",
+            );
         }
     }
 }

@@ -26,16 +26,16 @@
 //! create table public.events (id bigint primary key, happened_at timestamptz);
 //! ```
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    for (column, type_name) in context.typed_columns(true) {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for column in context.typed_columns(true) {
+        let type_name = column.type_name;
         if type_name.name == "timestamp" && type_name.schema.is_none() {
-            out.push(Finding {
-                span: context.statement().span.clone(),
-                message: format!("column `{column}` is timestamp without time zone"),
-                help: "use `timestamptz` (timestamp with time zone)".to_owned(),
-            });
+            report.statement(
+                format!("column `{}` is timestamp without time zone", column.name),
+                "use `timestamptz` (timestamp with time zone)",
+            );
         }
     }
 }

@@ -23,34 +23,21 @@
 
 use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (Action::Rename, ObjectKind::Column, EffectDetails::Rename(new_name), Some(table)) = (
-            effect.action,
-            effect.object.kind,
-            &effect.details,
-            &effect.object.parent,
-        ) else {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
+        let (Action::Rename, ObjectKind::Column, EffectDetails::Rename(new_name)) =
+            (effect.action, effect.object.kind, &effect.details)
+        else {
             continue;
         };
-        if !context.is_existing_table(table) {
-            continue;
-        }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "renaming column `{table}.{}` to `{new_name}` breaks running code that still uses the old name",
                 effect.object.name.name
             ),
-            help: "add the new column, write to both, backfill, switch reads, then drop the old column later".to_owned(),
-        });
+            "add the new column, write to both, backfill, switch reads, then drop the old column later",
+        );
     }
 }

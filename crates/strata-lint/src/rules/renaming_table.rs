@@ -27,31 +27,20 @@
 
 use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
         let (Action::Rename, ObjectKind::Table, EffectDetails::Rename(new_name)) =
             (effect.action, effect.object.kind, &effect.details)
         else {
             continue;
         };
-        let table = &effect.object.name;
-        if !context.is_existing_table(table) {
-            continue;
-        }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "renaming table `{table}` to `{new_name}` breaks running code that still uses the old name"
             ),
-            help: "keep a view with the old name until no code uses it, or copy to a new table and switch over".to_owned(),
-        });
+            "keep a view with the old name until no code uses it, or copy to a new table and switch over",
+        );
     }
 }

@@ -27,10 +27,10 @@
 //!   for select to authenticated using ((select auth.uid()) = user_id);
 //! ```
 
-use crate::lint::{Located, SchemaContext};
+use crate::context::{SchemaContext, SchemaReport};
 use crate::model::key_in_schemas;
 
-pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) {
+pub(crate) fn check_schema(context: &SchemaContext<'_>, report: &mut SchemaReport<'_>) {
     for (name, table) in context.model.tables() {
         if !table.rls
             || !table.policies.is_empty()
@@ -38,14 +38,14 @@ pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) 
         {
             continue;
         }
-        out.push(Located {
-            origin: table.origin.clone(),
-            message: format!(
+        report.at(
+            &table.origin,
+            format!(
                 "table `{name}` has row level security but no policy: only its owner can read or write it"
             ),
-            help: format!(
+            format!(
                 "add `create policy ... on {name}` for the roles that need access, or move the table out of exposed schemas"
             ),
-        });
+        );
     }
 }

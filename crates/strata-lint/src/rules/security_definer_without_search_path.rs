@@ -31,28 +31,23 @@
 
 use strata_sql::analyze::{Action, EffectDetails};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.effects() {
         let EffectDetails::Function(function) = &effect.details else {
             continue;
         };
         let created = effect.action == Action::Create
             || (effect.action == Action::Alter && function.or_replace);
         if created && function.security_definer == Some(true) && function.search_path.is_none() {
-            out.push(Finding {
-                span: context.statement().span.clone(),
-                message: format!(
+            report.statement(
+                format!(
                     "{} `{}` is SECURITY DEFINER without a fixed search_path",
                     effect.object.kind, effect.object.name
                 ),
-                help: "add `set search_path = ''` and schema-qualify every name in the body"
-                    .to_owned(),
-            });
+                "add `set search_path = ''` and schema-qualify every name in the body",
+            );
         }
     }
 }

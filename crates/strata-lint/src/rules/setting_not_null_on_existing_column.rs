@@ -29,42 +29,24 @@
 //! alter table accounts drop constraint accounts_email_not_null;
 //! ```
 
-use strata_sql::analyze::{Action, ColumnChange, EffectDetails, ObjectKind};
+use strata_sql::analyze::{ColumnChange, EffectDetails};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
-        let (
-            Action::Alter,
-            ObjectKind::Column,
-            EffectDetails::ColumnChange(ColumnChange::SetNotNull),
-            Some(table),
-        ) = (
-            effect.action,
-            effect.object.kind,
-            &effect.details,
-            &effect.object.parent,
-        )
-        else {
-            continue;
-        };
-        if !context.is_existing_table(table) {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
+        if !matches!(
+            effect.details,
+            EffectDetails::ColumnChange(ColumnChange::SetNotNull)
+        ) {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "setting NOT NULL on `{table}.{}` scans the table under an ACCESS EXCLUSIVE lock, blocking reads and writes",
                 effect.object.name.name
             ),
-            help: "add `CHECK (col IS NOT NULL) NOT VALID`, validate it in a later migration, then SET NOT NULL (PostgreSQL 12+ skips the scan)".to_owned(),
-        });
+            "add `CHECK (col IS NOT NULL) NOT VALID`, validate it in a later migration, then SET NOT NULL (PostgreSQL 12+ skips the scan)",
+        );
     }
 }

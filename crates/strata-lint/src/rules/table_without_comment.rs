@@ -24,37 +24,18 @@
 //! comment on table public.notes is 'Free-form notes users keep on their projects.';
 //! ```
 
-use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Persistence};
-
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 use crate::model::key;
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
-        let (Action::Create, ObjectKind::Table, EffectDetails::Table(table)) =
-            (effect.action, effect.object.kind, &effect.details)
-        else {
-            continue;
-        };
-        if table.from_query
-            || table.partition_of.is_some()
-            || table.persistence == Persistence::Temporary
-            || context
-                .facts
-                .commented_after(&key(&effect.object.name), context.index)
-        {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, _) in context.tables_defined() {
+        let name = &effect.object.name;
+        if context.facts.commented_after(&key(name), context.index) {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!("table `{}` has no comment", effect.object.name),
-            help: format!(
-                "add `comment on table {} is '...';` after it, saying what a row is",
-                effect.object.name
-            ),
-        });
+        report.statement(
+            format!("table `{name}` has no comment"),
+            format!("add `comment on table {name} is '...';` after it, saying what a row is"),
+        );
     }
 }

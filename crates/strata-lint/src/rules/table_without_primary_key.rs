@@ -26,18 +26,17 @@
 //! );
 //! ```
 
-use crate::lint::{Located, SchemaContext};
+use crate::context::{SchemaContext, SchemaReport};
 
-pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) {
+pub(crate) fn check_schema(context: &SchemaContext<'_>, report: &mut SchemaReport<'_>) {
     for (name, table) in context.model.tables() {
         if table.primary_key {
             continue;
         }
-        out.push(Located {
-            origin: table.origin.clone(),
-            message: format!("table `{name}` has no primary key"),
-            help: "add a primary key, e.g. `id bigint generated always as identity primary key`"
-                .to_owned(),
-        });
+        report.at(
+            &table.origin,
+            format!("table `{name}` has no primary key"),
+            "add a primary key, e.g. `id bigint generated always as identity primary key`",
+        );
     }
 }

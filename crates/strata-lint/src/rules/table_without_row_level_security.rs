@@ -28,20 +28,20 @@
 //!   for select to authenticated using ((select auth.uid()) = user_id);
 //! ```
 
-use crate::lint::{Located, SchemaContext};
+use crate::context::{SchemaContext, SchemaReport};
 use crate::model::key_in_schemas;
 
-pub(crate) fn check_schema(context: &SchemaContext<'_>, out: &mut Vec<Located>) {
+pub(crate) fn check_schema(context: &SchemaContext<'_>, report: &mut SchemaReport<'_>) {
     for (name, table) in context.model.tables() {
         if table.rls || !key_in_schemas(name, context.exposed_schemas) {
             continue;
         }
-        out.push(Located {
-            origin: table.origin.clone(),
-            message: format!("table `{name}` is exposed to API clients without row level security"),
-            help: format!(
+        report.at(
+            &table.origin,
+            format!("table `{name}` is exposed to API clients without row level security"),
+            format!(
                 "add `alter table {name} enable row level security;` and policies for the roles that need access"
             ),
-        });
+        );
     }
 }

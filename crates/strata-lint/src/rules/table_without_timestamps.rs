@@ -27,28 +27,12 @@
 //! );
 //! ```
 
-use strata_sql::analyze::{Action, EffectDetails, ObjectKind, Persistence};
-
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
 const COLUMNS: &[&str] = &["created_at", "updated_at"];
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
-        let (Action::Create, ObjectKind::Table, EffectDetails::Table(table)) =
-            (effect.action, effect.object.kind, &effect.details)
-        else {
-            continue;
-        };
-        if table.from_query
-            || table.partition_of.is_some()
-            || table.persistence == Persistence::Temporary
-        {
-            continue;
-        }
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.tables_defined() {
         let missing: Vec<&str> = COLUMNS
             .iter()
             .copied()
@@ -57,14 +41,13 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         if missing.is_empty() {
             continue;
         }
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "table `{}` has no {} column",
                 effect.object.name,
                 missing.join(" or ")
             ),
-            help: format!(
+            format!(
                 "add {}",
                 missing
                     .iter()
@@ -72,6 +55,6 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
                     .collect::<Vec<_>>()
                     .join(" and ")
             ),
-        });
+        );
     }
 }

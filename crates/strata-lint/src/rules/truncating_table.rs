@@ -22,31 +22,24 @@
 
 use strata_sql::analyze::{Action, EffectDetails};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for (effect, table) in context.up_effects_on_existing_tables() {
         if effect.action != Action::Truncate {
             continue;
         }
-        let table = &effect.object.name;
-        if !context.is_existing_table(table) {
-            continue;
-        }
         let cascade = matches!(&effect.details, EffectDetails::Truncate(t) if t.cascade);
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "truncating table `{table}` deletes every row{}",
-                if cascade { ", and CASCADE empties the tables referencing it" } else { "" }
+                if cascade {
+                    ", and CASCADE empties the tables referencing it"
+                } else {
+                    ""
+                }
             ),
-            help: "delete only the rows that must go, with a WHERE clause, or allow this with a reason".to_owned(),
-        });
+            "delete only the rows that must go, with a WHERE clause, or allow this with a reason",
+        );
     }
 }

@@ -28,19 +28,18 @@
 //! update orders set status = 'refunded' where refunded_at is not null;
 //! ```
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
     if context.section.no_transaction() {
         return;
     }
     if let Some(literal) = context.facts.enum_value_used_in(context.text()) {
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "uses enum value {literal}, added earlier in this migration's transaction: PostgreSQL refuses it until that transaction commits"
             ),
-            help: "add the enum value in one migration and use it in a later one".to_owned(),
-        });
+            "add the enum value in one migration and use it in a later one",
+        );
     }
 }

@@ -23,32 +23,26 @@
 
 use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    if context.is_down {
-        return;
-    }
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.up_effects() {
         let what = match (effect.action, &effect.details) {
             (Action::Vacuum, EffectDetails::Maintenance(m)) if m.full => "VACUUM FULL",
             (Action::Cluster, _) => "CLUSTER",
             _ => continue,
         };
+        // Without a table, the statement rewrites every table it may.
         let target = match effect.object.kind {
             ObjectKind::Table if !context.is_existing_table(&effect.object.name) => continue,
             ObjectKind::Table => format!("table `{}`", effect.object.name),
             _ => "every table".to_owned(),
         };
-        out.push(Finding {
-            span: context.statement().span.clone(),
-            message: format!(
+        report.statement(
+            format!(
                 "{what} rewrites {target} under an ACCESS EXCLUSIVE lock, blocking reads and writes for the whole rewrite"
             ),
-            help: "rely on autovacuum or a plain VACUUM; shrink tables online with pg_repack outside the migrations".to_owned(),
-        });
+            "rely on autovacuum or a plain VACUUM; shrink tables online with pg_repack outside the migrations",
+        );
     }
 }

@@ -31,14 +31,11 @@
 
 use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
 
-use crate::lint::{Finding, StatementContext};
+use crate::context::{StatementContext, StatementReport};
 use crate::model::in_schemas;
 
-pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(analysis) = context.analysis else {
-        return;
-    };
-    for effect in &analysis.effects {
+pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
+    for effect in context.effects() {
         let EffectDetails::View(view) = &effect.details else {
             continue;
         };
@@ -49,14 +46,13 @@ pub(crate) fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             && view.security_invoker != Some(true)
             && in_schemas(&effect.object.name, context.exposed_schemas)
         {
-            out.push(Finding {
-                span: context.statement().span.clone(),
-                message: format!(
+            report.statement(
+                format!(
                     "view `{}` runs with its owner's privileges and bypasses row level security",
                     effect.object.name
                 ),
-                help: "add `with (security_invoker = true)` (PostgreSQL 15+), or move the view out of exposed schemas".to_owned(),
-            });
+                "add `with (security_invoker = true)` (PostgreSQL 15+), or move the view out of exposed schemas",
+            );
         }
     }
 }
