@@ -57,6 +57,21 @@ impl serde::Serialize for Checksum {
     }
 }
 
+/// As serialised: 64 lowercase hex digits.
+impl schemars::JsonSchema for Checksum {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Checksum".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "SHA-256 of the section's normalised text, as 64 lowercase hex digits.",
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+        })
+    }
+}
+
 /// Removes a UTF-8 byte-order mark and turns CRLF line ends into LF.
 pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -10,7 +10,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; never fails a command by itself.
@@ -137,7 +139,9 @@ impl fmt::Display for ProblemCode {
 /// A stable identifier of a kind of diagnostic: a validation problem's
 /// code, a lint rule's name, a catalog check's name. Kebab-case, shown in
 /// brackets (`error[duplicate-version]`) and used by `-- strata:allow`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct Code(&'static str);
 
@@ -196,7 +200,9 @@ impl PartialEq<ProblemCode> for Code {
 /// Where in a file a diagnostic points: 1-based lines, columns in
 /// characters, the end exclusive. A diagnostic about a whole line has no
 /// columns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 pub struct Span {
     /// The first line.
     pub line: u32,
@@ -247,7 +253,7 @@ impl Span {
 }
 
 /// A mechanical fix: replacements to make in the diagnostic's file.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Fix {
     /// What the fix does, imperative (`add IF NOT EXISTS`).
     pub title: String,
@@ -256,7 +262,7 @@ pub struct Fix {
 }
 
 /// One replacement of a fix.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Edit {
     /// The text replaced (an empty span inserts).
     pub span: Span,
@@ -265,7 +271,7 @@ pub struct Edit {
 }
 
 /// One diagnostic about one file.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Diagnostic {
     /// What kind of diagnostic.
     pub code: Code,

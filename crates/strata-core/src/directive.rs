@@ -119,7 +119,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// The tool whose section markers a file uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum MarkerStyle {

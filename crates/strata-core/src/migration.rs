@@ -18,7 +18,7 @@ use crate::source::{MigrationSource, SourceError};
 use crate::version::Version;
 
 /// How a migration's up and down are laid out on disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "style")]
 #[non_exhaustive]
 pub enum Layout {

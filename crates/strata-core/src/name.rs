@@ -35,7 +35,7 @@ pub enum NamingScheme {
 }
 
 /// Which half of a pair a file is, and how the pair is spelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum PairStyle {

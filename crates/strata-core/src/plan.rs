@@ -33,7 +33,7 @@ pub struct AppliedRecord {
 }
 
 /// Up or down: which section of a migration runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Applying.
@@ -81,7 +81,7 @@ pub enum RecordStatus {
 }
 
 /// The state of one migration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     /// Applied, file unchanged.

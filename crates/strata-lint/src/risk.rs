@@ -12,7 +12,9 @@ use strata_sql::analyze::{
 };
 
 /// How much a statement can hurt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
     /// New objects, nullable columns: nothing existing is touched.
@@ -24,7 +26,7 @@ pub enum Risk {
 }
 
 /// One statement's risk, with why.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct StatementRisk {
     /// The migration's version.
     pub version: String,

@@ -44,7 +44,9 @@ use crate::history::{exec, text};
 use crate::sql::literal;
 
 /// The kinds of finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum FindingKind {
@@ -111,7 +113,7 @@ impl fmt::Display for FindingKind {
 }
 
 /// One finding on the final schema.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema)]
 pub struct CatalogFinding {
     /// What kind.
     pub kind: FindingKind,

@@ -7,7 +7,7 @@ use strata_core::Version;
 use strata_core::plan::Blocker;
 
 /// What the server said, from an error response.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct ServerError {
     /// SQLSTATE, e.g. `42P07`.
     pub sqlstate: String,
@@ -56,7 +56,7 @@ impl std::fmt::Display for ServerError {
 }
 
 /// A migration that failed on the server, located in its file.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct MigrationFailure {
     /// The migration's version.
     pub version: String,
@@ -114,7 +114,7 @@ impl std::fmt::Display for MigrationFailure {
 }
 
 /// Who holds the migration lock.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct LockHolder {
     /// Backend process id.
     pub pid: i32,

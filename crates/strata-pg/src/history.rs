@@ -255,7 +255,7 @@ pub(crate) async fn stored_down(
 }
 
 /// One event of the events table.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Event {
     /// Sequence number.
     pub id: i64,

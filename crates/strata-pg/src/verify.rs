@@ -61,7 +61,7 @@ pub struct AttributedFinding {
 }
 
 /// The outcome for one migration.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "result")]
 #[non_exhaustive]
 pub enum Outcome {
@@ -314,7 +314,7 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA strata_test TO PUBLIC;
 ";
 
 /// The result of one SQL test file.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct SqlTest {
     /// The file.
     pub file: std::path::PathBuf,

@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use strata_core::plan::State;
 use strata_core::{Checksum, Diagnostic, Layout};
@@ -21,9 +22,13 @@ pub use crate::verify::{CatalogCheck, CheckedMigration};
 pub const VERSION: u32 = 1;
 
 /// A report as one JSON document: `{"version": 1, ...the report's fields}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Json<'a, T: Serialize> {
     /// The contract's version, [`VERSION`].
+    #[schemars(
+        description = "The version of this JSON contract: fields may be added within a version, never removed or changed in meaning.",
+        extend("const" = VERSION)
+    )]
     pub version: u32,
     /// The report.
     #[serde(flatten)]
@@ -41,9 +46,10 @@ impl<'a, T: Serialize> Json<'a, T> {
 }
 
 /// The document of a command that stopped before it had a report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Failure {
     /// Always false.
+    #[schemars(extend("const" = false))]
     pub ok: bool,
     /// Why.
     pub error: ErrorReport,
@@ -51,7 +57,7 @@ pub struct Failure {
 
 /// An error, for machines: a stable code, the message people see, and where
 /// and what to do when known.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ErrorReport {
     /// `bad-input`, `invalid-migrations`, `connection-failed`,
     /// `database-error`, `server-failed`, `io-error`.
@@ -118,7 +124,7 @@ impl From<&crate::Error> for Failure {
 }
 
 /// Why a database command stopped part-way, redacted.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum RunError {
     /// A migration failed: where, PostgreSQL's words, what was left behind.
@@ -136,7 +142,7 @@ pub enum RunError {
 }
 
 /// One thing that blocks a run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Blocker {
     /// What blocks.
     pub message: String,
@@ -177,7 +183,7 @@ impl RunError {
 }
 
 /// `strata validate`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ValidateReport {
     /// No errors (warnings allowed).
     pub ok: bool,
@@ -194,7 +200,7 @@ pub struct ValidateReport {
 }
 
 /// A migration as `validate` saw it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct MigrationSummary {
     /// Its version.
     pub version: String,
@@ -214,7 +220,7 @@ pub struct MigrationSummary {
 }
 
 /// `strata lint`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct LintReport {
     /// No error-level finding, and every file linted.
     pub ok: bool,
@@ -225,7 +231,7 @@ pub struct LintReport {
 }
 
 /// `strata lint --risk`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct RiskReport {
     /// Every file was judged.
     pub ok: bool,
@@ -236,7 +242,7 @@ pub struct RiskReport {
 }
 
 /// `strata verify`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct VerifyReport {
     /// Every migration, rollback and SQL test passed (catalog warnings allowed).
     pub ok: bool,
@@ -257,7 +263,7 @@ pub struct VerifyReport {
 }
 
 /// A migration a run would apply.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Pending {
     /// Its version.
     pub version: String,
@@ -268,7 +274,7 @@ pub struct Pending {
 }
 
 /// `strata migrate` (and `--dry-run`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct MigrateReport {
     /// Nothing failed.
     pub ok: bool,
@@ -299,7 +305,7 @@ pub struct MigrateReport {
 }
 
 /// A migration a rollback would undo, with where its down comes from.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct RollbackStep {
     /// Its version.
     pub version: String,
@@ -310,7 +316,7 @@ pub struct RollbackStep {
 }
 
 /// `strata rollback` (and `--dry-run`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct RollbackReport {
     /// Nothing failed.
     pub ok: bool,
@@ -340,7 +346,7 @@ pub struct RollbackReport {
 }
 
 /// `strata repair` and `strata baseline`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct HistoryChange {
     /// It was done.
     pub ok: bool,
@@ -358,7 +364,7 @@ pub struct HistoryChange {
 }
 
 /// One migration in `strata status`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct StatusRow {
     /// Its version.
     pub version: String,
@@ -387,7 +393,7 @@ pub struct StatusRow {
 }
 
 /// `strata status`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct StatusReport {
     /// Nothing needs attention.
     pub ok: bool,
@@ -404,7 +410,7 @@ pub struct StatusReport {
 }
 
 /// `strata log`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct LogReport {
     /// The events could be read.
     pub ok: bool,
@@ -418,7 +424,7 @@ pub struct LogReport {
 }
 
 /// `strata new`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NewReport {
     /// The files were written.
     pub ok: bool,
@@ -433,7 +439,7 @@ pub struct NewReport {
 }
 
 /// `strata init`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct InitReport {
     /// The project was initialised.
     pub ok: bool,
@@ -451,7 +457,7 @@ pub struct InitReport {
 }
 
 /// `strata local ...`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct LocalReport {
     /// The command did what was asked.
     pub ok: bool,
@@ -472,4 +478,50 @@ pub struct LocalReport {
     pub url: Option<String>,
     /// Kept running between commands (`strata local start`).
     pub pinned: bool,
+}
+
+/// The JSON Schema of every command's document, by file name: the contract
+/// as `docs/json/<name>.schema.json` publishes it (a test keeps those files
+/// up to date). `history-change` is the document of `repair` and `baseline`;
+/// `failure` is what any command prints when it stops before its report.
+pub fn schemas() -> Vec<(&'static str, schemars::Schema)> {
+    vec![
+        document::<ValidateReport>("validate", "strata validate --json"),
+        document::<LintReport>("lint", "strata lint --json"),
+        document::<RiskReport>("lint-risk", "strata lint --risk --json"),
+        document::<VerifyReport>("verify", "strata verify --json"),
+        document::<MigrateReport>("migrate", "strata migrate --json"),
+        document::<RollbackReport>("rollback", "strata rollback --json"),
+        document::<HistoryChange>("history-change", "strata repair|baseline --json"),
+        document::<StatusReport>("status", "strata status --json"),
+        document::<LogReport>("log", "strata log --json"),
+        document::<NewReport>("new", "strata new --json"),
+        document::<InitReport>("init", "strata init --json"),
+        document::<LocalReport>("local", "strata local start|stop|status|reset --json"),
+        document::<Failure>(
+            "failure",
+            "any command with --json that stops before its report",
+        ),
+    ]
+}
+
+/// The schema of `T` as [`Json`] writes it: the version, then `T`'s fields.
+/// Generated for serialisation, so a field that is skipped when empty is
+/// optional and one that is always written is required.
+fn document<T: Serialize + JsonSchema + 'static>(
+    name: &'static str,
+    title: &str,
+) -> (&'static str, schemars::Schema) {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    // The document is described as its report is, not as the wrapper.
+    let description = T::json_schema(&mut generator).get("description").cloned();
+    let mut schema = generator.into_root_schema_for::<Json<'static, T>>();
+    schema.insert("title".to_owned(), title.into());
+    match description {
+        Some(description) => schema.insert("description".to_owned(), description),
+        None => schema.remove("description"),
+    };
+    (name, schema)
 }

@@ -118,7 +118,7 @@ pub fn run(project: &Project, options: &Verify, events: &mut dyn Events) -> Resu
 
 /// A catalog check's finding on the final schema, with the migration that
 /// created its object.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct CatalogCheck {
     /// The migration's version.
     pub version: String,
@@ -132,7 +132,7 @@ pub struct CatalogCheck {
 }
 
 /// One migration's result, as verify reports it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct CheckedMigration {
     /// Its version.
     pub version: String,

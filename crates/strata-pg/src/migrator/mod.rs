@@ -113,7 +113,7 @@ pub struct Quiet;
 impl Progress for Quiet {}
 
 /// One migration applied or rolled back.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Done {
     /// The version.
     pub version: String,
