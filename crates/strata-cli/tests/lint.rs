@@ -120,7 +120,7 @@ fn json_sarif_and_github_formats() {
 }
 
 /// The codes of a `lint --format json` report's diagnostics, with their severity.
-fn codes(output: &std::process::Output) -> Vec<(String, String)> {
+fn codes(output: &Output) -> Vec<(String, String)> {
     let json: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
     json["diagnostics"]
