@@ -133,10 +133,10 @@ impl<'a> StatementContext<'a> {
         })
     }
 
-    /// Whether this statement takes an ACCESS EXCLUSIVE lock on a table that
-    /// existed before this migration.
-    pub fn takes_exclusive_lock_on_existing_table(&self) -> bool {
-        self.effects().any(|effect| {
+    /// The first effect of this statement that takes an ACCESS EXCLUSIVE lock
+    /// on a table that existed before this migration, if any.
+    pub fn exclusive_lock_on_existing_table(&self) -> Option<&'a Effect> {
+        self.effects().find(|effect| {
             effect.lock == Some(Lock::AccessExclusive)
                 && effect
                     .locked_relation()
@@ -177,6 +177,7 @@ impl<'a> StatementContext<'a> {
                         Some(TypedColumn {
                             name: &column.name,
                             type_name: column.type_name.as_ref()?,
+                            effect: None,
                         })
                     }));
                 }
@@ -184,6 +185,7 @@ impl<'a> StatementContext<'a> {
                     columns.extend(column.type_name.iter().map(|type_name| TypedColumn {
                         name: &column.name,
                         type_name,
+                        effect: Some(effect),
                     }));
                 }
                 EffectDetails::ColumnChange(ColumnChange::Type { type_name, .. })
@@ -192,6 +194,7 @@ impl<'a> StatementContext<'a> {
                     columns.push(TypedColumn {
                         name: &effect.object.name.name,
                         type_name,
+                        effect: Some(effect),
                     });
                 }
                 _ => {}
@@ -205,6 +208,10 @@ impl<'a> StatementContext<'a> {
 pub(crate) struct TypedColumn<'a> {
     pub name: &'a str,
     pub type_name: &'a TypeRef,
+    /// The effect about this column alone (`ADD COLUMN`, `ALTER COLUMN ...
+    /// TYPE`); `None` for a column of a `CREATE TABLE`, whose effect is
+    /// about the table.
+    pub effect: Option<&'a Effect>,
 }
 
 /// The table an effect acts on: its object when that is a table, its parent
@@ -260,12 +267,22 @@ impl<'r> StatementReport<'r> {
         }
     }
 
-    /// Reports a finding about the whole statement.
-    pub fn statement(&mut self, message: impl Into<String>, help: impl Into<String>) {
-        let span = Span::between(
-            self.positions.position(self.statement.start),
-            self.positions.position(self.statement.end),
-        );
+    /// Reports a finding at the name of `effect`'s object (the table,
+    /// column, constraint... it is about) when the analysis located it, else
+    /// at the whole statement.
+    pub fn on(&mut self, effect: &Effect, message: impl Into<String>, help: impl Into<String>) {
+        self.at(effect.location.as_ref(), message, help);
+    }
+
+    /// Reports a finding at `location`, a byte range of the statement's
+    /// text, or at the whole statement without one.
+    pub fn at(
+        &mut self,
+        location: Option<&Range<usize>>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let span = span_in_statement(self.positions, &self.statement, location);
         self.out.push(
             Diagnostic::new(self.rule, self.severity, &self.section.file, message)
                 .spanning(span)
@@ -315,6 +332,21 @@ impl<'r> SchemaReport<'r> {
                 .help(help),
         );
     }
+}
+
+/// Where `location`, a byte range of the text of the statement at
+/// `statement` in its section, is in the file; the whole statement without a
+/// location.
+pub(crate) fn span_in_statement(
+    positions: &PositionIndex<'_>,
+    statement: &Range<usize>,
+    location: Option<&Range<usize>>,
+) -> Span {
+    let within = |offset: usize| statement.start.saturating_add(offset).min(statement.end);
+    let (start, end) = location.map_or((statement.start, statement.end), |location| {
+        (within(location.start), within(location.end))
+    });
+    Span::between(positions.position(start), positions.position(end))
 }
 
 /// Whether `-- strata:allow` silences `rule` (by name or family) in this section.

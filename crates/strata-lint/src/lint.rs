@@ -1,12 +1,15 @@
 //! Running the rules over a migration set.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
-use strata_core::{Diagnostic, Migration, MigrationSet, ProblemCode, Section, Span};
+use strata_core::{Diagnostic, Migration, MigrationSet, ProblemCode, Section};
 
 use crate::config::LintConfig;
-use crate::context::{SchemaContext, SchemaReport, StatementContext, StatementReport, allows};
+use crate::context::{
+    SchemaContext, SchemaReport, StatementContext, StatementReport, allows, span_in_statement,
+};
 use crate::model::{Model, Origin};
 use crate::registry::{Rule, replaced_by_validation};
 use crate::risk::StatementRisk;
@@ -121,10 +124,10 @@ fn assess(
                             reason,
                         });
                     }
-                    let origin = Origin {
+                    let origin = |location: Option<&Range<usize>>| Origin {
                         version: migration.version.clone(),
                         file: section.file.clone(),
-                        span: Span::between(start, positions.position(statement.span.end)),
+                        span: span_in_statement(&positions, &statement.span, location),
                     };
                     model.apply(analysis, &origin);
                 }

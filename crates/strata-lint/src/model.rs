@@ -7,6 +7,7 @@
 //! built from [`strata_sql::analyze`] effects of up sections only.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::path::PathBuf;
 
 use strata_core::Version;
@@ -15,16 +16,22 @@ use strata_sql::analyze::{
     QualifiedName, TableChange, TypeRef,
 };
 
-/// Where an object was created: for messages and for attributing end-of-set findings.
+/// Where an object was made: for messages and for placing end-of-set findings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Origin {
     /// The migration.
     pub version: Version,
     /// Its file.
     pub file: PathBuf,
-    /// Where the creating statement is in the file.
+    /// Where the statement that made it names it (the table's name in its
+    /// `CREATE TABLE`, a foreign key's constraint, column or referenced
+    /// table), or the whole statement when the name was not located.
     pub span: strata_core::Span,
 }
+
+/// The origin of what a statement makes at a byte range of its text (an
+/// effect's location), or at the whole statement without one.
+pub(crate) type OriginAt<'a> = dyn Fn(Option<&Range<usize>>) -> Origin + 'a;
 
 /// A foreign key, for the index-coverage check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,16 +200,16 @@ impl Model {
             .filter(move |(_, table)| table.has_index(name))
     }
 
-    /// Applies one statement's effects.
-    pub fn apply(&mut self, analysis: &Analysis, origin: &Origin) {
+    /// Applies one statement's effects, each object made at `origin`.
+    pub fn apply(&mut self, analysis: &Analysis, origin: &OriginAt<'_>) {
         for effect in &analysis.effects {
-            self.apply_effect(effect, origin);
+            self.apply_effect(effect, analysis, origin);
         }
     }
 
     /// Applies one effect, and notes the names of the indexes it gave a
     /// table (or all of a renamed table's).
-    fn apply_effect(&mut self, effect: &Effect, origin: &Origin) {
+    fn apply_effect(&mut self, effect: &Effect, analysis: &Analysis, origin: &OriginAt<'_>) {
         let object = &effect.object;
         let table = match (effect.action, object.kind) {
             (Action::Rename, ObjectKind::Table) => match &effect.details {
@@ -219,7 +226,7 @@ impl Model {
             .as_ref()
             .and_then(|t| self.tables.get(t))
             .map(|t| t.indexes.len());
-        self.change(effect, origin);
+        self.change(effect, analysis, origin);
         let Some((key, table)) = table.and_then(|t| self.tables.get_key_value(&t)) else {
             return;
         };
@@ -241,14 +248,24 @@ impl Model {
         }
     }
 
-    /// The change one effect makes to the tables.
-    fn change(&mut self, effect: &Effect, origin: &Origin) {
+    /// The change one effect of `analysis` makes to the tables.
+    fn change(&mut self, effect: &Effect, analysis: &Analysis, origin: &OriginAt<'_>) {
         let object = &effect.object;
         let table_of = || object.parent.as_ref().map(key);
+        let here = || origin(effect.location.as_ref());
         match (effect.action, object.kind, &effect.details) {
             (Action::Create, ObjectKind::Table, EffectDetails::Table(details)) => {
+                // A foreign key of a new table is placed where it names the
+                // table it references; a reference to the table itself, which
+                // has no effect of its own, at the new table's name.
+                let mut references = References::new(analysis);
+                let mut foreign_key_origin =
+                    |target: &QualifiedName| match references.next_location(target) {
+                        Some(location) => origin(Some(location)),
+                        None => here(),
+                    };
                 let mut table = Table {
-                    origin: origin.clone(),
+                    origin: here(),
                     columns: details.columns.iter().map(|c| c.name.clone()).collect(),
                     types: details
                         .columns
@@ -261,20 +278,14 @@ impl Model {
                     indexes: Vec::new(),
                     foreign_keys: Vec::new(),
                 };
-                for column in &details.columns {
-                    if column.primary_key || column.unique {
-                        table.indexes.push((None, vec![column.name.clone()]));
-                    }
-                    if let Some(target) = &column.references {
-                        table.foreign_keys.push(ForeignKey {
-                            columns: vec![column.name.clone()],
-                            target: key(&target.table),
-                            origin: origin.clone(),
-                        });
-                    }
-                }
+                // The constraints include those written on columns, in the
+                // order of the statement, as are its references.
                 for constraint in &details.constraints {
-                    add_constraint(&mut table, constraint, origin);
+                    let origin = match &constraint.references {
+                        Some(target) => foreign_key_origin(&target.table),
+                        None => here(),
+                    };
+                    add_constraint(&mut table, constraint, &origin);
                 }
                 self.tables.entry(key(&object.name)).or_insert(table);
             }
@@ -300,7 +311,7 @@ impl Model {
                         table.foreign_keys.push(ForeignKey {
                             columns: vec![column.name.clone()],
                             target: key(&target.table),
-                            origin: origin.clone(),
+                            origin: here(),
                         });
                     }
                 }
@@ -340,7 +351,7 @@ impl Model {
             }
             (Action::Create, ObjectKind::Constraint, EffectDetails::Constraint(c)) => {
                 if let Some(table) = table_of().and_then(|t| self.tables.get_mut(&t)) {
-                    add_constraint(table, c, origin);
+                    add_constraint(table, c, &here());
                 }
             }
             (Action::Create, ObjectKind::Index, EffectDetails::Index(index)) => {
@@ -379,6 +390,35 @@ impl Model {
             }
             _ => {}
         }
+    }
+}
+
+/// The tables a statement references (`REFERENCES`), in order, handed out
+/// one by one: the second foreign key to a table is placed at its second
+/// mention.
+struct References<'a> {
+    effects: Vec<&'a Effect>,
+}
+
+impl<'a> References<'a> {
+    fn new(analysis: &'a Analysis) -> Self {
+        Self {
+            effects: analysis
+                .effects
+                .iter()
+                .filter(|effect| effect.action == Action::Reference)
+                .collect(),
+        }
+    }
+
+    /// Where the next mention of `table` not yet handed out is, when the
+    /// analysis located it.
+    fn next_location(&mut self, table: &QualifiedName) -> Option<&'a Range<usize>> {
+        let at = self
+            .effects
+            .iter()
+            .position(|effect| effect.object.name == *table)?;
+        self.effects.remove(at).location.as_ref()
     }
 }
 

@@ -10,6 +10,7 @@
 //! can make lint quadratic again.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use strata_sql::Statement;
 use strata_sql::analyze::{Action, Analysis, EffectDetails, ObjectKind};
@@ -76,7 +77,7 @@ impl SectionFacts {
     pub(crate) fn learned(context: &StatementContext<'_>) -> Learned {
         Learned {
             sets_lock_timeout: sets_lock_timeout(context.text()),
-            exclusive_lock: context.takes_exclusive_lock_on_existing_table(),
+            exclusive_lock: context.exclusive_lock_on_existing_table().is_some(),
         }
     }
 
@@ -104,17 +105,18 @@ impl SectionFacts {
     }
 
     /// The first-added of the enum values added by earlier statements whose
-    /// literal (`'paid'`) appears in `text`, if any.
+    /// literal (`'paid'`) appears in `text`, if any, with the byte range of
+    /// its first appearance.
     ///
     /// Every literal starts and ends with a quote, so only the stretches
     /// between two quotes at most the longest literal apart are looked up:
     /// linear in `text`, however many values were added.
-    pub(crate) fn enum_value_used_in<'s>(&'s self, text: &str) -> Option<&'s str> {
+    pub(crate) fn enum_value_used_in<'s>(&'s self, text: &str) -> Option<(&'s str, Range<usize>)> {
         if self.enum_values.is_empty() {
             return None;
         }
         let bytes = text.as_bytes();
-        let mut first: Option<(&str, usize)> = None;
+        let mut first: Option<(&str, usize, Range<usize>)> = None;
         for (start, _) in bytes.iter().enumerate().filter(|&(_, &b)| b == b'\'') {
             let window = bytes
                 .get(start + 1..)
@@ -131,13 +133,13 @@ impl SectionFacts {
                     continue;
                 };
                 if let Some((literal, &order)) = self.enum_values.get_key_value(candidate)
-                    && first.is_none_or(|(_, best)| order < best)
+                    && first.as_ref().is_none_or(|&(_, best, _)| order < best)
                 {
-                    first = Some((literal.as_str(), order));
+                    first = Some((literal.as_str(), order, start..end + 1));
                 }
             }
         }
-        first.map(|(literal, _)| literal)
+        first.map(|(literal, _, range)| (literal, range))
     }
 
     /// Whether a statement after the one at `index` gives `table` (a model
@@ -178,22 +180,28 @@ mod tests {
         facts
     }
 
+    /// The literal [`SectionFacts::enum_value_used_in`] finds, without where.
+    fn used<'s>(facts: &'s SectionFacts, text: &str) -> Option<&'s str> {
+        facts.enum_value_used_in(text).map(|(literal, _)| literal)
+    }
+
     #[test]
     fn enum_values_are_found_as_literals_and_the_first_added_wins() {
         let facts = with_values(&["paid", "refunded", "it's"]);
         assert_eq!(
             facts.enum_value_used_in("update o set s = 'paid'"),
-            Some("'paid'")
+            Some(("'paid'", 17..23))
         );
         assert_eq!(
-            facts.enum_value_used_in("select 'refunded', 'paid', 'x'"),
-            Some("'paid'")
+            facts.enum_value_used_in("select 'refunded', 'paid', 'paid'"),
+            Some(("'paid'", 19..25)),
+            "the first added, where it first appears"
         );
-        assert_eq!(facts.enum_value_used_in("select 'it''s'"), Some("'it''s'"));
-        assert_eq!(facts.enum_value_used_in("select 'unpaid', paid"), None);
-        assert_eq!(facts.enum_value_used_in("'''''"), None);
-        assert_eq!(facts.enum_value_used_in("é'paid'é"), Some("'paid'"));
-        assert_eq!(SectionFacts::default().enum_value_used_in("'paid'"), None);
+        assert_eq!(used(&facts, "select 'it''s'"), Some("'it''s'"));
+        assert_eq!(used(&facts, "select 'unpaid', paid"), None);
+        assert_eq!(used(&facts, "'''''"), None);
+        assert_eq!(facts.enum_value_used_in("é'paid'é"), Some(("'paid'", 2..8)));
+        assert_eq!(used(&SectionFacts::default(), "'paid'"), None);
     }
 
     #[test]
@@ -209,11 +217,7 @@ mod tests {
                 .iter()
                 .map(|value| format!("'{}'", value.replace('\'', "''")))
                 .find(|literal| text.contains(literal.as_str()));
-            assert_eq!(
-                facts.enum_value_used_in(text).map(str::to_owned),
-                expected,
-                "{text}"
-            );
+            assert_eq!(used(&facts, text).map(str::to_owned), expected, "{text}");
         }
     }
 

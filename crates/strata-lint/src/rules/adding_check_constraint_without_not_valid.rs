@@ -32,11 +32,12 @@ use strata_sql::analyze::ConstraintKind;
 use crate::context::{StatementContext, StatementReport};
 
 pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
-    for (_, table, constraint) in context.constraints_added_to_existing_tables() {
+    for (effect, table, constraint) in context.constraints_added_to_existing_tables() {
         if constraint.kind != ConstraintKind::Check || constraint.not_valid {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "adding a check constraint to existing table `{table}` without NOT VALID scans it under an ACCESS EXCLUSIVE lock, blocking reads and writes"
             ),

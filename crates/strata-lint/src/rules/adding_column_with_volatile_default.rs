@@ -44,7 +44,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if !volatile && column.generated.is_none() {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "adding column `{}` with a volatile default rewrites existing table `{table}` under an ACCESS EXCLUSIVE lock, blocking reads and writes",
                 column.name

@@ -33,7 +33,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if column.if_not_exists {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "adding column `{}` without IF NOT EXISTS fails when run twice",
                 column.name

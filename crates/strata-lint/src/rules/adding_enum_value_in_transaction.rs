@@ -44,7 +44,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
             .parent
             .as_ref()
             .map_or_else(String::new, |t| format!(" to `{t}`"));
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "adding enum value `{}`{type_name} in a transaction fails before PostgreSQL 12, and the value cannot be used until it commits",
                 effect.object.name.name

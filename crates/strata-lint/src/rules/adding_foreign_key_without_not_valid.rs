@@ -34,7 +34,7 @@ use strata_sql::analyze::ConstraintKind;
 use crate::context::{StatementContext, StatementReport};
 
 pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
-    for (_, table, constraint) in context.constraints_added_to_existing_tables() {
+    for (effect, table, constraint) in context.constraints_added_to_existing_tables() {
         if constraint.kind != ConstraintKind::ForeignKey || constraint.not_valid {
             continue;
         }
@@ -42,7 +42,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
             .references
             .as_ref()
             .map_or_else(String::new, |t| format!(" and `{}`", t.table));
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "adding a foreign key to existing table `{table}` without NOT VALID scans it under a SHARE ROW EXCLUSIVE lock on `{table}`{target}, blocking writes"
             ),

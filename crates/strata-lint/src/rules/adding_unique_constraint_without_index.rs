@@ -32,7 +32,7 @@ use strata_sql::analyze::ConstraintKind;
 use crate::context::{StatementContext, StatementReport};
 
 pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
-    for (_, table, constraint) in context.constraints_added_to_existing_tables() {
+    for (effect, table, constraint) in context.constraints_added_to_existing_tables() {
         let kind = match constraint.kind {
             ConstraintKind::Unique => "unique",
             ConstraintKind::PrimaryKey => "primary key",
@@ -41,7 +41,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if constraint.using_index.is_some() {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "adding a {kind} constraint to existing table `{table}` builds its index under an ACCESS EXCLUSIVE lock, blocking reads and writes"
             ),

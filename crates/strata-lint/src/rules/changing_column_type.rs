@@ -41,7 +41,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if !rewrites {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "changing the type of `{table}.{column}` to `{type_name}` may rewrite the table under an ACCESS EXCLUSIVE lock, blocking reads and writes"
             ),

@@ -38,7 +38,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         let Some(existing) = context.model.table(&effect.object.name) else {
             continue;
         };
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "table `{}` already exists: {} line {} creates it",
                 effect.object.name,

@@ -36,7 +36,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if index.concurrently {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "creating an index on existing table `{table}` without CONCURRENTLY takes a SHARE lock that blocks writes during the build"
             ),

@@ -43,7 +43,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if if_not_exists {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "CREATE {} `{}` without IF NOT EXISTS fails when run twice",
                 effect.object.kind.label().to_ascii_uppercase(),

@@ -29,7 +29,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if effect.action != Action::Drop || effect.object.kind != ObjectKind::Column {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "dropping column `{table}.{}` destroys its data for good",
                 effect.object.name.name

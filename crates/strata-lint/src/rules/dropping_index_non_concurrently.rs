@@ -49,7 +49,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if on_new_table {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "dropping index `{}` without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table, blocking reads and writes",
                 effect.object.name

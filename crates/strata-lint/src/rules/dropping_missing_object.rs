@@ -45,7 +45,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!("drops table `{name}`, which no earlier migration creates"),
             "fix the name, or write `drop table if exists` if the table may be missing",
         );

@@ -28,7 +28,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if effect.action != Action::Drop || effect.object.kind != ObjectKind::Table {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!("dropping table `{table}` destroys its data for good"),
             "check nothing uses the table and its data is backed up, then allow this with a reason",
         );

@@ -32,7 +32,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if drop.if_exists {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "dropping {} without IF EXISTS fails when run twice",
                 effect.object

@@ -35,7 +35,7 @@
 //! );
 //! ```
 
-use strata_sql::analyze::{ConstraintKind, EffectDetails, ForeignKeyTarget};
+use strata_sql::analyze::{Action, ConstraintKind, EffectDetails, ForeignKeyTarget};
 
 use crate::context::{StatementContext, StatementReport};
 use crate::model::{in_schemas, key};
@@ -49,16 +49,14 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
     let mut targets: Vec<&ForeignKeyTarget> = Vec::new();
     for effect in context.up_effects() {
         match &effect.details {
-            EffectDetails::Table(table) => {
-                targets.extend(table.columns.iter().filter_map(|c| c.references.as_ref()));
-                targets.extend(
-                    table
-                        .constraints
-                        .iter()
-                        .filter(|c| c.kind == ConstraintKind::ForeignKey)
-                        .filter_map(|c| c.references.as_ref()),
-                );
-            }
+            // A new table's constraints include those written on its columns.
+            EffectDetails::Table(table) => targets.extend(
+                table
+                    .constraints
+                    .iter()
+                    .filter(|c| c.kind == ConstraintKind::ForeignKey)
+                    .filter_map(|c| c.references.as_ref()),
+            ),
             EffectDetails::Column(column) => targets.extend(column.references.as_ref()),
             EffectDetails::Constraint(c) if c.kind == ConstraintKind::ForeignKey => {
                 targets.extend(c.references.as_ref());
@@ -78,7 +76,13 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         {
             continue;
         }
-        report.statement(
+        // Where the statement names the table: its effect of locking it.
+        let named = context
+            .effects()
+            .find(|effect| effect.action == Action::Reference && effect.object.name == *name)
+            .and_then(|effect| effect.location.as_ref());
+        report.at(
+            named,
             format!("foreign key references `{name}`, which no earlier migration creates"),
             format!(
                 "create `{name}` before this statement (in an earlier migration or earlier in this one), or fix the name"

@@ -52,7 +52,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if writes.is_empty() {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "grants {} on {} to `anon`, the role of every request with the public API key",
                 writes.join(", ").to_uppercase(),

@@ -37,8 +37,12 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
     if context.facts.lock_timeout_set || context.facts.exclusive_lock_taken {
         return;
     }
-    if context.takes_exclusive_lock_on_existing_table() {
-        report.statement(
+    if let Some(effect) = context.exclusive_lock_on_existing_table() {
+        // At the locked table when the effect is about the table itself; an
+        // effect on a column or constraint is located at that, not the table.
+        let table = effect.object.parent.is_none();
+        report.at(
+            effect.location.as_ref().filter(|_| table),
             "ACCESS EXCLUSIVE lock on an existing table without a lock timeout: waiting for it blocks every read and write queued behind",
             "add `-- strata:lock-timeout 2s` (or `SET lock_timeout`) to the migration",
         );

@@ -45,7 +45,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if !narrows {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "changing `{table}.{column}` to `{type_name}` may narrow it: values that do not fit fail the migration or are cut"
             ),

@@ -51,7 +51,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         }
         let listed: Vec<String> = calls.iter().map(|c| format!("`{c})`")).collect();
         let wrapped: Vec<String> = calls.iter().map(|c| format!("`(select {c}))`")).collect();
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "policy `{}` calls {} for every row",
                 effect.object.name,

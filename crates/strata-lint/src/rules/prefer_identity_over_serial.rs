@@ -41,7 +41,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
     for column in context.typed_columns(false) {
         let type_name = column.type_name;
         if type_name.schema.is_none() && SERIALS.contains(&type_name.name.as_str()) {
-            report.statement(
+            report.at(
+                column.effect.and_then(|effect| effect.location.as_ref()),
                 format!("column `{}` is {}", column.name, type_name.name),
                 "use `bigint generated always as identity` (or `by default` if you must insert ids)",
             );

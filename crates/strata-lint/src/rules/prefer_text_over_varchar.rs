@@ -35,7 +35,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
     for column in context.typed_columns(true) {
         let type_name = column.type_name;
         if type_name.name == "varchar" && !type_name.modifiers.is_empty() {
-            report.statement(
+            report.at(
+                column.effect.and_then(|effect| effect.location.as_ref()),
                 format!("column `{}` is {type_name}", column.name),
                 "use `text`, with `check (char_length(...) <= n)` if the limit is a real rule",
             );

@@ -32,7 +32,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
     for column in context.typed_columns(true) {
         let type_name = column.type_name;
         if type_name.name == "timestamp" && type_name.schema.is_none() {
-            report.statement(
+            report.at(
+                column.effect.and_then(|effect| effect.location.as_ref()),
                 format!("column `{}` is timestamp without time zone", column.name),
                 "use `timestamptz` (timestamp with time zone)",
             );

@@ -32,7 +32,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         else {
             continue;
         };
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "renaming column `{table}.{}` to `{new_name}` breaks running code that still uses the old name",
                 effect.object.name.name

@@ -36,7 +36,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         else {
             continue;
         };
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "renaming table `{table}` to `{new_name}` breaks running code that still uses the old name"
             ),

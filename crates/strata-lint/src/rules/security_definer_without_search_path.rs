@@ -41,7 +41,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         let created = effect.action == Action::Create
             || (effect.action == Action::Alter && function.or_replace);
         if created && function.security_definer == Some(true) && function.search_path.is_none() {
-            report.statement(
+            report.on(
+                effect,
                 format!(
                     "{} `{}` is SECURITY DEFINER without a fixed search_path",
                     effect.object.kind, effect.object.name

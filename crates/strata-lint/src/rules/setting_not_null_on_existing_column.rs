@@ -41,7 +41,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         ) {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "setting NOT NULL on `{table}.{}` scans the table under an ACCESS EXCLUSIVE lock, blocking reads and writes",
                 effect.object.name.name

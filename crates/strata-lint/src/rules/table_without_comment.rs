@@ -33,7 +33,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if context.facts.commented_after(&key(name), context.index) {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!("table `{name}` has no comment"),
             format!("add `comment on table {name} is '...';` after it, saying what a row is"),
         );

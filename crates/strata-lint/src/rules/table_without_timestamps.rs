@@ -41,7 +41,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
         if missing.is_empty() {
             continue;
         }
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "table `{}` has no {} column",
                 effect.object.name,

@@ -30,7 +30,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
             continue;
         }
         let cascade = matches!(&effect.details, EffectDetails::Truncate(t) if t.cascade);
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "truncating table `{table}` deletes every row{}",
                 if cascade {

@@ -26,8 +26,9 @@ use strata_sql::analyze::Action;
 use crate::context::{StatementContext, StatementReport};
 
 pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
-    for (_, table) in context.unfiltered_writes_to_existing_tables(Action::Update) {
-        report.statement(
+    for (effect, table) in context.unfiltered_writes_to_existing_tables(Action::Update) {
+        report.on(
+            effect,
             format!("UPDATE without WHERE overwrites every row of `{table}`"),
             "add a WHERE clause for the rows meant (`WHERE true` if all), in batches for large tables",
         );

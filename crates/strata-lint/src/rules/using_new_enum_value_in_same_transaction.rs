@@ -34,8 +34,9 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
     if context.section.no_transaction() {
         return;
     }
-    if let Some(literal) = context.facts.enum_value_used_in(context.text()) {
-        report.statement(
+    if let Some((literal, at)) = context.facts.enum_value_used_in(context.text()) {
+        report.at(
+            Some(&at),
             format!(
                 "uses enum value {literal}, added earlier in this migration's transaction: PostgreSQL refuses it until that transaction commits"
             ),

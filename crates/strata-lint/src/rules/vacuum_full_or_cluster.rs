@@ -38,7 +38,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
             ObjectKind::Table => format!("table `{}`", effect.object.name),
             _ => "every table".to_owned(),
         };
-        report.statement(
+        report.on(
+            effect,
             format!(
                 "{what} rewrites {target} under an ACCESS EXCLUSIVE lock, blocking reads and writes for the whole rewrite"
             ),

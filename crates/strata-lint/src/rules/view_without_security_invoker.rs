@@ -46,7 +46,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
             && view.security_invoker != Some(true)
             && in_schemas(&effect.object.name, context.exposed_schemas)
         {
-            report.statement(
+            report.on(
+            effect,
                 format!(
                     "view `{}` runs with its owner's privileges and bypasses row level security",
                     effect.object.name
