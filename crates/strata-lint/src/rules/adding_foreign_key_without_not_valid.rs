@@ -32,16 +32,19 @@
 use strata_sql::analyze::ConstraintKind;
 
 use crate::context::{StatementContext, StatementReport};
+use crate::model::key;
 
 pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
     for (effect, table, constraint) in context.constraints_added_to_existing_tables() {
         if constraint.kind != ConstraintKind::ForeignKey || constraint.not_valid {
             continue;
         }
+        // A key to the table itself locks that one table.
         let target = constraint
             .references
             .as_ref()
-            .map_or_else(String::new, |t| format!(" and `{}`", t.table));
+            .filter(|target| key(&target.table) != key(table))
+            .map_or_else(String::new, |target| format!(" and `{}`", target.table));
         report.on(
             effect,
             format!(

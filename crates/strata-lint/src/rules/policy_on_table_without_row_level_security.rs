@@ -31,13 +31,13 @@ pub(crate) fn check_schema(context: &SchemaContext<'_>, report: &mut SchemaRepor
         if table.rls || table.policies.is_empty() {
             continue;
         }
+        let policies = match table.policies.len() {
+            1 => "1 policy but row level security is disabled, so it is ignored".to_owned(),
+            n => format!("{n} policies but row level security is disabled, so they are ignored"),
+        };
         report.at(
             &table.origin,
-            format!(
-                "table `{name}` has {} polic{} but row level security is disabled, so they are ignored",
-                table.policies.len(),
-                if table.policies.len() == 1 { "y" } else { "ies" }
-            ),
+            format!("table `{name}` has {policies}"),
             format!("add `alter table {name} enable row level security;`"),
         );
     }
