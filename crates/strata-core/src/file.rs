@@ -101,11 +101,40 @@ pub fn is_blank_sql(sql: &str) -> bool {
     true
 }
 
+/// An up or down section marker.
+#[derive(Clone, Copy)]
+struct SectionMark {
+    /// The index of its line.
+    line: usize,
+    /// Whether it starts the up (else the down).
+    is_up: bool,
+    style: MarkerStyle,
+    /// Whether the marker itself asks for no transaction (dbmate's option).
+    no_transaction: bool,
+}
+
 /// Splits normalised file text into sections, collecting every problem.
 pub(crate) fn parse_text(text: &str) -> ParsedText {
     let lines = lines(text);
     let mut problems = Vec::new();
-    let mut marks: Vec<(usize, CommentLine<'_>)> = Vec::new();
+    let marks = comment_marks(&lines, &mut problems);
+    let section_marks = section_marks(&marks);
+    let mut parsed = split_sections(text, &lines, &marks, &section_marks, &mut problems);
+    assign_directives(&mut parsed, &lines, &marks, &section_marks, &mut problems);
+    check_statement_blocks(&lines, &marks, &section_marks, &mut problems);
+    problems.append(&mut parsed.problems);
+    problems.sort_by_key(|p| (p.1, p.2));
+    parsed.problems = problems;
+    parsed
+}
+
+/// The comment lines that mean something to strata (markers and directives),
+/// by line index; an invalid directive becomes a problem instead.
+fn comment_marks<'a>(
+    lines: &[Line<'a>],
+    problems: &mut Vec<TextProblem>,
+) -> Vec<(usize, CommentLine<'a>)> {
+    let mut marks = Vec::new();
     for (idx, line) in lines.iter().enumerate() {
         match classify(line.text, line.number) {
             CommentLine::Other => {}
@@ -124,24 +153,53 @@ pub(crate) fn parse_text(text: &str) -> ParsedText {
             other => marks.push((idx, other)),
         }
     }
+    marks
+}
 
-    let section_marks: Vec<(usize, bool, MarkerStyle, bool)> = marks
+/// The up and down markers among `marks`, in file order.
+fn section_marks(marks: &[(usize, CommentLine<'_>)]) -> Vec<SectionMark> {
+    marks
         .iter()
         .filter_map(|(idx, mark)| match mark {
             CommentLine::Up {
                 style,
                 no_transaction,
-            } => Some((*idx, true, *style, *no_transaction)),
+            } => Some(SectionMark {
+                line: *idx,
+                is_up: true,
+                style: *style,
+                no_transaction: *no_transaction,
+            }),
             CommentLine::Down {
                 style,
                 no_transaction,
-            } => Some((*idx, false, *style, *no_transaction)),
+            } => Some(SectionMark {
+                line: *idx,
+                is_up: false,
+                style: *style,
+                no_transaction: *no_transaction,
+            }),
             _ => None,
         })
-        .collect();
+        .collect()
+}
 
-    let mut parsed = if let Some(&(_, _, first_style, _)) = section_marks.first() {
-        if let Some(&(idx, _, other, _)) = section_marks.iter().find(|m| m.2 != first_style) {
+/// Cuts the text by its layout: section markers first, else a `-- ROLLBACK:`
+/// block, else the whole text is the up.
+fn split_sections(
+    text: &str,
+    lines: &[Line<'_>],
+    marks: &[(usize, CommentLine<'_>)],
+    section_marks: &[SectionMark],
+    problems: &mut Vec<TextProblem>,
+) -> ParsedText {
+    if let Some(first_style) = section_marks.first().map(|m| m.style) {
+        if let Some(&SectionMark {
+            line: idx,
+            style: other,
+            ..
+        }) = section_marks.iter().find(|m| m.style != first_style)
+        {
             problems.push((
                 ProblemCode::ConflictingMarkers,
                 lines[idx].number,
@@ -154,12 +212,12 @@ pub(crate) fn parse_text(text: &str) -> ParsedText {
                 )),
             ));
         }
-        sections(text, &lines, &section_marks, first_style, &mut problems)
+        sections(text, lines, section_marks, first_style, problems)
     } else if let Some((idx, CommentLine::Rollback { inline })) = marks
         .iter()
         .find(|(_, m)| matches!(m, CommentLine::Rollback { .. }))
     {
-        rollback_block(text, &lines, *idx, inline, &mut problems)
+        rollback_block(text, lines, *idx, inline, problems)
     } else {
         ParsedText {
             style: FileStyle::Plain,
@@ -172,15 +230,25 @@ pub(crate) fn parse_text(text: &str) -> ParsedText {
             down: None,
             problems: Vec::new(),
         }
-    };
+    }
+}
 
-    // Directives: file-wide before the first section, else the section's own.
+/// Puts each directive where it applies: file-wide before the first
+/// section, else the section's own. A timeout given twice in one scope is a
+/// problem.
+fn assign_directives(
+    parsed: &mut ParsedText,
+    lines: &[Line<'_>],
+    marks: &[(usize, CommentLine<'_>)],
+    section_marks: &[SectionMark],
+    problems: &mut Vec<TextProblem>,
+) {
     let first_section_line = match parsed.style {
-        FileStyle::Sections(_) => section_marks.first().map(|m| m.0),
+        FileStyle::Sections(_) => section_marks.first().map(|m| m.line),
         FileStyle::Rollback | FileStyle::Plain => None,
     };
-    let down_mark = section_marks.iter().find(|m| !m.1).map(|m| m.0);
-    let up_mark = section_marks.iter().find(|m| m.1).map(|m| m.0);
+    let down_mark = section_marks.iter().find(|m| !m.is_up).map(|m| m.line);
+    let up_mark = section_marks.iter().find(|m| m.is_up).map(|m| m.line);
     let rollback_mark = match parsed.style {
         FileStyle::Rollback => marks
             .iter()
@@ -189,7 +257,7 @@ pub(crate) fn parse_text(text: &str) -> ParsedText {
         _ => None,
     };
     let mut seen: Vec<(&'static str, usize)> = Vec::new();
-    for (idx, mark) in &marks {
+    for (idx, mark) in marks {
         let CommentLine::Directive(directive) = mark else {
             continue;
         };
@@ -255,29 +323,29 @@ pub(crate) fn parse_text(text: &str) -> ParsedText {
             ));
         }
     }
-
-    check_statement_blocks(&lines, &marks, &section_marks, &mut problems);
-    problems.append(&mut parsed.problems);
-    problems.sort_by_key(|p| (p.1, p.2));
-    parsed.problems = problems;
-    parsed
 }
 
 fn sections(
     text: &str,
     lines: &[Line<'_>],
-    marks: &[(usize, bool, MarkerStyle, bool)],
+    marks: &[SectionMark],
     style: MarkerStyle,
     problems: &mut Vec<TextProblem>,
 ) -> ParsedText {
     let (up_marker, down_marker) = style.markers();
     let mut up: Option<RawSection> = None;
     let mut down: Option<RawSection> = None;
-    for (k, &(idx, is_up, _, no_transaction)) in marks.iter().enumerate() {
+    for (k, mark) in marks.iter().enumerate() {
+        let SectionMark {
+            line: idx,
+            is_up,
+            no_transaction,
+            ..
+        } = *mark;
         let start = lines.get(idx + 1).map_or(text.len(), |l| l.start);
         let end = marks
             .get(k + 1)
-            .map_or(text.len(), |next| lines[next.0].start);
+            .map_or(text.len(), |next| lines[next.line].start);
         let section = RawSection {
             text: text[start..end].to_owned(),
             first_line: lines[idx].number + 1,
@@ -307,7 +375,7 @@ fn sections(
         }
     }
 
-    let first = marks[0].0;
+    let first = marks[0].line;
     let header = &text[..lines[first].start];
     let header_is_up = up.is_none();
     if !is_blank_sql(header) && !header_is_up {
@@ -404,11 +472,11 @@ fn rollback_block(
 fn check_statement_blocks(
     lines: &[Line<'_>],
     marks: &[(usize, CommentLine<'_>)],
-    section_marks: &[(usize, bool, MarkerStyle, bool)],
+    section_marks: &[SectionMark],
     problems: &mut Vec<TextProblem>,
 ) {
     let mut open: Option<usize> = None;
-    let mut boundaries = section_marks.iter().map(|m| m.0).peekable();
+    let mut boundaries = section_marks.iter().map(|m| m.line).peekable();
     let unclosed = |idx: usize, problems: &mut Vec<TextProblem>| {
         problems.push((
             ProblemCode::UnbalancedStatementBlock,
