@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::config::Numbering;
 use crate::directive::MarkerStyle;
-use crate::migration::{Layout, MigrationSet};
+use crate::migration::{Layout, Migration, MigrationSet};
 use crate::name::{NamingScheme, PairStyle};
 
 /// What the user asked for.
@@ -128,22 +128,58 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
         });
     }
     let newest = set.newest();
-    let scheme = match (request.numbering, newest.map(|m| m.scheme)) {
+    let scheme = scheme_for(request.numbering, newest);
+    let ts = request.timestamp;
+    let (version, stem) = version_and_stem(scheme, newest, ts, &slug);
+    let parsed_version =
+        crate::Version::parse(&version).map_err(|_| NewError::BadTimestamp(ts.to_owned()))?;
+    if let Some(existing) = set.get(&parsed_version) {
+        return Err(NewError::VersionTaken {
+            version,
+            existing: existing.up.file.clone(),
+        });
+    }
+    let out_of_order = newest.is_some_and(|m| m.version > parsed_version);
+
+    let header = header(&slug, request);
+    let layout = newest.map_or(Layout::Sections(MarkerStyle::Strata), |m| m.layout);
+    Ok(NewMigration {
+        version,
+        name: slug,
+        files: files_for(layout, &stem, &header),
+        out_of_order,
+    })
+}
+
+/// The naming scheme of the new migration: the one asked for, else the
+/// newest migration's. Sequential numbering keeps a Flyway or dotted scheme,
+/// which are sequential already.
+fn scheme_for(numbering: Option<Numbering>, newest: Option<&Migration>) -> NamingScheme {
+    match (numbering, newest.map(|m| m.scheme)) {
         (Some(Numbering::Timestamp), _) | (None, None) => NamingScheme::Timestamp,
         (Some(Numbering::Sequential), Some(NamingScheme::Flyway | NamingScheme::Dotted)) => {
             newest.map_or(NamingScheme::Sequential, |m| m.scheme)
         }
         (Some(Numbering::Sequential), _) => NamingScheme::Sequential,
         (None, Some(scheme)) => scheme,
-    };
+    }
+}
+
+/// The version and the file stem (the name without `.sql`) of the new
+/// migration, one after `newest` or from the timestamp `ts`.
+fn version_and_stem(
+    scheme: NamingScheme,
+    newest: Option<&Migration>,
+    ts: &str,
+    slug: &str,
+) -> (String, String) {
     let next_number = |width: usize| -> String {
         let next = newest
             .and_then(|m| m.version.parts().first())
             .map_or(1, |n| n.saturating_add(1));
         format!("{next:0width$}")
     };
-    let ts = request.timestamp;
-    let (version, stem) = match scheme {
+    match scheme {
         NamingScheme::Timestamp => (ts.to_owned(), format!("{ts}_{slug}")),
         NamingScheme::DatePrefix => (
             ts[..12].to_owned(),
@@ -169,7 +205,7 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
         }
         NamingScheme::Dotted => {
             let v = next_number(1);
-            (v.clone(), format!("V{v}.{}", camel_case(&slug)))
+            (v.clone(), format!("V{v}.{}", camel_case(slug)))
         }
         // Sequential, and any scheme added later.
         _ => {
@@ -179,19 +215,12 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
             let v = next_number(width);
             (v.clone(), format!("{v}_{slug}"))
         }
-    };
-    let parsed_version =
-        crate::Version::parse(&version).map_err(|_| NewError::BadTimestamp(ts.to_owned()))?;
-    if let Some(existing) = set.get(&parsed_version) {
-        return Err(NewError::VersionTaken {
-            version,
-            existing: existing.up.file.clone(),
-        });
     }
-    let out_of_order = newest.is_some_and(|m| m.version > parsed_version);
+}
 
-    let header = header(&slug, request);
-    let layout = newest.map_or(Layout::Sections(MarkerStyle::Strata), |m| m.layout);
+/// The files of a new migration laid out as `layout`; a plain file gets
+/// strata's sections so there is a place for the down.
+fn files_for(layout: Layout, stem: &str, header: &str) -> Vec<NewFile> {
     let single = |style: MarkerStyle| {
         let (up, down) = style.markers();
         NewFile {
@@ -199,7 +228,7 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
             content: format!("{header}\n{up}\n\n\n{down}\n\n"),
         }
     };
-    let files = match layout {
+    match layout {
         Layout::Sections(style) => vec![single(style)],
         Layout::Plain => vec![single(MarkerStyle::Strata)],
         Layout::RollbackBlock => vec![NewFile {
@@ -236,13 +265,7 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
                 content: format!("-- Rollback of {stem}\n\n"),
             },
         ],
-    };
-    Ok(NewMigration {
-        version,
-        name: slug,
-        files,
-        out_of_order,
-    })
+    }
 }
 
 fn header(slug: &str, request: &NewRequest<'_>) -> String {
