@@ -1,0 +1,418 @@
+//! Reading a migrations directory: listing its files and reading each
+//! migration file into a [`Candidate`], collecting every problem on the way.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use super::MigrationSet;
+use super::assemble::assemble_all;
+use crate::checksum::normalize;
+use crate::diagnostic::{Diagnostic, ProblemCode};
+use crate::directive::Directives;
+use crate::file::{FileStyle, RawSection, parse_text};
+use crate::name::{
+    ACCEPTED_NAMES, NameError, NameRole, PairStyle, ParsedName, parse_file_name,
+    parse_file_name_whole,
+};
+use crate::source::{MigrationSource, SourceError};
+
+/// Where in the migrations directory a file was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Origin {
+    Top,
+    UpDir,
+    DownDir,
+}
+
+/// A file that named itself a migration, read and split.
+pub(super) struct Candidate {
+    pub(super) path: PathBuf,
+    pub(super) name: ParsedName,
+    pub(super) origin: Origin,
+    pub(super) style: FileStyle,
+    pub(super) file_directives: Directives,
+    pub(super) up: RawSection,
+    pub(super) down: Option<RawSection>,
+}
+
+/// Reads every migration in `source`; `dir` is the directory's display path.
+pub fn load(source: &dyn MigrationSource, dir: &Path) -> MigrationSet {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    load_on(source, dir, threads)
+}
+
+/// [`load`], reading files on up to `threads` threads.
+fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> MigrationSet {
+    let mut problems = Vec::new();
+    let root = match source.list(Path::new("")) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(
+                Diagnostic::error(
+                    ProblemCode::Io,
+                    dir,
+                    format!("cannot read the migrations directory: {e}"),
+                )
+                .help("create it with `strata init`, or point at another one with --dir"),
+            );
+            return MigrationSet {
+                dir: dir.to_owned(),
+                migrations: Vec::new(),
+                problems,
+            };
+        }
+    };
+    let mut files: Vec<(PathBuf, Origin)> = Vec::new();
+    for entry in root {
+        let Some(name) = entry.name.to_str() else {
+            if !entry.is_dir && entry.name.as_encoded_bytes().ends_with(b".sql") {
+                problems.push(Diagnostic::error(
+                    ProblemCode::UnparseableName,
+                    dir.join(&entry.name),
+                    "the file name is not valid UTF-8",
+                ));
+            }
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        if entry.is_dir {
+            let origin = match name {
+                "up" => Some(Origin::UpDir),
+                "down" => Some(Origin::DownDir),
+                _ => None,
+            };
+            list_subdirectory(source, dir, name, origin, &mut files, &mut problems);
+        } else {
+            files.push((PathBuf::from(name), Origin::Top));
+        }
+    }
+    // Byte order of the relative paths (cheaper than comparing components,
+    // and the same order wherever it matters: names start with their version).
+    files.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
+
+    let candidates = read_candidates(source, dir, &files, threads, &mut problems);
+    let migrations = assemble_all(candidates, &mut problems);
+    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    MigrationSet {
+        dir: dir.to_owned(),
+        migrations,
+        problems,
+    }
+}
+
+/// Below this many files one thread reads them faster than several started for it.
+const PARALLEL_READ_MIN_FILES: usize = 256;
+
+/// Reads the candidates of `files`, in their order, on up to `threads`
+/// threads when there are enough files for it to pay (a status of 10,000
+/// migrations is mostly opening and reading files). The result and the
+/// problems are the same as reading them one by one.
+fn read_candidates(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    files: &[(PathBuf, Origin)],
+    threads: usize,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Candidate> {
+    let read_part = |part: &[(PathBuf, Origin)], problems: &mut Vec<Diagnostic>| {
+        part.iter()
+            .filter_map(|(rel, origin)| read_candidate(source, dir, rel, *origin, problems))
+            .collect::<Vec<_>>()
+    };
+    if threads < 2 || files.len() < PARALLEL_READ_MIN_FILES {
+        return read_part(files, problems);
+    }
+    let mut parts = files.chunks(files.len().div_ceil(threads));
+    let first = parts.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = parts
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut problems = Vec::new();
+                    let candidates = read_part(part, &mut problems);
+                    (candidates, problems)
+                })
+            })
+            .collect();
+        let mut candidates = read_part(first, problems);
+        for other in others {
+            let (more, more_problems) = other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            candidates.extend(more);
+            problems.extend(more_problems);
+        }
+        candidates
+    })
+}
+
+fn list_subdirectory(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    name: &str,
+    origin: Option<Origin>,
+    files: &mut Vec<(PathBuf, Origin)>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let entries = match source.list(Path::new(name)) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(unreadable(dir.join(name), "directory", e));
+            return;
+        }
+    };
+    let mut ignored = 0;
+    for entry in entries {
+        let is_sql = entry.name.as_encoded_bytes().ends_with(b".sql");
+        if entry.is_dir || !is_sql || entry.name.as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        match origin {
+            Some(origin) => files.push((Path::new(name).join(&entry.name), origin)),
+            None => ignored += 1,
+        }
+    }
+    if ignored > 0 {
+        problems.push(
+            Diagnostic::warning(
+                ProblemCode::IgnoredFile,
+                dir.join(name),
+                format!("{ignored} .sql file(s) in this sub-directory are not read"),
+            )
+            .help("strata reads the migrations directory itself and its up/ and down/ sub-directories; move migrations there"),
+        );
+    }
+}
+
+/// Reads the file `rel` (relative to the migrations directory) into a
+/// candidate, or `None` when it is not a migration or cannot be read.
+fn read_candidate(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    rel: &Path,
+    origin: Origin,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Candidate> {
+    let path = dir.join(rel);
+    let file_name = rel.file_name()?.to_str()?;
+    let mut name = version_name(file_name, &path, problems)?;
+    let bytes = match source.read(rel) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            problems.push(unreadable(path, "file", e));
+            return None;
+        }
+    };
+    let text = sql_text(&bytes, &path, problems)?;
+    let parsed = parse_text(&text);
+    for (code, line, column, message, help) in parsed.problems {
+        let mut p = Diagnostic::error(code, &path, message).at(line, column);
+        p.help = help;
+        problems.push(p);
+    }
+    if let (
+        FileStyle::Sections(_),
+        NameRole::Up(PairStyle::Underscore) | NameRole::Down(PairStyle::Underscore),
+        Origin::Top,
+    ) = (parsed.style, name.role, origin)
+    {
+        // `0001_sign_up.sql` or `0002_tear_down.sql` with sections inside is a
+        // whole migration whose name happens to end in `_up`/`_down`.
+        if let Ok(whole) = parse_file_name_whole(file_name) {
+            name = whole;
+        }
+    }
+    Some(Candidate {
+        path,
+        name,
+        origin,
+        style: parsed.style,
+        file_directives: parsed.file_directives,
+        up: parsed.up,
+        down: parsed.down,
+    })
+}
+
+/// The name of a migration file, or `None` when it is not one (a problem
+/// says why, unless it is not SQL at all).
+fn version_name(
+    file_name: &str,
+    path: &Path,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<ParsedName> {
+    match parse_file_name(file_name) {
+        Ok(name) => Some(name),
+        Err(NameError::NotSql) => None,
+        Err(NameError::Repeatable) => {
+            problems.push(
+                Diagnostic::error(
+                    ProblemCode::UnsupportedRepeatable,
+                    path,
+                    "repeatable migrations (R__) are not supported",
+                )
+                .help("turn it into a versioned migration (e.g. `CREATE OR REPLACE VIEW` in a new file each time it changes)"),
+            );
+            None
+        }
+        Err(e @ (NameError::Unrecognized | NameError::Version(_))) => {
+            problems.push(
+                Diagnostic::error(
+                    ProblemCode::UnparseableName,
+                    path,
+                    format!("cannot read a version from the file name: {e}"),
+                )
+                .help(format!("name migrations like {ACCEPTED_NAMES}")),
+            );
+            None
+        }
+    }
+}
+
+/// The normalised text of a file's bytes, or `None` when it is not valid
+/// UTF-8 or holds a NUL byte (a problem says where).
+fn sql_text<'a>(
+    bytes: &'a [u8],
+    path: &Path,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Cow<'a, str>> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            // The column in characters, as every other column (the part
+            // before the bad byte is valid UTF-8); a BOM is not shown.
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let before = std::str::from_utf8(&valid[line_start..]).unwrap_or_default();
+            let column = before.trim_start_matches('\u{feff}').chars().count() + 1;
+            problems.push(
+                Diagnostic::error(ProblemCode::NotUtf8, path, "the file is not valid UTF-8")
+                    .at(
+                        u32::try_from(line).unwrap_or(u32::MAX),
+                        u32::try_from(column).ok(),
+                    )
+                    .help("save the file as UTF-8 (PostgreSQL migrations are read as UTF-8)"),
+            );
+            return None;
+        }
+    };
+    let text = normalize(text);
+    if let Some(at) = text.find('\0') {
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        problems.push(
+            Diagnostic::error(ProblemCode::NulByte, path, "the file contains a NUL byte")
+                .at(
+                    u32::try_from(line).unwrap_or(u32::MAX),
+                    u32::try_from(column).ok(),
+                )
+                .help("remove the NUL byte: PostgreSQL cannot take one in SQL text"),
+        );
+        return None;
+    }
+    Some(text)
+}
+
+/// The problem for a file or directory (`what`) the source did not read.
+fn unreadable(path: PathBuf, what: &str, error: SourceError) -> Diagnostic {
+    match error {
+        SourceError::NotRegular(kind) => Diagnostic::error(
+            ProblemCode::NotARegularFile,
+            path,
+            format!("{kind}, not a regular {what}: strata did not read it"),
+        )
+        .help("a migration is a regular file of SQL: delete this entry, or put the SQL in a regular file of that name"),
+        SourceError::LinkOutside(target) => Diagnostic::error(
+            ProblemCode::SymlinkOutsideProject,
+            path,
+            format!(
+                "a symbolic link to {}, outside the project: strata did not read it",
+                target.display()
+            ),
+        )
+        .help("strata follows links only to files inside the project (the directory of strata.toml); copy the SQL into the migrations directory instead"),
+        SourceError::TooLarge { size, limit } => Diagnostic::error(
+            ProblemCode::FileTooLarge,
+            path,
+            format!(
+                "the file is {}, larger than the {} strata reads: it was not read",
+                mebibytes(size),
+                mebibytes(limit)
+            ),
+        )
+        .help("split it into several migrations, and load bulk data another way (COPY from a file, pg_restore)"),
+        SourceError::Io(e) => Diagnostic::error(ProblemCode::Io, path, format!("cannot read {what}: {e}")),
+    }
+}
+
+/// `300 MiB`, `256.1 MiB` (rounded up, so a file just over the limit does
+/// not read as the limit itself).
+fn mebibytes(bytes: u64) -> String {
+    let tenths = bytes.saturating_mul(10).div_ceil(1024 * 1024);
+    if tenths.is_multiple_of(10) {
+        format!("{} MiB", tenths / 10)
+    } else {
+        format!("{}.{} MiB", tenths / 10, tenths % 10)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::load_on;
+    use crate::source::MemorySource;
+
+    /// A directory where every version is an up/down pair (so a split of the
+    /// files into parts falls between the halves of a pair whenever a part
+    /// has an odd size), with problems of every kind sprinkled in.
+    fn large_directory() -> MemorySource {
+        let mut source = MemorySource::new();
+        for v in 1..=400_u32 {
+            let up = format!("create table t{v} (id int);\n");
+            let (up, down) = match v % 50 {
+                7 => ("-- strata:bogus\nselect 1;\n".to_owned(), "select 1;\n"),
+                13 => (up, "-- strata:up\nselect 1;\n-- strata:down\nselect 2;\n"),
+                21 => ("   \n".to_owned(), "select 1;\n"),
+                _ => (up, "drop table t;\n"),
+            };
+            source = source
+                .with(format!("{v:04}_t{v}.up.sql"), up)
+                .with(format!("{v:04}_t{v}.down.sql"), down);
+            if v % 97 == 0 {
+                source = source.with(format!("{v:04}_again.sql"), "select 1;\n");
+            }
+        }
+        source
+            .with("0401_bad.sql", b"select '\xff';\n".to_vec())
+            .with("0402_x.down.sql", "select 1;\n")
+            .with("R__view.sql", "select 1;\n")
+            .with("notes.sql", "select 1;\n")
+            .with("up/0403_dirs.sql", "select 1;\n")
+            .with("down/0403_dirs.sql", "select 2;\n")
+    }
+
+    #[test]
+    fn reading_on_several_threads_gives_what_reading_on_one_does() {
+        let source = large_directory();
+        let dir = Path::new("migrations");
+        let one = load_on(&source, dir, 1);
+        assert!(one.migrations.len() > 300, "{}", one.migrations.len());
+        assert!(one.problems.len() > 20, "{:#?}", one.problems);
+        let expected = format!("{:?}", (&one.migrations, &one.problems));
+        for threads in [2, 3, 4, 7] {
+            let many = load_on(&source, dir, threads);
+            assert_eq!(
+                format!("{:?}", (&many.migrations, &many.problems)),
+                expected,
+                "{threads} threads"
+            );
+        }
+    }
+}
