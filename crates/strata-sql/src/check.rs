@@ -9,9 +9,15 @@
 //! or from the client is refused at the statement, and the inline data psql
 //! would send to a `COPY ... FROM STDIN` is not reported as SQL.
 
+use std::cell::OnceCell;
+
+use strata_core::position::PositionIndex;
 use strata_core::{Diagnostic, Migration, MigrationSet, ProblemCode, Section, Severity};
 
-use crate::{ClientCopy, InlineData, NeedsTransaction, TransactionControl, split_with_inline_data};
+use crate::{
+    ClientCopy, CopySplit, InlineData, NeedsTransaction, NonTransactional, Statement, SyntaxError,
+    TransactionControl, split_with_inline_data,
+};
 
 /// Every problem of `set`: those found while loading it and those in its SQL,
 /// sorted by file, line and column.
@@ -48,139 +54,196 @@ pub fn check_migration(migration: &Migration) -> Vec<Diagnostic> {
 
 /// The SQL problems of one section; `which` is `up` or `down`.
 pub fn check_section(section: &Section, which: &str) -> Vec<Diagnostic> {
-    let mut problems = Vec::new();
-    // Built at the first problem: a section with many has them placed by
-    // binary search instead of a scan from its start each.
-    let positions = std::cell::OnceCell::new();
-    let at = |offset: usize, problem: Diagnostic| {
-        let (line, column) = positions
-            .get_or_init(|| section.position_index())
-            .position(offset);
-        problem.at(line, Some(column))
-    };
+    let check = SectionCheck::new(section, which);
     let split = split_with_inline_data(&section.text);
-    for statement in &split.statements {
-        if let Some(copy) = ClientCopy::of(statement.text(&section.text)) {
-            let data = split
-                .inline_data
-                .iter()
-                .find(|data| data.copy == statement.span.start);
-            problems.push(at(
-                statement.span.start,
-                client_copy(
-                    section,
-                    positions.get_or_init(|| section.position_index()),
-                    which,
-                    copy,
-                    data,
-                ),
-            ));
+    let mut problems = check.client_copies(&split);
+    if let Some(error) = &split.error {
+        problems.push(check.syntax_error(error));
+        return problems;
+    }
+    problems.extend(check.statements(&split.statements));
+    problems
+}
+
+/// One section under check: the problems it finds name the section as
+/// `which` (`up` or `down`) and are placed at file lines and columns.
+struct SectionCheck<'a> {
+    section: &'a Section,
+    which: &'a str,
+    /// Built at the first problem: a section with many has them placed by
+    /// binary search instead of a scan from its start each.
+    positions: OnceCell<PositionIndex<'a>>,
+}
+
+impl<'a> SectionCheck<'a> {
+    fn new(section: &'a Section, which: &'a str) -> Self {
+        Self {
+            section,
+            which,
+            positions: OnceCell::new(),
         }
     }
-    if let Some(error) = split.error {
+
+    fn positions(&self) -> &PositionIndex<'a> {
+        self.positions.get_or_init(|| self.section.position_index())
+    }
+
+    /// `problem` placed at byte `offset` of the section's text.
+    fn at(&self, offset: usize, problem: Diagnostic) -> Diagnostic {
+        let (line, column) = self.positions().position(offset);
+        problem.at(line, Some(column))
+    }
+
+    /// A problem at every `COPY` to or from the client.
+    fn client_copies(&self, split: &CopySplit) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        for statement in &split.statements {
+            if let Some(copy) = ClientCopy::of(statement.text(&self.section.text)) {
+                let data = split
+                    .inline_data
+                    .iter()
+                    .find(|data| data.copy == statement.span.start);
+                problems.push(self.at(
+                    statement.span.start,
+                    client_copy(self.section, self.positions(), self.which, copy, data),
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The problem of SQL PostgreSQL's parser refuses.
+    fn syntax_error(&self, error: &SyntaxError) -> Diagnostic {
+        let which = self.which;
         let problem = Diagnostic::error(
             ProblemCode::SyntaxError,
-            &section.file,
+            &self.section.file,
             format!("{} (in the {which} section)", error.message),
         )
         .help("fix the SQL: this is PostgreSQL's own parser speaking");
-        problems.push(match error.offset {
-            Some(offset) => at(offset, problem),
-            None => problem.at(section.first_line, None),
-        });
-        return problems;
+        match error.offset {
+            Some(offset) => self.at(offset, problem),
+            None => problem.at(self.section.first_line, None),
+        }
     }
-    let statements = split.statements;
-    // In a no-transaction section each statement runs on its own, unless the
-    // section opens a block of its own with BEGIN.
-    let mut in_block = false;
-    for (i, statement) in statements.iter().enumerate() {
-        let start = statement.span.start;
-        if section.no_transaction()
-            && !in_block
-            && let Some(needs) = statement.needs_transaction()
-        {
-            let consequence = if needs.fails() {
-                "fails outside a transaction block"
-            } else {
-                "does nothing outside a transaction block"
-            };
-            let help = match needs {
-                NeedsTransaction::SetLocal | NeedsTransaction::SetTransaction => {
-                    "for timeouts use `-- strata:lock-timeout` / `-- strata:statement-timeout`, which strata applies to every statement of a no-transaction section; otherwise a plain SET (and RESET after)"
-                }
-                _ => {
-                    "move it to a migration that runs in a transaction (without `-- strata:no-transaction`), or put it in a BEGIN ... COMMIT block with the statements it serves"
-                }
-            };
-            let mut problem = Diagnostic::error(
-                ProblemCode::NeedsTransactionBlock,
-                &section.file,
-                format!(
-                    "{needs} {consequence}, and this no-transaction {which} section runs each statement on its own"
-                ),
-            )
-            .help(help);
-            if !needs.fails() {
-                problem.severity = Severity::Warning;
+
+    /// The problems of the statements of a section that parsed: statements
+    /// that need a transaction block or cannot run in one, and transaction
+    /// control.
+    fn statements(&self, statements: &[Statement]) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        let no_transaction = self.section.no_transaction();
+        // In a no-transaction section each statement runs on its own, unless the
+        // section opens a block of its own with BEGIN.
+        let mut in_block = false;
+        for (i, statement) in statements.iter().enumerate() {
+            let start = statement.span.start;
+            if no_transaction
+                && !in_block
+                && let Some(needs) = statement.needs_transaction()
+            {
+                problems.push(self.at(start, self.needs_transaction_block(needs)));
             }
-            problems.push(at(start, problem));
-        }
-        if let Some(reason) = statement.no_transaction_reason()
-            && !section.no_transaction()
-        {
-            problems.push(at(
-                start,
-                Diagnostic::error(
-                    ProblemCode::NonTransactionalStatement,
-                    &section.file,
-                    format!("{reason} cannot run inside a transaction block, and this {which} section runs in one"),
-                )
-                .help("add `-- strata:no-transaction` above the statement's section (each statement then runs on its own, so keep such a migration small, ideally this one statement)"),
-            ));
-        }
-        let Some(control) = statement.transaction_control() else {
-            continue;
-        };
-        if section.no_transaction() {
-            in_block = match control {
-                TransactionControl::Begin | TransactionControl::BeginWithModes => true,
-                TransactionControl::Commit
-                | TransactionControl::Rollback
-                | TransactionControl::PrepareTransaction => false,
-                _ => in_block,
+            if let Some(reason) = statement.no_transaction_reason()
+                && !no_transaction
+            {
+                problems.push(self.at(start, self.non_transactional(reason)));
+            }
+            let Some(control) = statement.transaction_control() else {
+                continue;
             };
-            problems.push(at(
-                start,
-                Diagnostic::warning(
-                    ProblemCode::TransactionControl,
-                    &section.file,
-                    format!("{control} in a no-transaction {which} section"),
-                )
-                .help("strata runs each statement of a no-transaction section on its own; if a failure midway leaves a half-applied block, `strata repair` is needed"),
-            ));
-            continue;
+            if no_transaction {
+                in_block = match control {
+                    TransactionControl::Begin | TransactionControl::BeginWithModes => true,
+                    TransactionControl::Commit
+                    | TransactionControl::Rollback
+                    | TransactionControl::PrepareTransaction => false,
+                    _ => in_block,
+                };
+                problems.push(self.at(start, self.control_on_its_own(control)));
+                continue;
+            }
+            if !control.fits_wrapping_transaction(i, statements.len()) {
+                problems.push(self.at(start, self.control_breaking_atomicity(control)));
+            }
         }
-        if !control.fits_wrapping_transaction(i, statements.len()) {
-            problems.push(at(
-                start,
-                Diagnostic::error(
-                    ProblemCode::TransactionControl,
-                    &section.file,
-                    format!("{control} here would break the {which} section's atomicity"),
-                )
-                .help("strata wraps each migration in one transaction (a BEGIN first and a COMMIT last are absorbed); split the work into separate migrations instead"),
-            ));
-        }
+        problems
     }
-    problems
+
+    /// A statement that needs a transaction block, outside one in a
+    /// no-transaction section: an error when it fails there, a warning when
+    /// it only does nothing.
+    fn needs_transaction_block(&self, needs: NeedsTransaction) -> Diagnostic {
+        let which = self.which;
+        let consequence = if needs.fails() {
+            "fails outside a transaction block"
+        } else {
+            "does nothing outside a transaction block"
+        };
+        let help = match needs {
+            NeedsTransaction::SetLocal | NeedsTransaction::SetTransaction => {
+                "for timeouts use `-- strata:lock-timeout` / `-- strata:statement-timeout`, which strata applies to every statement of a no-transaction section; otherwise a plain SET (and RESET after)"
+            }
+            _ => {
+                "move it to a migration that runs in a transaction (without `-- strata:no-transaction`), or put it in a BEGIN ... COMMIT block with the statements it serves"
+            }
+        };
+        let mut problem = Diagnostic::error(
+            ProblemCode::NeedsTransactionBlock,
+            &self.section.file,
+            format!(
+                "{needs} {consequence}, and this no-transaction {which} section runs each statement on its own"
+            ),
+        )
+        .help(help);
+        if !needs.fails() {
+            problem.severity = Severity::Warning;
+        }
+        problem
+    }
+
+    /// A statement that cannot run inside a transaction block, in a section
+    /// that runs in one.
+    fn non_transactional(&self, reason: NonTransactional) -> Diagnostic {
+        let which = self.which;
+        Diagnostic::error(
+            ProblemCode::NonTransactionalStatement,
+            &self.section.file,
+            format!("{reason} cannot run inside a transaction block, and this {which} section runs in one"),
+        )
+        .help("add `-- strata:no-transaction` above the statement's section (each statement then runs on its own, so keep such a migration small, ideally this one statement)")
+    }
+
+    /// Transaction control in a no-transaction section, where each statement
+    /// runs on its own.
+    fn control_on_its_own(&self, control: TransactionControl) -> Diagnostic {
+        let which = self.which;
+        Diagnostic::warning(
+            ProblemCode::TransactionControl,
+            &self.section.file,
+            format!("{control} in a no-transaction {which} section"),
+        )
+        .help("strata runs each statement of a no-transaction section on its own; if a failure midway leaves a half-applied block, `strata repair` is needed")
+    }
+
+    /// Transaction control that the transaction wrapping the section cannot
+    /// absorb.
+    fn control_breaking_atomicity(&self, control: TransactionControl) -> Diagnostic {
+        let which = self.which;
+        Diagnostic::error(
+            ProblemCode::TransactionControl,
+            &self.section.file,
+            format!("{control} here would break the {which} section's atomicity"),
+        )
+        .help("strata wraps each migration in one transaction (a BEGIN first and a COMMIT last are absorbed); split the work into separate migrations instead")
+    }
 }
 
 /// The problem with a `COPY` to or from the client, in the `which` section;
 /// `data` is the inline data after a `COPY ... FROM STDIN`, when it has some.
 fn client_copy(
     section: &Section,
-    positions: &strata_core::position::PositionIndex<'_>,
+    positions: &PositionIndex<'_>,
     which: &str,
     copy: ClientCopy,
     data: Option<&InlineData>,
