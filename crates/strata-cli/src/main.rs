@@ -25,6 +25,13 @@ pub enum Outcome {
     BadInput,
 }
 
+impl Outcome {
+    /// Success when the report says `ok`, else failure.
+    pub fn of(ok: bool) -> Self {
+        if ok { Self::Success } else { Self::Failed }
+    }
+}
+
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> Self {
         match outcome {

@@ -322,11 +322,7 @@ pub fn history_change(
     } else {
         done(report);
     }
-    Ok(if report.ok {
-        crate::Outcome::Success
-    } else {
-        crate::Outcome::Failed
-    })
+    Ok(crate::Outcome::of(report.ok))
 }
 
 /// A line of a user's file as it may reach a terminal: control characters

@@ -101,7 +101,7 @@ impl Outcome {
 }
 
 /// One migration's result.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Checked {
     /// Version.
     pub version: String,

@@ -6,9 +6,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use strata_core::Severity;
 use strata_core::config::{CONFIG_FILE, Numbering};
 use strata_core::new::{NewError, NewRequest, plan_new};
-use strata_core::{Diagnostic, Severity};
 
 use crate::error::{Error, Result};
 use crate::project::{Project, working_directory};
@@ -43,11 +43,6 @@ pub fn validate(project: &Project) -> ValidateReport {
             .collect(),
         diagnostics,
     }
-}
-
-/// Whether a report's diagnostics hold an error.
-pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
-    diagnostics.iter().any(Diagnostic::is_error)
 }
 
 /// What `new` is asked.

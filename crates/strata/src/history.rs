@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::report::{
     HistoryChange, LogReport, MigrateReport, Pending, RollbackReport, RollbackStep, RunError,
-    StatusReport, StatusRow,
+    StatusReport, StatusRow, Timing,
 };
 use crate::session::{Connect, Purpose, Session, runtime};
 
@@ -50,10 +50,7 @@ pub fn migrate(
             dry_run: options.dry_run,
             pending: Vec::new(),
             applied: Vec::new(),
-            duration_ms: None,
-            lock_wait_ms: None,
-            took: None,
-            lock_wait: None,
+            timing: None,
             error: None,
         };
         if options.dry_run {
@@ -67,12 +64,8 @@ pub fn migrate(
             return Ok(report);
         }
         let mut timed = Timed::new(progress);
-        let started = Instant::now();
         let run = session.migrator.migrate(&set, &run, &mut timed).await;
-        report.took = Some(started.elapsed());
-        report.duration_ms = report.took.map(|d| d.as_millis());
-        report.lock_wait = timed.lock_wait;
-        report.lock_wait_ms = timed.lock_wait.map(|d| d.as_millis());
+        report.timing = Some(timed.timing());
         report.ok = run.error.is_none();
         report.applied = run.done;
         report.error = run.error.as_ref().map(|e| RunError::new(e, &redact));
@@ -146,10 +139,7 @@ pub fn rollback(
             dry_run: options.dry_run,
             plan: Vec::new(),
             rolled_back: Vec::new(),
-            duration_ms: None,
-            lock_wait_ms: None,
-            took: None,
-            lock_wait: None,
+            timing: None,
             error: None,
         };
         let plan = match session.migrator.rollback_plan(&set, &target).await {
@@ -178,15 +168,11 @@ pub fn rollback(
         }
         let shown: Vec<Version> = plan.iter().map(|s| s.record.version.clone()).collect();
         let mut timed = Timed::new(progress);
-        let started = Instant::now();
         let run = session
             .migrator
             .rollback_confirmed(&set, &target, &shown, &mut timed)
             .await;
-        report.took = Some(started.elapsed());
-        report.duration_ms = report.took.map(|d| d.as_millis());
-        report.lock_wait = timed.lock_wait;
-        report.lock_wait_ms = timed.lock_wait.map(|d| d.as_millis());
+        report.timing = Some(timed.timing());
         report.ok = run.error.is_none();
         report.rolled_back = run.done;
         report.error = run.error.as_ref().map(|e| RunError::new(e, &redact));
@@ -359,19 +345,31 @@ pub fn log(project: &Project, connect: &Connect, limit: u32) -> Result<LogReport
     })
 }
 
-/// Forwards progress and measures the wait for the migration lock.
+/// Forwards progress and measures the run, and in it the wait for the
+/// migration lock.
 struct Timed<'a> {
     inner: &'a mut dyn Progress,
+    started: Instant,
     waiting_since: Option<Instant>,
     lock_wait: Option<Duration>,
 }
 
 impl<'a> Timed<'a> {
+    /// Starts the clock.
     fn new(inner: &'a mut dyn Progress) -> Self {
         Self {
             inner,
+            started: Instant::now(),
             waiting_since: None,
             lock_wait: None,
+        }
+    }
+
+    /// The run so far.
+    fn timing(&self) -> Timing {
+        Timing {
+            took: self.started.elapsed(),
+            lock_wait: self.lock_wait,
         }
     }
 }

@@ -11,8 +11,9 @@
 //! ([`history`]), and the typed reports every command returns
 //! ([`report`]), which are also strata's JSON contract.
 //!
-//! Nothing here prints: progress goes through the callbacks a caller
-//! passes, results come back as values.
+//! Nothing here prints (but for one warning when the local PostgreSQL a
+//! command started cannot be stopped at its end): progress goes through the
+//! callbacks a caller passes, results come back as values.
 
 mod error;
 pub mod files;
@@ -25,5 +26,5 @@ pub mod session;
 pub mod verify;
 
 pub use error::{Error, Result};
-pub use project::{Discover, Project, relative_to};
+pub use project::{Discover, Project};
 pub use session::{Connect, Purpose, Session};

@@ -210,7 +210,7 @@ fn find_upwards(start: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// `path` relative to `base` when it lies below it, else unchanged.
-pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+pub(crate) fn relative_to(path: &Path, base: &Path) -> PathBuf {
     match path.strip_prefix(base) {
         Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
         Ok(rel) => rel.to_path_buf(),

@@ -8,6 +8,7 @@
 //! document instead, with an error object.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -16,7 +17,7 @@ use strata_core::{Checksum, Diagnostic, Layout};
 use strata_pg::verify::SqlTest;
 use strata_pg::{Done, PgError};
 
-pub use crate::verify::{CatalogCheck, CheckedMigration};
+pub use crate::verify::CatalogCheck;
 
 /// The version of the JSON contract.
 pub const VERSION: u32 = 1;
@@ -251,7 +252,7 @@ pub struct VerifyReport {
     /// Whether the Supabase stand-in was installed.
     pub supabase: bool,
     /// Per migration, in order, up to the first failure.
-    pub migrations: Vec<CheckedMigration>,
+    pub migrations: Vec<strata_pg::verify::Checked>,
     /// Migrations not checked because an earlier one failed.
     pub unchecked: usize,
     /// The SQL tests of `[verify] tests`, run when every migration passed.
@@ -287,21 +288,41 @@ pub struct MigrateReport {
     pub pending: Vec<Pending>,
     /// What was applied, in order (also when a later one failed).
     pub applied: Vec<Done>,
-    /// Wall-clock milliseconds of the run, the lock wait included.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<u128>,
-    /// Milliseconds spent waiting for the migration lock, when it was held.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lock_wait_ms: Option<u128>,
-    /// The run's wall-clock time, precisely (for people: `0.4 ms`).
-    #[serde(skip)]
-    pub took: Option<std::time::Duration>,
-    /// The wait for the lock, precisely.
-    #[serde(skip)]
-    pub lock_wait: Option<std::time::Duration>,
+    /// How long the run took (absent when nothing ran).
+    #[serde(flatten)]
+    pub timing: Option<Timing>,
     /// What stopped the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,
+}
+
+/// How long a run took, the wait for the migration lock included: kept
+/// precisely (people read `0.4 ms`), written in milliseconds.
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
+pub struct Timing {
+    /// Wall-clock milliseconds of the run, the lock wait included.
+    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    #[schemars(with = "u128")]
+    pub took: Duration,
+    /// Milliseconds spent waiting for the migration lock, when it was held.
+    #[serde(
+        rename = "lock_wait_ms",
+        serialize_with = "millis_if_any",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<u128>")]
+    pub lock_wait: Option<Duration>,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u128(d.as_millis())
+}
+
+fn millis_if_any<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => millis(d, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// A migration a rollback would undo, with where its down comes from.
@@ -328,18 +349,9 @@ pub struct RollbackReport {
     pub plan: Vec<RollbackStep>,
     /// What was rolled back, in order.
     pub rolled_back: Vec<Done>,
-    /// Wall-clock milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<u128>,
-    /// Milliseconds spent waiting for the migration lock, when it was held.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lock_wait_ms: Option<u128>,
-    /// The run's wall-clock time, precisely.
-    #[serde(skip)]
-    pub took: Option<std::time::Duration>,
-    /// The wait for the lock, precisely.
-    #[serde(skip)]
-    pub lock_wait: Option<std::time::Duration>,
+    /// How long the run took (absent when nothing ran).
+    #[serde(flatten)]
+    pub timing: Option<Timing>,
     /// What stopped it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,

@@ -46,10 +46,12 @@ struct LocalGuard {
 
 impl Drop for LocalGuard {
     fn drop(&mut self) {
-        if !self.cluster.is_pinned() {
-            // Nothing to report to: the command's own outcome stands, and
-            // the next command finds the server running and uses it.
-            let _ = self.cluster.stop();
+        // A drop has no caller to return to: the command's own outcome
+        // stands, and the person is told the server may still run.
+        if !self.cluster.is_pinned()
+            && let Err(e) = self.cluster.stop()
+        {
+            eprintln!("warning: cannot stop the local PostgreSQL: {e}");
         }
     }
 }

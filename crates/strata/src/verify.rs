@@ -7,7 +7,7 @@ use std::time::Instant;
 use strata_core::{Diagnostic, Severity, Version};
 use strata_ephemeral::Cluster;
 use strata_pg::connect::{self, Source, Target};
-use strata_pg::verify::{Checked, Outcome, SqlTest, VerifyOptions, run_sql_tests, verify};
+use strata_pg::verify::{SqlTest, VerifyOptions, run_sql_tests, verify};
 use strata_pg::{Migrator, Settings};
 
 use crate::error::{Error, Result};
@@ -108,7 +108,7 @@ pub fn run(project: &Project, options: &Verify, events: &mut dyn Events) -> Resu
             server: cluster.version().to_string(),
             supabase,
             unchecked: set.migrations.len() - report.migrations.len(),
-            migrations: report.migrations.into_iter().map(Into::into).collect(),
+            migrations: report.migrations,
             tests,
             catalog,
             duration_ms: started.elapsed().as_millis(),
@@ -129,34 +129,6 @@ pub struct CatalogCheck {
     /// The finding, about the migration's file.
     #[serde(flatten)]
     pub diagnostic: Diagnostic,
-}
-
-/// One migration's result, as verify reports it.
-#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
-pub struct CheckedMigration {
-    /// Its version.
-    pub version: String,
-    /// Its name.
-    pub name: String,
-    /// Its file.
-    pub file: PathBuf,
-    /// What happened.
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    /// Milliseconds spent on it (up, down, snapshots, up again).
-    pub duration_ms: u128,
-}
-
-impl From<Checked> for CheckedMigration {
-    fn from(c: Checked) -> Self {
-        Self {
-            version: c.version,
-            name: c.name,
-            file: c.file,
-            outcome: c.outcome,
-            duration_ms: c.duration_ms,
-        }
-    }
 }
 
 /// The SQL test files of `[verify] tests`, sorted, with their text.

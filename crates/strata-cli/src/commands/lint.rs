@@ -38,11 +38,7 @@ pub fn run(global: &Global, args: &LintArgs) -> anyhow::Result<Outcome> {
         LintFormat::Sarif => render::json(&sarif(diagnostics))?,
         LintFormat::Github => github(diagnostics)?,
     }
-    let outcome = if diagnostics.iter().any(Diagnostic::is_error) {
-        Outcome::Failed
-    } else {
-        Outcome::Success
-    };
+    let outcome = Outcome::of(!diagnostics.iter().any(Diagnostic::is_error));
     not_linted_report(&report.not_linted, format, outcome)
 }
 

@@ -40,9 +40,5 @@ pub fn run(global: &Global, args: &LogArgs) -> anyhow::Result<Outcome> {
             )?;
         }
     }
-    Ok(if report.ok {
-        Outcome::Success
-    } else {
-        Outcome::Failed
-    })
+    Ok(Outcome::of(report.ok))
 }

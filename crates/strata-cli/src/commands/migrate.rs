@@ -3,6 +3,7 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 
+use strata::report::Timing;
 use strata_core::Migration;
 use strata_pg::{Direction, LockHolder, Progress};
 
@@ -115,7 +116,10 @@ pub fn human_duration(d: Duration) -> String {
 /// wall-clock time of the whole run, `took`, measured around it (the wait for
 /// the migration lock included, and said when there was one), never a sum of
 /// the migrations' own times, which leaves out everything between them.
-pub fn run_summary(done: &str, took: Duration, lock_wait: Option<Duration>) -> String {
+pub fn run_summary(done: &str, timing: Option<Timing>) -> String {
+    let Some(Timing { took, lock_wait }) = timing else {
+        return done.to_owned();
+    };
     match lock_wait {
         Some(wait) => format!(
             "{done} in {} (including {} waiting for the migration lock)",
@@ -173,14 +177,9 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
         } else {
             render::success(&run_summary(
                 &format!("applied {}", render::plural(applied, "migration")),
-                report.took.unwrap_or_default(),
-                report.lock_wait,
+                report.timing,
             ));
         }
     }
-    Ok(if report.ok {
-        Outcome::Success
-    } else {
-        Outcome::Failed
-    })
+    Ok(Outcome::of(report.ok))
 }

@@ -44,15 +44,10 @@ pub fn run(global: &Global, args: &RollbackArgs) -> anyhow::Result<Outcome> {
                 "rolled back {}",
                 render::plural(report.rolled_back.len(), "migration")
             ),
-            report.took.unwrap_or_default(),
-            report.lock_wait,
+            report.timing,
         ));
     }
-    Ok(if report.ok {
-        Outcome::Success
-    } else {
-        Outcome::Failed
-    })
+    Ok(Outcome::of(report.ok))
 }
 
 fn show_plan(plan: &[RollbackStep]) {

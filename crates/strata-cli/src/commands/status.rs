@@ -19,11 +19,7 @@ pub fn run(global: &Global) -> anyhow::Result<Outcome> {
     } else {
         table(&report)?;
     }
-    Ok(if report.ok {
-        Outcome::Success
-    } else {
-        Outcome::Failed
-    })
+    Ok(Outcome::of(report.ok))
 }
 
 fn table(report: &strata::report::StatusReport) -> anyhow::Result<()> {

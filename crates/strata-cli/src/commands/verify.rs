@@ -96,11 +96,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     } else {
         summary(&report);
     }
-    Ok(if report.ok {
-        Outcome::Success
-    } else {
-        Outcome::Failed
-    })
+    Ok(Outcome::of(report.ok))
 }
 
 /// The catalog findings and the closing line.
