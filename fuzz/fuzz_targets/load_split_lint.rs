@@ -69,6 +69,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    let set = strata_sql::ParsedSet::new(set);
     let _ = strata_sql::check::validate(&set);
     let _ = strata_lint::lint_with_risk(&set, every_rule());
 });

@@ -48,7 +48,10 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("library", |b| {
         b.iter(|| {
-            let set = strata_core::load(&strata_core::FsSource::new(&dir), &dir);
+            let set = strata_sql::ParsedSet::new(strata_core::load(
+                &strata_core::FsSource::new(&dir),
+                &dir,
+            ));
             let problems = strata_sql::check::validate(&set);
             assert!(problems.is_empty(), "{problems:?}");
             set.migrations.len()

@@ -561,21 +561,30 @@ fn an_escape_sequence_in_a_migration_does_not_reach_the_terminal_in_a_snippet() 
 }
 
 #[test]
-fn lint_on_a_file_with_inline_copy_data_says_it_was_not_linted_and_exits_2() {
+fn lint_on_a_file_with_inline_copy_data_judges_the_statements_around_the_data() {
     let project = Project::new();
     project.write(
         "0001_seed.sql",
         "create table seed (id int primary key);\ncopy seed (id) from stdin;\n1\n2\n\\.\n",
     );
-    let ran = Cmd::new(&project).args(["lint"]).run().assert_code(2);
+    project.write(
+        "0002_more.sql",
+        "copy seed (id) from stdin;\n3\n\\.\ncreate index seed_id on seed (id);\n",
+    );
+    let ran = Cmd::new(&project).args(["lint"]).run().assert_code(1);
     assert!(
         ran.stdout().contains("error[client-copy]"),
         "{}",
         ran.stdout()
     );
+    // The data is stepped over, not linted as SQL, and the statement after it
+    // is judged (the rules know `seed` from the first file).
     assert!(
-        ran.stderr().contains("not linted") && ran.stderr().contains("0001_seed.sql"),
+        ran.stdout()
+            .contains("warning[creating-index-non-concurrently]")
+            && ran.stdout().contains("0002_more.sql:4:1"),
         "{}",
-        ran.stderr()
+        ran.stdout()
     );
+    assert!(!ran.stderr().contains("not linted"), "{}", ran.stderr());
 }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use strata_core::{Diagnostic, Migration, MigrationSet, ProblemCode, Section};
+use strata_core::{Diagnostic, Migration, ProblemCode, Section};
+use strata_sql::ParsedSet;
 
 use crate::config::LintConfig;
 use crate::context::{
@@ -15,15 +16,16 @@ use crate::registry::{Rule, replaced_by_validation};
 use crate::risk::StatementRisk;
 use crate::section::SectionFacts;
 
-/// Runs every enabled rule over every section of `set`; violations in file order.
-/// Sections that do not parse are skipped (validation reports them).
-pub fn lint(set: &MigrationSet, config: &LintConfig) -> Vec<Diagnostic> {
+/// Runs every enabled rule over every section of `set`, with the statements
+/// it was split into; violations in file order. Sections that do not parse
+/// are skipped (validation reports them).
+pub fn lint(set: &ParsedSet, config: &LintConfig) -> Vec<Diagnostic> {
     assess(set, config, None)
 }
 
 /// Like [`lint`], and also the risk level of every statement of every up section.
 pub fn lint_with_risk(
-    set: &MigrationSet,
+    set: &ParsedSet,
     config: &LintConfig,
 ) -> (Vec<Diagnostic>, Vec<StatementRisk>) {
     let mut risks = Vec::new();
@@ -34,7 +36,7 @@ pub fn lint_with_risk(
 /// The violations of `set`, and with `risks` the risk of every up-section
 /// statement (one entry each: asked for only when wanted).
 fn assess(
-    set: &MigrationSet,
+    set: &ParsedSet,
     config: &LintConfig,
     mut risks: Option<&mut Vec<StatementRisk>>,
 ) -> Vec<Diagnostic> {
@@ -47,16 +49,21 @@ fn assess(
     let mut model = Model::default();
     // The sections of each file, for `-- strata:allow` on schema rules.
     let mut sections_of_file: HashMap<&Path, Vec<&Section>> = HashMap::new();
-    for migration in &set.migrations {
+    for (migration, parsed) in set.iter() {
         out.extend(allows_of_removed_rules(migration));
-        let sections_of = std::iter::once((&migration.up, false))
-            .chain(migration.down.as_ref().map(|d| (d, true)));
-        for (section, is_down) in sections_of {
+        let sections_of = std::iter::once((&migration.up, &parsed.up, false)).chain(
+            migration
+                .down
+                .as_ref()
+                .zip(parsed.down.as_ref())
+                .map(|(d, p)| (d, p, true)),
+        );
+        for (section, parsed, is_down) in sections_of {
             sections_of_file
                 .entry(section.file.as_path())
                 .or_default()
                 .push(section);
-            let Ok(statements) = strata_sql::split(&section.text) else {
+            let Ok(statements) = parsed.parsed() else {
                 continue;
             };
             let rules: Vec<(Rule, crate::Severity)> = enabled
@@ -68,7 +75,7 @@ fn assess(
             let comments = rules
                 .iter()
                 .any(|&(rule, _)| rule == Rule::TableWithoutComment);
-            let mut facts = SectionFacts::new(&section.text, &statements, comments);
+            let mut facts = SectionFacts::new(&section.text, statements, comments);
             for (index, statement) in statements.iter().enumerate() {
                 // Each statement's analysis lives only while it is judged and
                 // applied to the model: memory stays bounded by the largest
@@ -188,7 +195,7 @@ mod tests {
     fn an_allow_naming_a_rule_validation_replaced_is_a_warning_once() {
         let text = "-- strata:allow transaction-control-in-migration, dropping-table -- old habit\n-- strata:up\ncreate table a (id int);\n-- strata:down\ndrop table a;\n";
         let source = strata_core::MemorySource::new().with("0001_a.sql", text.as_bytes());
-        let set = strata_core::load(&source, Path::new("migrations"));
+        let set = strata_sql::ParsedSet::new(strata_core::load(&source, Path::new("migrations")));
         let found: Vec<_> = crate::lint(&set, &LintConfig::default())
             .into_iter()
             .filter(|d| d.code == strata_core::ProblemCode::InvalidDirective)

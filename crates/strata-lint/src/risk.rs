@@ -132,7 +132,7 @@ mod tests {
             .fold(strata_core::MemorySource::new(), |s, (p, t)| {
                 s.with(*p, t.as_bytes())
             });
-        let set = strata_core::load(&source, Path::new("m"));
+        let set = strata_sql::ParsedSet::new(strata_core::load(&source, Path::new("m")));
         crate::lint_with_risk(&set, &crate::LintConfig::default())
             .1
             .into_iter()

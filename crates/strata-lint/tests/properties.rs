@@ -188,7 +188,7 @@ fn check_all(files: &[(String, Vec<u8>)]) -> Result<(), TestCaseError> {
         .fold(MemorySource::new(), |source, (name, bytes)| {
             source.with(name.as_str(), bytes.clone())
         });
-    let set = load(&source, Path::new("migrations"));
+    let set = strata_sql::ParsedSet::new(load(&source, Path::new("migrations")));
     for section in sections(&set) {
         if let Ok(statements) = strata_sql::split(&section.text) {
             for statement in statements {

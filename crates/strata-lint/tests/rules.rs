@@ -144,7 +144,7 @@ fn every_rule_against_its_fixtures() {
             rule,
             dir.display()
         );
-        let set = load(&FsSource::new(&dir), Path::new(MIGRATIONS));
+        let set = strata_sql::ParsedSet::new(load(&FsSource::new(&dir), Path::new(MIGRATIONS)));
         assert!(
             set.problems.is_empty(),
             "{}: the fixture does not load cleanly: {:#?}",

@@ -27,7 +27,7 @@ pub use migrator::{
 #[expect(dead_code, reason = "never called: compiling it is the check")]
 fn futures_are_send(
     migrator: &mut Migrator,
-    set: &strata_core::MigrationSet,
+    set: &strata_sql::ParsedSet,
     (migrate, rollback, repair, verify): (
         &MigrateOptions,
         &RollbackTarget,

@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use strata_core::{Migration, MigrationSet, Version};
+use strata_sql::{ParsedMigration, ParsedSet};
 
 use crate::catalog::{Difference, SnapshotOptions, snapshot};
 use crate::checks::{CatalogFinding, catalog_checks, objects};
@@ -142,7 +143,7 @@ pub struct Report {
 /// Verifies `set` on the (empty, throwaway) database `migrator` is connected to.
 pub async fn verify(
     migrator: &mut Migrator,
-    set: &MigrationSet,
+    set: &ParsedSet,
     options: &VerifyOptions,
     progress: &mut dyn VerifyProgress,
 ) -> Result<Report, PgError> {
@@ -158,11 +159,11 @@ pub async fn verify(
     let mut existed: Vec<BTreeSet<String>> = Vec::with_capacity(set.migrations.len());
     let mut checked = Vec::with_capacity(set.migrations.len());
     let mut ok = true;
-    for m in &set.migrations {
+    for (m, parsed) in set.iter() {
         let one = Instant::now();
         let roundtrip =
             !options.no_roundtrip && options.from.as_ref().is_none_or(|from| m.version >= *from);
-        let outcome = check_one(migrator, m, roundtrip, &snapshot_options).await?;
+        let outcome = check_one(migrator, m, parsed, roundtrip, &snapshot_options).await?;
         let failed = outcome.is_failure();
         if !failed {
             existed.push(objects(migrator.client(), &exclude).await?);
@@ -235,16 +236,18 @@ fn attribute(
 async fn check_one(
     migrator: &mut Migrator,
     m: &Migration,
+    parsed: &ParsedMigration,
     roundtrip: bool,
     options: &SnapshotOptions,
 ) -> Result<Outcome, PgError> {
-    let has_down = m.down.is_some();
+    let down = parsed.down.as_ref().filter(|_| m.down.is_some());
+    let has_down = down.is_some();
     let before = if roundtrip && has_down {
         Some(snapshot(migrator.client(), options).await?)
     } else {
         None
     };
-    if let Err(e) = migrator.apply(m).await {
+    if let Err(e) = migrator.apply(m, &parsed.up).await {
         return Ok(Outcome::UpFailed {
             error: failure_text(&e),
         });
@@ -255,7 +258,7 @@ async fn check_one(
     let Some(before) = before else {
         return Ok(Outcome::Applied);
     };
-    if let Err(e) = migrator.undo(m).await {
+    if let Err(e) = migrator.undo(m, down.unwrap_or(&parsed.up)).await {
         return Ok(Outcome::DownFailed {
             error: failure_text(&e),
         });
@@ -267,7 +270,7 @@ async fn check_one(
             differences: differences.iter().map(ToString::to_string).collect(),
         });
     }
-    if let Err(e) = migrator.apply(m).await {
+    if let Err(e) = migrator.apply(m, &parsed.up).await {
         return Ok(Outcome::ReapplyFailed {
             error: failure_text(&e),
         });

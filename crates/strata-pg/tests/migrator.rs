@@ -5,8 +5,8 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use strata_core::MigrationSet;
 use strata_pg::{MigrateOptions, PgError, Quiet, RollbackTarget, Settings};
+use strata_sql::ParsedSet;
 use support::{cluster, migrator, scalar, set};
 
 #[tokio::test]
@@ -82,7 +82,7 @@ async fn begin_and_commit_written_in_the_file_are_absorbed() {
     assert_eq!(scalar(&m, "select to_regclass('half')::text").await, "half");
 }
 
-fn set_fixed() -> MigrationSet {
+fn set_fixed() -> ParsedSet {
     set(&[(
         "0001_wrapped.sql",
         "BEGIN;\ncreate table half (id int);\nCOMMIT;\n",

@@ -22,12 +22,13 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use strata_core::config::Pooler;
-use strata_core::{Config, MemorySource, MigrationSet, Version};
+use strata_core::{Config, MemorySource, Version};
 use strata_ephemeral::{Auth, Cluster, OsUser};
 use strata_pg::connect::{Inputs, Source, Target, connect, resolve};
 use strata_pg::{
     Direction, MigrateOptions, Migrator, PgError, Quiet, RollbackTarget, RunReport, Settings,
 };
+use strata_sql::ParsedSet;
 use tempfile::TempDir;
 use tokio::sync::Barrier;
 use tokio::task::LocalSet;
@@ -463,7 +464,7 @@ const MIGRATIONS: &[MigrationFile] = &[
 ];
 
 /// Loads migration files given as `(file, up, down)`, as strata loads a directory.
-fn load(files: &[MigrationFile]) -> MigrationSet {
+fn load(files: &[MigrationFile]) -> ParsedSet {
     let source = files
         .iter()
         .fold(MemorySource::new(), |source, (file, up, down)| {
@@ -475,7 +476,7 @@ fn load(files: &[MigrationFile]) -> MigrationSet {
     let set = strata_core::load(&source, Path::new("migrations"));
     assert!(!set.has_errors(), "{:#?}", set.problems);
     assert_eq!(set.migrations.len(), files.len());
-    set
+    ParsedSet::new(set)
 }
 
 /// The version of a file: its first four characters.
@@ -671,7 +672,7 @@ async fn check_history(client: &Client, files: &[MigrationFile]) {
 /// connected) with its report.
 async fn migrate_together(
     target: &Target,
-    set: MigrationSet,
+    set: ParsedSet,
     count: usize,
 ) -> Vec<(Migrator, RunReport)> {
     let set = Rc::new(set);
@@ -970,9 +971,9 @@ async fn a_no_transaction_migration_applied_meanwhile_is_reported_as_skipped() {
     // A second migrator that planned before the first applied anything reaches each
     // migration after it was applied: both must come back as skipped.
     let second = migrator(&target).await;
-    for m in &set.migrations {
+    for (m, parsed) in set.iter() {
         let skipped = second
-            .apply(m)
+            .apply(m, &parsed.up)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", m.version));
         assert!(

@@ -12,56 +12,43 @@
 use std::cell::OnceCell;
 
 use strata_core::position::PositionIndex;
-use strata_core::{Diagnostic, Migration, MigrationSet, ProblemCode, Section, Severity};
+use strata_core::{Diagnostic, Migration, ProblemCode, Section, Severity};
 
+use crate::parsed::{ParsedMigration, ParsedSection, ParsedSet};
 use crate::{
-    ClientCopy, CopySplit, InlineData, NeedsTransaction, NonTransactional, Statement, SyntaxError,
-    TransactionControl, split_with_inline_data,
+    ClientCopy, InlineData, NeedsTransaction, NonTransactional, Statement, SyntaxError,
+    TransactionControl,
 };
 
 /// Every problem of `set`: those found while loading it and those in its SQL,
 /// sorted by file, line and column.
-pub fn validate(set: &MigrationSet) -> Vec<Diagnostic> {
+pub fn validate(set: &ParsedSet) -> Vec<Diagnostic> {
     let mut problems = set.problems.clone();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = set.migrations.len().div_ceil(threads).max(64);
-    let found: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = set
-            .migrations
-            .chunks(chunk)
-            .map(|migrations| {
-                scope.spawn(move || migrations.iter().flat_map(check_migration).collect())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    problems.extend(found.into_iter().flatten());
+    for (migration, parsed) in set.iter() {
+        problems.extend(check_migration(migration, parsed));
+    }
     problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     problems
 }
 
-/// The SQL problems of one migration (up and down).
-pub fn check_migration(migration: &Migration) -> Vec<Diagnostic> {
-    let mut problems = check_section(&migration.up, "up");
-    if let Some(down) = &migration.down {
-        problems.extend(check_section(down, "down"));
+/// The SQL problems of one migration (up and down), split as `parsed`.
+pub fn check_migration(migration: &Migration, parsed: &ParsedMigration) -> Vec<Diagnostic> {
+    let mut problems = check_section(&migration.up, &parsed.up, "up");
+    if let (Some(down), Some(parsed)) = (&migration.down, &parsed.down) {
+        problems.extend(check_section(down, parsed, "down"));
     }
     problems
 }
 
-/// The SQL problems of one section; `which` is `up` or `down`.
-pub fn check_section(section: &Section, which: &str) -> Vec<Diagnostic> {
+/// The SQL problems of one section, split as `parsed`; `which` is `up` or
+/// `down`.
+pub fn check_section(section: &Section, parsed: &ParsedSection, which: &str) -> Vec<Diagnostic> {
     let check = SectionCheck::new(section, which);
-    let split = split_with_inline_data(&section.text);
-    let mut problems = check.client_copies(&split);
-    if let Some(error) = &split.error {
-        problems.push(check.syntax_error(error));
-        return problems;
+    let mut problems = check.client_copies(parsed);
+    match parsed.parsed() {
+        Err(error) => problems.push(check.syntax_error(error)),
+        Ok(statements) => problems.extend(check.statements(statements)),
     }
-    problems.extend(check.statements(&split.statements));
     problems
 }
 
@@ -95,12 +82,12 @@ impl<'a> SectionCheck<'a> {
     }
 
     /// A problem at every `COPY` to or from the client.
-    fn client_copies(&self, split: &CopySplit) -> Vec<Diagnostic> {
+    fn client_copies(&self, parsed: &ParsedSection) -> Vec<Diagnostic> {
         let mut problems = Vec::new();
-        for statement in &split.statements {
+        for statement in parsed.statements() {
             if let Some(copy) = ClientCopy::of(statement.text(&self.section.text)) {
-                let data = split
-                    .inline_data
+                let data = parsed
+                    .inline_data()
                     .iter()
                     .find(|data| data.copy == statement.span.start);
                 problems.push(self.at(
@@ -295,7 +282,7 @@ mod tests {
     fn problems(sql: &str) -> Vec<(u32, Severity)> {
         let source = MemorySource::new().with("0001_x.sql", sql);
         let set = strata_core::load(&source, Path::new("m"));
-        super::validate(&set)
+        super::validate(&crate::ParsedSet::new(set))
             .into_iter()
             .filter(|p| p.code == ProblemCode::NeedsTransactionBlock)
             .map(|p| (p.line().unwrap_or(0), p.severity))
@@ -324,7 +311,7 @@ mod tests {
     fn located(sql: &str) -> Vec<String> {
         let source = MemorySource::new().with("0001_x.sql", sql);
         let set = strata_core::load(&source, Path::new("m"));
-        super::validate(&set)
+        super::validate(&crate::ParsedSet::new(set))
             .into_iter()
             .map(|p| {
                 format!(
@@ -342,7 +329,10 @@ mod tests {
         let sql = "create table t (a int, b text);\n  COPY t (a, b) FROM stdin;\n1\tO'Brien\n2\t\\N\n\\.\ninsert into t values (3, 'c');\n";
         assert_eq!(located(sql), ["2:3 client-copy"]);
         let source = MemorySource::new().with("0001_x.sql", sql);
-        let problems = super::validate(&strata_core::load(&source, Path::new("m")));
+        let problems = super::validate(&crate::ParsedSet::new(strata_core::load(
+            &source,
+            Path::new("m"),
+        )));
         assert!(
             problems[0].message.contains("lines 3-5"),
             "{}",

@@ -30,8 +30,10 @@
 //! statements move rows through the client's connection.
 //!
 //! Everything here is pure: no I/O, no database, and no panic on any input.
-//! The splitter knows nothing about migration files; [`check`] maps its spans
-//! onto the files of a loaded `strata_core::MigrationSet` for `strata validate`.
+//! The splitter knows nothing about migration files. A [`ParsedSet`] holds a
+//! loaded `strata_core::MigrationSet` with every section split once, for
+//! every stage that reads it (validation, lint, the runner); [`check`] maps
+//! its spans onto the files for `strata validate`.
 
 pub mod analyze;
 pub mod check;
@@ -40,6 +42,7 @@ mod copy;
 mod error;
 mod ffi;
 mod lines;
+mod parsed;
 mod split;
 mod statement;
 mod tag;
@@ -48,5 +51,6 @@ mod token;
 pub use copy::{ClientCopy, CopySplit, InlineData, split_with_inline_data};
 pub use error::SyntaxError;
 pub use lines::{LineCol, LineIndex, line_col};
+pub use parsed::{ParsedMigration, ParsedSection, ParsedSet};
 pub use split::split;
 pub use statement::{NeedsTransaction, NonTransactional, Statement, TransactionControl};

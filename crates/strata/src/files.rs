@@ -16,7 +16,7 @@ use crate::report::{InitReport, MigrationSummary, NewReport, ValidateReport};
 
 /// Checks every migration file, its SQL included.
 pub fn validate(project: &Project) -> ValidateReport {
-    let set = project.load();
+    let set = project.load_parsed();
     let diagnostics = strata_sql::check::validate(&set);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics

@@ -60,8 +60,8 @@ struct Judged {
 
 fn judge(project: &Project, filter: &Filter) -> Result<Judged> {
     let config = project.lint_config()?;
-    let set = project.load();
-    // Validation parses every section once more; it runs beside the rules.
+    let set = project.load_parsed();
+    // Validation and the rules read the same split statements, side by side.
     let (validation, (rules, mut risks)) = std::thread::scope(|scope| {
         let validating = scope.spawn(|| strata_sql::check::validate(&set));
         let linted = strata_lint::lint_with_risk(&set, &config);
@@ -101,25 +101,14 @@ fn files_of(m: &Migration) -> impl Iterator<Item = &PathBuf> {
 
 /// Files the rules never saw: those that did not load at all (a NUL byte, a
 /// duplicate version, a file that is not a regular file...) and sections
-/// PostgreSQL's parser rejects.
+/// PostgreSQL's parser rejects. (Inline `COPY` data is stepped over when a
+/// section is split: the rules see the statements around it.)
 fn not_linted(set: &MigrationSet, validation: &[Diagnostic]) -> Vec<PathBuf> {
     let loaded: BTreeSet<&PathBuf> = set.migrations.iter().flat_map(files_of).collect();
-    let unsplittable = |file: &Path| {
-        set.migrations.iter().any(|m| {
-            std::iter::once(&m.up)
-                .chain(m.down.as_ref())
-                .any(|s| s.file == file && strata_sql::split(&s.text).is_err())
-        })
-    };
     let files: BTreeSet<PathBuf> = validation
         .iter()
         .filter(|d| d.is_error())
-        .filter(|d| {
-            !loaded.contains(&d.file)
-                || d.code == ProblemCode::SyntaxError
-                // Inline COPY data is not SQL: the rules never see such a section.
-                || (d.code == ProblemCode::ClientCopy && unsplittable(&d.file))
-        })
+        .filter(|d| !loaded.contains(&d.file) || d.code == ProblemCode::SyntaxError)
         .map(|d| d.file.clone())
         .collect();
     files.into_iter().collect()

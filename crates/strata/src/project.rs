@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use strata_core::config::{CONFIG_FILE, Config};
 use strata_core::{Diagnostic, MigrationSet};
+use strata_sql::ParsedSet;
 
 use crate::error::{Error, Result};
 
@@ -91,10 +92,16 @@ impl Project {
         strata_core::load(&source, &self.migrations_dir)
     }
 
+    /// Loads the migrations and splits every section with PostgreSQL's
+    /// parser, once, for every stage after (validation, lint, the runner).
+    pub fn load_parsed(&self) -> ParsedSet {
+        ParsedSet::new(self.load())
+    }
+
     /// Loads and validates the migrations (their SQL included): errors stop
     /// a command that would run them, before it connects.
-    pub fn load_valid(&self) -> Result<MigrationSet> {
-        let set = self.load();
+    pub fn load_valid(&self) -> Result<ParsedSet> {
+        let set = self.load_parsed();
         let diagnostics = strata_sql::check::validate(&set);
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(Error::Invalid {

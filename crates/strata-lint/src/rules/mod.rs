@@ -65,7 +65,7 @@ pub(crate) mod test_support {
             .fold(strata_core::MemorySource::new(), |s, (p, t)| {
                 s.with(*p, t.as_bytes())
             });
-        let set = strata_core::load(&source, Path::new("migrations"));
+        let set = strata_sql::ParsedSet::new(strata_core::load(&source, Path::new("migrations")));
         let table: toml::Table = format!("rules = {{ \"{}\" = \"warning\" }}", rule.name())
             .parse()
             .unwrap_or_default();

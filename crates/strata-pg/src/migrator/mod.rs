@@ -24,6 +24,7 @@ use strata_core::config::Pooler;
 pub use strata_core::plan::Direction;
 use strata_core::plan::{AppliedRecord, Blocker, plan_migrate};
 use strata_core::{Migration, MigrationSet, Version};
+use strata_sql::ParsedSet;
 use tokio_postgres::Client;
 
 use crate::error::{LockHolder, PgError, PoolerEvidence, Refusal};
@@ -44,7 +45,6 @@ use failure::*;
 use inspect::*;
 use lock::*;
 pub use rollback::{DownSource, RollbackStep};
-pub use runner::absorb_transaction_control;
 use session::*;
 use verbs::*;
 
@@ -304,7 +304,7 @@ impl Migrator {
     /// `strata migrate`: lock, check, apply every pending migration in order.
     pub async fn migrate(
         &mut self,
-        set: &MigrationSet,
+        set: &ParsedSet,
         options: &MigrateOptions,
         progress: &mut dyn Progress,
     ) -> RunReport {
@@ -326,7 +326,7 @@ impl Migrator {
 
     async fn migrate_inner(
         &mut self,
-        set: &MigrationSet,
+        set: &ParsedSet,
         options: &MigrateOptions,
         progress: &mut dyn Progress,
         report: &mut RunReport,
@@ -372,7 +372,8 @@ impl Migrator {
             }
             progress.started(migration, Direction::Up);
             let started = Instant::now();
-            let skipped = match self.apply(migration).await {
+            let up = set.section(migration, &migration.up, Direction::Up);
+            let skipped = match self.apply(migration, &up).await {
                 Ok(skipped) => skipped,
                 Err(PgError::Migration(mut failure))
                     if empty_history
@@ -427,16 +428,6 @@ impl Migrator {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn absorbs_only_a_leading_begin_and_a_trailing_commit() {
-        let sql = "BEGIN;\ncreate table t (id int);\nCOMMIT;\n";
-        let out = absorb_transaction_control(sql);
-        assert_eq!(out.len(), sql.len());
-        assert_eq!(out, "     ;\ncreate table t (id int);\n      ;\n");
-        let middle = "create table a ();\ncommit;\ncreate table b ();\n";
-        assert_eq!(absorb_transaction_control(middle), middle);
-    }
 
     #[test]
     fn lock_keys_differ_by_schema() {

@@ -168,7 +168,12 @@ impl Migrator {
             }
             progress.started(&m, Direction::Down);
             let started = Instant::now();
-            self.undo(&m).await?;
+            // The step's down: the file's or the one stored in history.
+            let down = m
+                .down
+                .as_ref()
+                .map(|d| strata_sql::ParsedSection::of(&d.text));
+            self.undo(&m, &down.unwrap_or_default()).await?;
             let took = started.elapsed();
             progress.finished(&m, Direction::Down, took);
             report.done.push(Done {

@@ -10,29 +10,33 @@ use std::time::{Duration, Instant};
 
 use strata_core::plan::Direction;
 use strata_core::{Migration, Section};
+use strata_sql::ParsedSection;
 
 use super::*;
 use crate::error::{MigrationFailure, PgError, ServerError};
 
 impl Migrator {
-    /// Applies one migration; returns true when another migrator had already
-    /// applied it (transaction-pooler mode).
-    pub async fn apply(&self, m: &Migration) -> Result<bool, PgError> {
-        self.run_section(m, Direction::Up).await
+    /// Applies one migration whose up section was split as `up`; returns true
+    /// when another migrator had already applied it (transaction-pooler mode).
+    pub async fn apply(&self, m: &Migration, up: &ParsedSection) -> Result<bool, PgError> {
+        self.run_section(m, up, Direction::Up).await
     }
 
-    /// Runs one migration's down and removes its history row (no lock taken:
-    /// `strata rollback` locks around it; `strata verify` owns its database).
-    pub async fn undo(&self, m: &Migration) -> Result<(), PgError> {
-        self.run_section(m, Direction::Down).await.map(|_| ())
+    /// Runs one migration's down, split as `down`, and removes its history row
+    /// (no lock taken: `strata rollback` locks around it; `strata verify` owns
+    /// its database).
+    pub async fn undo(&self, m: &Migration, down: &ParsedSection) -> Result<(), PgError> {
+        self.run_section(m, down, Direction::Down).await.map(|_| ())
     }
 
-    /// The one path of apply and undo: runs a section of `m` with the history
-    /// writes of its direction. Returns true when another migrator had already
-    /// done it (transaction-pooler mode).
+    /// The one path of apply and undo: runs the section of `m` of `direction`,
+    /// split as `parsed`, with the history writes of its direction. Returns
+    /// true when another migrator had already done it (transaction-pooler
+    /// mode).
     pub(super) async fn run_section(
         &self,
         m: &Migration,
+        parsed: &ParsedSection,
         direction: Direction,
     ) -> Result<bool, PgError> {
         let section = match direction {
@@ -44,21 +48,28 @@ impl Migrator {
                 })
             })?,
         };
-        refuse_client_copy(m, section, direction)?;
+        let run = SectionRun {
+            m,
+            section,
+            parsed,
+            direction,
+        };
+        refuse_client_copy(&run)?;
         if section.no_transaction() {
-            self.run_statements(m, section, direction).await
+            self.run_statements(&run).await
         } else {
-            self.run_transaction(m, section, direction).await
+            self.run_transaction(&run).await
         }
     }
 
-    pub(super) async fn run_transaction(
-        &self,
-        m: &Migration,
-        section: &Section,
-        direction: Direction,
-    ) -> Result<bool, PgError> {
-        let body = absorb_transaction_control(&section.text);
+    pub(super) async fn run_transaction(&self, run: &SectionRun<'_>) -> Result<bool, PgError> {
+        let SectionRun {
+            m,
+            section,
+            parsed,
+            direction,
+        } = *run;
+        let body = parsed.transaction_body(&section.text);
         let mut batch = String::with_capacity(body.len() + 1024);
         batch.push_str(&self.session_reset());
         batch.push_str("BEGIN;\n");
@@ -74,9 +85,7 @@ impl Migrator {
         batch.push_str(&self.record_done(m, direction));
         batch.push_str("COMMIT;");
         let started = Instant::now();
-        let deadline = self.deadline(section, || {
-            strata_sql::split(&section.text).map_or(1, |s| s.len())
-        });
+        let deadline = self.deadline(section, parsed.statements().len());
         let Err(unanswered) = self.send_waiting_for_others(&batch, deadline).await else {
             return Ok(false);
         };
@@ -93,10 +102,10 @@ impl Migrator {
         }
         let mut failure = locate(m, section, direction, error, prefix_chars, &body, None);
         if failure.line.is_none() && !lost {
-            self.replay_for_position(section, &mut failure, started.elapsed())
+            self.replay_for_position(run, &mut failure, started.elapsed())
                 .await;
         }
-        self.name_lock_blockers(section, &mut failure).await;
+        self.name_lock_blockers(run, &mut failure).await;
         if lost {
             self.broken.store(true, Ordering::Relaxed);
         }
@@ -179,15 +188,16 @@ impl Migrator {
     /// claimed first (`failed`, 0 done, this backend) and advances after each
     /// statement, so that a run stopped anywhere (error, kill, lost connection)
     /// leaves a row that says how far it got.
-    pub(super) async fn run_statements(
-        &self,
-        m: &Migration,
-        section: &Section,
-        direction: Direction,
-    ) -> Result<bool, PgError> {
-        let statements = split_for_execution(m, section, direction)?;
+    pub(super) async fn run_statements(&self, run: &SectionRun<'_>) -> Result<bool, PgError> {
+        let SectionRun {
+            m,
+            section,
+            parsed,
+            direction,
+        } = *run;
+        let statements = parsed.parsed().map_err(|e| unparsed(run, e))?;
         let claimed = match self
-            .send_waiting_for_others(&self.claim(m, direction), self.deadline(section, || 1))
+            .send_waiting_for_others(&self.claim(m, direction), self.deadline(section, 1))
             .await
         {
             Ok(messages) => messages,
@@ -221,7 +231,7 @@ impl Migrator {
         let total = statements.len();
         for (i, statement) in statements.iter().enumerate() {
             let sql = &section.text[statement.span.clone()];
-            if let Err(unanswered) = self.send(sql, self.deadline(section, || 1)).await {
+            if let Err(unanswered) = self.send(sql, self.deadline(section, 1)).await {
                 let lost = !matches!(unanswered, Unanswered::Error(_));
                 let error = unanswered.into_error();
                 let prefix = section.text[..statement.span.start].chars().count();
@@ -243,7 +253,7 @@ impl Migrator {
                     return Err(PgError::Migration(Box::new(failure)));
                 }
                 let _ = self.reset_session().await;
-                self.name_lock_blockers(section, &mut failure).await;
+                self.name_lock_blockers(run, &mut failure).await;
                 let left = self.invalid_indexes_since(&invalid_before).await;
                 let what = stop_summary(i, total, &failure.error, &left);
                 failure.left_behind = left.iter().map(|l| l.recovery(m, i + 1 == total)).collect();
@@ -283,17 +293,18 @@ impl Migrator {
     /// the failed statement (or, unlocated, the section) touches.
     pub(super) async fn name_lock_blockers(
         &self,
-        section: &Section,
+        run: &SectionRun<'_>,
         failure: &mut MigrationFailure,
     ) {
+        let section = run.section;
         if failure.error.sqlstate != "55P03" {
             return;
         }
-        let Ok(statements) = strata_sql::split(&section.text) else {
+        let Ok(statements) = run.parsed.parsed() else {
             return;
         };
         let mut relations = Vec::new();
-        for statement in &statements {
+        for statement in statements {
             // Located: only the statement on the failure's line.
             if let Some(line) = failure.line {
                 let first = section.position(statement.span.start).0;
@@ -344,23 +355,15 @@ impl Migrator {
     /// replaying would cost as much again.
     pub(super) async fn replay_for_position(
         &self,
-        section: &Section,
+        run: &SectionRun<'_>,
         failure: &mut MigrationFailure,
         took: Duration,
     ) {
-        let Ok(statements) = strata_sql::split(&section.text) else {
+        let section = run.section;
+        if run.parsed.error().is_some() {
             return;
-        };
-        let count = statements.len();
-        let runnable: Vec<&strata_sql::Statement> = statements
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| {
-                !s.transaction_control()
-                    .is_some_and(|c| c.is_absorbed_at(*i, count))
-            })
-            .map(|(_, s)| s)
-            .collect();
+        }
+        let runnable: Vec<&strata_sql::Statement> = run.parsed.runnable().collect();
         if let [only] = runnable[..] {
             set_location(failure, section, only.span.start);
             return;
@@ -398,18 +401,12 @@ impl Migrator {
     /// How long strata waits for a section's `statements` statements before it
     /// calls the connection stalled: each may take up to its statement timeout,
     /// plus a grace period. No deadline without a statement timeout.
-    /// `statements` is asked only when there is a timeout: counting splits
-    /// the SQL, which a run without timeouts need not pay for.
-    pub(super) fn deadline(
-        &self,
-        section: &Section,
-        statements: impl FnOnce() -> usize,
-    ) -> Option<Duration> {
+    pub(super) fn deadline(&self, section: &Section, statements: usize) -> Option<Duration> {
         let timeout = section
             .directives
             .statement_timeout
             .or(self.settings.statement_timeout)?;
-        let count = u32::try_from(statements().max(1)).unwrap_or(u32::MAX);
+        let count = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
         Some(
             timeout
                 .saturating_mul(count)
@@ -498,22 +495,9 @@ impl Unanswered {
 /// the client: its rows would travel through strata's connection, which does
 /// not carry them, and the server would be left waiting mid-protocol. validate
 /// refuses such files; this also covers a down stored in history.
-pub(super) fn refuse_client_copy(
-    m: &Migration,
-    section: &Section,
-    direction: Direction,
-) -> Result<(), PgError> {
-    // Most sections hold no COPY at all: a byte scan, no copy of the text.
-    if !section
-        .text
-        .as_bytes()
-        .windows(4)
-        .any(|w| w.eq_ignore_ascii_case(b"copy"))
-    {
-        return Ok(());
-    }
-    let copy = strata_sql::split_with_inline_data(&section.text);
-    for statement in &copy.statements {
+pub(super) fn refuse_client_copy(run: &SectionRun<'_>) -> Result<(), PgError> {
+    let section = run.section;
+    for statement in run.parsed.statements() {
         let text = &section.text[statement.span.clone()];
         if let Some(kind) = strata_sql::ClientCopy::of(text) {
             let (line, column) = section.position(statement.span.start);
@@ -521,8 +505,8 @@ pub(super) fn refuse_client_copy(
                 file: section.file.clone(),
                 line,
                 column,
-                version: m.version.clone(),
-                direction,
+                version: run.m.version.clone(),
+                direction: run.direction,
                 to_client: matches!(kind, strata_sql::ClientCopy::ToClient),
             }
             .into());
@@ -531,59 +515,43 @@ pub(super) fn refuse_client_copy(
     Ok(())
 }
 
-/// Blanks a leading `BEGIN` and a trailing `COMMIT` (same length, so offsets
-/// hold), so that a file written with its own transaction stays atomic inside ours.
-pub fn absorb_transaction_control(sql: &str) -> String {
-    let Ok(statements) = strata_sql::split(sql) else {
-        return sql.to_owned();
-    };
-    let mut bytes = sql.as_bytes().to_vec();
-    let count = statements.len();
-    for (i, statement) in statements.iter().enumerate() {
-        let absorb = statement
-            .transaction_control()
-            .is_some_and(|c| c.is_absorbed_at(i, count));
-        if absorb && sql[statement.span.clone()].is_ascii() {
-            for b in &mut bytes[statement.span.clone()] {
-                if *b != b'\n' {
-                    *b = b' ';
-                }
-            }
-        }
-    }
-    String::from_utf8(bytes).unwrap_or_else(|_| sql.to_owned())
+/// One section as the runner runs it: the migration, the section of
+/// `direction`, and its statements.
+#[derive(Clone, Copy)]
+pub(super) struct SectionRun<'a> {
+    pub m: &'a Migration,
+    pub section: &'a Section,
+    pub parsed: &'a ParsedSection,
+    pub direction: Direction,
 }
 
-pub(super) fn split_for_execution(
-    m: &Migration,
-    section: &Section,
-    direction: Direction,
-) -> Result<Vec<strata_sql::Statement>, PgError> {
-    strata_sql::split(&section.text).map_err(|e| {
-        let (line, column) = e.offset.map_or((None, None), |o| {
-            let (l, c) = section.position(o);
-            (Some(l), Some(c))
-        });
-        PgError::Migration(Box::new(MigrationFailure {
-            version: m.version.to_string(),
-            name: m.name.clone(),
-            file: section.file.clone(),
-            section: direction,
-            line,
-            column,
-            source_line: None,
-            error: ServerError {
-                sqlstate: "42601".to_owned(),
-                message: e.message,
-                detail: None,
-                hint: None,
-                position: None,
-            },
-            advice: None,
-            statements_done: Some((0, 0)),
-            note: "nothing of it ran: the file does not parse".to_owned(),
-            left_behind: Vec::new(),
-            blocked_by: Vec::new(),
-        }))
-    })
+/// The failure of a section the parser refuses (validation refuses such
+/// files first; a down stored in history is not validated).
+fn unparsed(run: &SectionRun<'_>, e: &strata_sql::SyntaxError) -> PgError {
+    let section = run.section;
+    let (line, column) = e.offset.map_or((None, None), |o| {
+        let (l, c) = section.position(o);
+        (Some(l), Some(c))
+    });
+    PgError::Migration(Box::new(MigrationFailure {
+        version: run.m.version.to_string(),
+        name: run.m.name.clone(),
+        file: section.file.clone(),
+        section: run.direction,
+        line,
+        column,
+        source_line: None,
+        error: ServerError {
+            sqlstate: "42601".to_owned(),
+            message: e.message.clone(),
+            detail: None,
+            hint: None,
+            position: None,
+        },
+        advice: None,
+        statements_done: Some((0, 0)),
+        note: "nothing of it ran: the file does not parse".to_owned(),
+        left_behind: Vec::new(),
+        blocked_by: Vec::new(),
+    }))
 }

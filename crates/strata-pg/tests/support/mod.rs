@@ -8,10 +8,11 @@
 
 use std::path::Path;
 
-use strata_core::{MemorySource, MigrationSet};
+use strata_core::MemorySource;
 use strata_ephemeral::Cluster;
 use strata_pg::connect::{Source, Target, connect};
 use strata_pg::{MigrateOptions, Migrator, Quiet, RunReport, Settings};
+use strata_sql::ParsedSet;
 use tokio_postgres::Client;
 
 /// A throwaway cluster for one test.
@@ -39,13 +40,13 @@ pub async fn migrator(cluster: &Cluster, db: &str, settings: Settings) -> Migrat
 }
 
 /// A migration set from `(file name, contents)` pairs, which must load cleanly.
-pub fn set(files: &[(&str, &str)]) -> MigrationSet {
+pub fn set(files: &[(&str, &str)]) -> ParsedSet {
     let source = files
         .iter()
         .fold(MemorySource::new(), |s, (p, c)| s.with(*p, c.as_bytes()));
     let set = strata_core::load(&source, Path::new("migrations"));
     assert!(set.problems.is_empty(), "{:?}", set.problems);
-    set
+    ParsedSet::new(set)
 }
 
 /// The first value of the first row `sql` returns ("" for none or NULL).
@@ -70,7 +71,7 @@ pub async fn scalar(m: &Migrator, sql: &str) -> String {
 }
 
 /// `strata migrate` of `set` with the default options, quietly.
-pub async fn migrate(m: &mut Migrator, set: &MigrationSet) -> RunReport {
+pub async fn migrate(m: &mut Migrator, set: &ParsedSet) -> RunReport {
     m.migrate(set, &MigrateOptions::default(), &mut Quiet).await
 }
 

@@ -1,0 +1,311 @@
+//! A migration set split once, for every stage that reads it.
+//!
+//! Validation, lint and the runner all need each section's statements. A
+//! [`ParsedSet`] holds a loaded [`MigrationSet`] with every section split
+//! (in parallel, once); each stage takes the statements from it instead of
+//! splitting the SQL again. A section that is not part of the set (a down
+//! read back from history) is split when asked for, through the same type.
+//!
+//! The one rule about a section's own `BEGIN`/`COMMIT` inside strata's
+//! transaction (a plain `BEGIN` first and a plain `COMMIT` last are absorbed)
+//! is applied here: [`ParsedSection::runnable`] and
+//! [`ParsedSection::transaction_body`].
+
+use std::borrow::Cow;
+use std::ops::Deref;
+
+use strata_core::plan::Direction;
+use strata_core::{Migration, MigrationSet, Section};
+
+use crate::{CopySplit, InlineData, Statement, SyntaxError, split_with_inline_data};
+
+/// One section's SQL, split with PostgreSQL's parser (inline `COPY` data
+/// stepped over).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedSection {
+    split: CopySplit,
+}
+
+impl ParsedSection {
+    /// Splits `sql`.
+    #[must_use]
+    pub fn of(sql: &str) -> Self {
+        Self {
+            split: split_with_inline_data(sql),
+        }
+    }
+
+    /// The statements in order; when the SQL does not parse, those before the
+    /// error.
+    #[must_use]
+    pub fn statements(&self) -> &[Statement] {
+        &self.split.statements
+    }
+
+    /// The statements, or the error where the parser stopped.
+    pub fn parsed(&self) -> Result<&[Statement], &SyntaxError> {
+        match &self.split.error {
+            Some(error) => Err(error),
+            None => Ok(&self.split.statements),
+        }
+    }
+
+    /// Where the parser stopped, if it did.
+    #[must_use]
+    pub fn error(&self) -> Option<&SyntaxError> {
+        self.split.error.as_ref()
+    }
+
+    /// The inline data after `COPY ... FROM STDIN` statements.
+    #[must_use]
+    pub fn inline_data(&self) -> &[InlineData] {
+        &self.split.inline_data
+    }
+
+    /// Whether statement `index` is a `BEGIN` or `COMMIT` that strata's own
+    /// transaction absorbs: a plain `BEGIN` first, a plain `COMMIT` last.
+    #[must_use]
+    pub fn is_absorbed(&self, index: usize) -> bool {
+        let statements = self.statements();
+        statements.get(index).is_some_and(|s| {
+            s.transaction_control()
+                .is_some_and(|c| c.is_absorbed_at(index, statements.len()))
+        })
+    }
+
+    /// The statements that run inside strata's transaction: all but the
+    /// absorbed ones.
+    pub fn runnable(&self) -> impl Iterator<Item = &Statement> {
+        self.statements()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.is_absorbed(*i))
+            .map(|(_, s)| s)
+    }
+
+    /// `sql` (the text this was split from) with the absorbed `BEGIN` and
+    /// `COMMIT` blanked out, same length, so byte offsets hold: a file written
+    /// with its own transaction stays atomic inside strata's. Unchanged when
+    /// the SQL does not parse.
+    #[must_use]
+    pub fn transaction_body<'a>(&self, sql: &'a str) -> Cow<'a, str> {
+        if self.error().is_some() {
+            return Cow::Borrowed(sql);
+        }
+        let absorbed: Vec<&Statement> = (0..self.statements().len())
+            .filter(|&i| self.is_absorbed(i))
+            .filter_map(|i| self.statements().get(i))
+            .filter(|s| sql.get(s.span.clone()).is_some_and(str::is_ascii))
+            .collect();
+        if absorbed.is_empty() {
+            return Cow::Borrowed(sql);
+        }
+        let mut bytes = sql.as_bytes().to_vec();
+        for statement in absorbed {
+            for b in &mut bytes[statement.span.clone()] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+        // Only ASCII bytes were replaced by spaces: still UTF-8.
+        String::from_utf8(bytes).map_or(Cow::Borrowed(sql), Cow::Owned)
+    }
+}
+
+/// A migration's sections, split.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedMigration {
+    /// The up section.
+    pub up: ParsedSection,
+    /// The down section, when the migration has one.
+    pub down: Option<ParsedSection>,
+}
+
+impl ParsedMigration {
+    /// Splits both sections of `migration`.
+    #[must_use]
+    pub fn of(migration: &Migration) -> Self {
+        Self {
+            up: ParsedSection::of(&migration.up.text),
+            down: migration.down.as_ref().map(|d| ParsedSection::of(&d.text)),
+        }
+    }
+
+    /// The section of `direction`.
+    #[must_use]
+    pub fn section(&self, direction: Direction) -> Option<&ParsedSection> {
+        match direction {
+            Direction::Up => Some(&self.up),
+            Direction::Down => self.down.as_ref(),
+        }
+    }
+}
+
+/// A loaded migration set with every section split once. Reads as the set
+/// it holds (`Deref`).
+#[derive(Debug, Clone, Default)]
+pub struct ParsedSet {
+    set: MigrationSet,
+    /// Aligned with `set.migrations`.
+    parsed: Vec<ParsedMigration>,
+}
+
+impl ParsedSet {
+    /// Splits every section of `set`, on all cores for large sets.
+    #[must_use]
+    pub fn new(set: MigrationSet) -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunk = set.migrations.len().div_ceil(threads).max(64);
+        let parsed = std::thread::scope(|scope| {
+            let handles: Vec<_> = set
+                .migrations
+                .chunks(chunk)
+                .map(|migrations| {
+                    scope.spawn(move || {
+                        migrations
+                            .iter()
+                            .map(ParsedMigration::of)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(set.migrations.chunks(chunk))
+                .flat_map(|(handle, migrations)| {
+                    // A panic in the parser's thread: split again here, so
+                    // the alignment with the set holds whatever happens.
+                    handle
+                        .join()
+                        .unwrap_or_else(|_| migrations.iter().map(ParsedMigration::of).collect())
+                })
+                .collect()
+        });
+        Self { set, parsed }
+    }
+
+    /// The set.
+    #[must_use]
+    pub fn set(&self) -> &MigrationSet {
+        &self.set
+    }
+
+    /// The set, giving the split statements up.
+    #[must_use]
+    pub fn into_set(self) -> MigrationSet {
+        self.set
+    }
+
+    /// Every migration of the set with its split sections, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Migration, &ParsedMigration)> {
+        self.set.migrations.iter().zip(&self.parsed)
+    }
+
+    /// The split sections of `migration` when it is one of this set's own
+    /// (the same value, not only the same version).
+    #[must_use]
+    pub fn of(&self, migration: &Migration) -> Option<&ParsedMigration> {
+        let index = self
+            .set
+            .migrations
+            .binary_search_by(|m| m.version.cmp(&migration.version))
+            .ok()?;
+        std::ptr::eq(&self.set.migrations[index], migration).then(|| &self.parsed[index])
+    }
+
+    /// The split section `section` of `migration`: this set's own when the
+    /// migration is one of its own, else split now (a down read from
+    /// history, a migration built elsewhere).
+    #[must_use]
+    pub fn section<'a>(
+        &'a self,
+        migration: &Migration,
+        section: &Section,
+        direction: Direction,
+    ) -> Cow<'a, ParsedSection> {
+        self.of(migration)
+            .and_then(|parsed| parsed.section(direction))
+            .filter(|_| match direction {
+                Direction::Up => std::ptr::eq(&migration.up, section),
+                Direction::Down => migration
+                    .down
+                    .as_ref()
+                    .is_some_and(|d| std::ptr::eq(d, section)),
+            })
+            .map_or_else(
+                || Cow::Owned(ParsedSection::of(&section.text)),
+                Cow::Borrowed,
+            )
+    }
+}
+
+impl Deref for ParsedSet {
+    type Target = MigrationSet;
+
+    fn deref(&self) -> &MigrationSet {
+        &self.set
+    }
+}
+
+impl From<MigrationSet> for ParsedSet {
+    fn from(set: MigrationSet) -> Self {
+        Self::new(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absorbs_only_a_leading_begin_and_a_trailing_commit() {
+        let sql = "BEGIN;\ncreate table t (id int);\nCOMMIT;\n";
+        let parsed = ParsedSection::of(sql);
+        let body = parsed.transaction_body(sql);
+        assert_eq!(body.len(), sql.len());
+        assert_eq!(body, "     ;\ncreate table t (id int);\n      ;\n");
+        assert_eq!(parsed.runnable().count(), 1);
+        let middle = "create table a ();\ncommit;\ncreate table b ();\n";
+        let parsed = ParsedSection::of(middle);
+        assert_eq!(parsed.transaction_body(middle), middle);
+        assert_eq!(parsed.runnable().count(), 3);
+    }
+
+    #[test]
+    fn a_set_hands_out_its_own_split_and_splits_what_is_not_its_own() {
+        let source = strata_core::MemorySource::new()
+            .with(
+                "0001_a.sql",
+                "-- strata:up\ncreate table a ();\n-- strata:down\ndrop table a;\n",
+            )
+            .with("0002_b.sql", "create table b ();\ncreate table c ();\n");
+        let set = ParsedSet::new(strata_core::load(&source, std::path::Path::new("m")));
+        let [a, b] = &set.migrations[..] else {
+            panic!("two migrations expected: {:?}", set.migrations);
+        };
+        assert_eq!(set.iter().count(), 2);
+        let own = set.section(b, &b.up, Direction::Up);
+        assert!(matches!(own, Cow::Borrowed(_)));
+        assert_eq!(own.statements().len(), 2);
+        let down = a.down.as_ref().expect("0001 has a down");
+        assert!(matches!(
+            set.section(a, down, Direction::Down),
+            Cow::Borrowed(_)
+        ));
+        // A copy (a rollback step, a down read from history) is split anew.
+        let copy = b.clone();
+        assert!(set.of(&copy).is_none());
+        let split = set.section(&copy, &copy.up, Direction::Up);
+        assert!(matches!(split, Cow::Owned(_)));
+        assert_eq!(*split, *own);
+    }
+
+    #[test]
+    fn a_section_that_does_not_parse_is_left_as_written() {
+        let sql = "BEGIN;\ncreate tabel t ();\nCOMMIT;\n";
+        let parsed = ParsedSection::of(sql);
+        assert!(parsed.parsed().is_err());
+        assert_eq!(parsed.transaction_body(sql), sql);
+    }
+}
