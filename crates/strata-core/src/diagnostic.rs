@@ -80,6 +80,9 @@ pub enum ProblemCode {
     SymlinkOutsideProject,
     /// A file over [`MAX_FILE_SIZE`](crate::source::MAX_FILE_SIZE); not read.
     FileTooLarge,
+    /// Down SQL that the Supabase CLI would run: a live down section or a
+    /// down file inside `supabase/migrations`.
+    DownRunBySupabaseCli,
 }
 
 impl ProblemCode {
@@ -111,6 +114,7 @@ impl ProblemCode {
             Self::NotARegularFile => "not-a-regular-file",
             Self::SymlinkOutsideProject => "symlink-outside-project",
             Self::FileTooLarge => "file-too-large",
+            Self::DownRunBySupabaseCli => "down-run-by-supabase-cli",
         }
     }
 }

@@ -3,7 +3,10 @@
 //! Layouts inside one file:
 //! - sections marked by `-- strata:up`/`-- strata:down`, dbmate's
 //!   `-- migrate:up`/`-- migrate:down` or goose's `-- +goose Up`/`-- +goose Down`;
-//! - SQL followed by a `-- ROLLBACK:` block whose commented lines are the down;
+//! - SQL followed by a `-- ROLLBACK:` block whose commented lines are the down,
+//!   optionally after an up marker (`-- strata:up`, then the SQL, then the
+//!   block instead of a down marker): the shape for directories that another
+//!   tool runs verbatim, such as the Supabase CLI's `supabase/migrations`;
 //! - plain SQL: up only.
 //!
 //! Directives before the first marker apply to the whole file; directives
@@ -39,6 +42,8 @@ pub(crate) type TextProblem = (ProblemCode, u32, Option<u32>, String, Option<Str
 #[derive(Debug)]
 pub(crate) struct ParsedText {
     pub style: FileStyle,
+    /// The index of the `-- ROLLBACK:` line when a block is the down.
+    pub rollback_line: Option<usize>,
     pub file_directives: Directives,
     pub up: RawSection,
     pub down: Option<RawSection>,
@@ -193,6 +198,16 @@ fn split_sections(
     section_marks: &[SectionMark],
     problems: &mut Vec<TextProblem>,
 ) -> ParsedText {
+    let rollback = marks.iter().find_map(|(idx, m)| match m {
+        CommentLine::Rollback { inline } => Some((*idx, *inline)),
+        _ => None,
+    });
+    if let ([up], Some((idx, inline))) = (section_marks, rollback)
+        && up.is_up
+        && up.line < idx
+    {
+        return up_then_rollback_block(text, lines, *up, idx, inline, problems);
+    }
     if let Some(first_style) = section_marks.first().map(|m| m.style) {
         if let Some(&SectionMark {
             line: idx,
@@ -213,14 +228,12 @@ fn split_sections(
             ));
         }
         sections(text, lines, section_marks, first_style, problems)
-    } else if let Some((idx, CommentLine::Rollback { inline })) = marks
-        .iter()
-        .find(|(_, m)| matches!(m, CommentLine::Rollback { .. }))
-    {
-        rollback_block(text, lines, *idx, inline, problems)
+    } else if let Some((idx, inline)) = rollback {
+        rollback_block(text, lines, idx, inline, problems)
     } else {
         ParsedText {
             style: FileStyle::Plain,
+            rollback_line: None,
             file_directives: Directives::default(),
             up: RawSection {
                 text: text.to_owned(),
@@ -243,19 +256,14 @@ fn assign_directives(
     section_marks: &[SectionMark],
     problems: &mut Vec<TextProblem>,
 ) {
+    // An up marker before a rollback block starts the up as in a sectioned file.
     let first_section_line = match parsed.style {
-        FileStyle::Sections(_) => section_marks.first().map(|m| m.line),
-        FileStyle::Rollback | FileStyle::Plain => None,
+        FileStyle::Sections(_) | FileStyle::Rollback => section_marks.first().map(|m| m.line),
+        FileStyle::Plain => None,
     };
     let down_mark = section_marks.iter().find(|m| !m.is_up).map(|m| m.line);
     let up_mark = section_marks.iter().find(|m| m.is_up).map(|m| m.line);
-    let rollback_mark = match parsed.style {
-        FileStyle::Rollback => marks
-            .iter()
-            .find(|(_, m)| matches!(m, CommentLine::Rollback { .. }))
-            .map(|m| m.0),
-        _ => None,
-    };
+    let rollback_mark = parsed.rollback_line;
     let mut seen: Vec<(&'static str, usize)> = Vec::new();
     for (idx, mark) in marks {
         let CommentLine::Directive(directive) = mark else {
@@ -267,10 +275,11 @@ fn assign_directives(
             (None, Some(d), None) => *idx > d,
             _ => false,
         };
-        let in_header = match parsed.style {
-            FileStyle::Sections(_) => first_section_line.is_some_and(|first| *idx < first),
-            FileStyle::Rollback => rollback_mark.is_some_and(|r| *idx < r),
-            FileStyle::Plain => true,
+        let in_header = match (parsed.style, first_section_line) {
+            (FileStyle::Sections(_) | FileStyle::Rollback, Some(first)) => *idx < first,
+            (FileStyle::Rollback, None) => rollback_mark.is_some_and(|r| *idx < r),
+            (FileStyle::Sections(_), None) => false,
+            (FileStyle::Plain, _) => true,
         };
         let target = if in_header {
             &mut parsed.file_directives
@@ -402,11 +411,55 @@ fn sections(
     });
     ParsedText {
         style: FileStyle::Sections(style),
+        rollback_line: None,
         file_directives: Directives::default(),
         up,
         down,
         problems: Vec::new(),
     }
+}
+
+/// An up marker, the up's SQL, then a `-- ROLLBACK:` block as the down: the
+/// up is what lies between the marker and the block, as in a sectioned file,
+/// so a file rewritten from `-- strata:down` into a block keeps its up
+/// section (and checksum).
+fn up_then_rollback_block(
+    text: &str,
+    lines: &[Line<'_>],
+    up_mark: SectionMark,
+    marker: usize,
+    inline: &str,
+    problems: &mut Vec<TextProblem>,
+) -> ParsedText {
+    let header = &text[..lines[up_mark.line].start];
+    if !is_blank_sql(header) {
+        let line = lines[..up_mark.line]
+            .iter()
+            .find(|l| !is_blank_sql(l.text))
+            .map_or(1, |l| l.number);
+        problems.push((
+            ProblemCode::SqlOutsideSection,
+            line,
+            None,
+            format!(
+                "SQL before the first section marker `{}`",
+                lines[up_mark.line].text.trim()
+            ),
+            Some(format!("move it below `{}`", up_mark.style.markers().0)),
+        ));
+    }
+    let start = lines.get(up_mark.line + 1).map_or(text.len(), |l| l.start);
+    let mut parsed = rollback_block(text, lines, marker, inline, problems);
+    parsed.up = RawSection {
+        text: text[start..lines[marker].start].to_owned(),
+        first_line: lines[up_mark.line].number + 1,
+        line_prefixes: Vec::new(),
+        directives: Directives {
+            no_transaction: up_mark.no_transaction,
+            ..Directives::default()
+        },
+    };
+    parsed
 }
 
 fn rollback_block(
@@ -462,6 +515,7 @@ fn rollback_block(
     }
     ParsedText {
         style: FileStyle::Rollback,
+        rollback_line: Some(marker),
         file_directives: Directives::default(),
         up,
         down: Some(down),
@@ -556,6 +610,31 @@ mod tests {
         assert_eq!(down.text, "\ndrop table t;\n  -- a comment\n");
         assert_eq!(down.first_line, 2);
         assert_eq!(down.line_prefixes, ["-- ROLLBACK:", "-- ", "-- "]);
+    }
+
+    #[test]
+    fn an_up_marker_then_a_rollback_block_keeps_the_up_of_the_sectioned_form() {
+        let sectioned = "-- Migration: t\n-- strata:no-transaction\n-- strata:up\n-- strata:lock-timeout 2s\ncreate table t ();\n\n-- strata:down\n-- strata:statement-timeout 5s\ndrop table t;\n";
+        let blocked = "-- Migration: t\n-- strata:no-transaction\n-- strata:up\n-- strata:lock-timeout 2s\ncreate table t ();\n\n-- ROLLBACK:\n-- strata:statement-timeout 5s\n-- drop table t;\n";
+        let (a, b) = (parse_text(sectioned), parse_text(blocked));
+        assert!(b.problems.is_empty(), "{:?}", b.problems);
+        assert_eq!(b.style, FileStyle::Rollback);
+        assert_eq!(b.up.text, a.up.text);
+        assert_eq!(b.up.first_line, a.up.first_line);
+        assert_eq!(b.file_directives, a.file_directives);
+        assert_eq!(b.up.directives, a.up.directives);
+        let (da, db) = (a.down.unwrap_or_default(), b.down.unwrap_or_default());
+        assert_eq!(db.directives, da.directives);
+        // The block keeps a directive line's place but not its text.
+        assert_eq!(db.text.trim(), "drop table t;");
+        assert_eq!(
+            da.text.trim(),
+            "-- strata:statement-timeout 5s\ndrop table t;"
+        );
+        // SQL above the up marker is refused as in a sectioned file.
+        let p = parse_text("select 0;\n-- strata:up\nselect 1;\n-- ROLLBACK:\n-- select 2;\n");
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert_eq!(p.problems[0].0, ProblemCode::SqlOutsideSection);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod checksum;
 pub mod config;
+pub mod convert;
 pub mod diagnostic;
 pub mod directive;
 mod file;
@@ -23,7 +24,7 @@ pub use config::Config;
 pub use diagnostic::{Code, Diagnostic, Edit, Fix, ProblemCode, Quote, Severity, Span};
 pub use directive::{Allow, Directives, MarkerStyle};
 pub use file::is_blank_sql;
-pub use migration::{Layout, Migration, MigrationSet, Section, load};
+pub use migration::{Layout, Migration, MigrationSet, Section, load, read_by_supabase_cli};
 pub use name::{NamingScheme, PairStyle};
 pub use source::{
     FileKind, FsSource, MAX_FILE_SIZE, MemorySource, MigrationSource, SourceEntry, SourceError,

@@ -20,7 +20,7 @@ use crate::version::Version;
 mod assemble;
 mod load;
 
-pub use load::load;
+pub use load::{load, read_by_supabase_cli};
 
 /// How a migration's up and down are laid out on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]

@@ -143,10 +143,22 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
 
     let header = header(&slug, request);
     let layout = newest.map_or(Layout::Sections(MarkerStyle::Strata), |m| m.layout);
+    // The Supabase CLI runs every file of its directory verbatim: the down
+    // goes in a commented block there, whatever the newest file looks like.
+    let files = if crate::read_by_supabase_cli(&set.dir) {
+        vec![NewFile {
+            path: PathBuf::from(format!("{stem}.sql")),
+            content: format!(
+                "{header}-- The down is the commented block after `-- ROLLBACK:`: the Supabase CLI\n-- skips it, `strata rollback` runs it.\n-- strata:up\n\n\n-- ROLLBACK:\n-- \n"
+            ),
+        }]
+    } else {
+        files_for(layout, &stem, &header)
+    };
     Ok(NewMigration {
         version,
         name: slug,
-        files: files_for(layout, &stem, &header),
+        files,
         out_of_order,
     })
 }
@@ -300,6 +312,42 @@ mod tests {
             .iter()
             .fold(MemorySource::new(), |s, (p, c)| s.with(*p, c.as_bytes()));
         crate::load(&source, Path::new("migrations"))
+    }
+
+    #[test]
+    fn in_the_supabase_cli_s_directory_the_down_is_a_commented_block() {
+        let source = MemorySource::new().with(
+            "20240101000000_a.sql",
+            "-- strata:up\ncreate table a ();\n-- strata:down\ndrop table a;\n",
+        );
+        let dir = Path::new("supabase/migrations");
+        let existing = crate::load(&source, dir);
+        let planned = plan_new(&existing, &request("add b")).expect("planned");
+        let [file] = &planned.files[..] else {
+            panic!("one file expected: {:?}", planned.files);
+        };
+        let filled = file
+            .content
+            .replace("-- strata:up\n\n", "-- strata:up\ncreate table b ();\n")
+            .replace("-- ROLLBACK:\n-- \n", "-- ROLLBACK:\n-- drop table b;\n");
+        let again = crate::load(
+            &MemorySource::new().with(&file.path, filled.as_bytes()),
+            dir,
+        );
+        assert!(!again.has_errors(), "{:?}", again.problems);
+        let m = &again.migrations[0];
+        assert_eq!(m.layout, Layout::RollbackBlock);
+        assert_eq!(m.up.text.trim(), "create table b ();");
+        assert_eq!(
+            m.down.as_ref().map(|d| d.text.trim()),
+            Some("drop table b;")
+        );
+        // Run verbatim, the file holds the up and nothing else.
+        let sql: String = filled
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect();
+        assert_eq!(sql.trim(), "create table b ();");
     }
 
     fn request(name: &str) -> NewRequest<'_> {

@@ -96,12 +96,55 @@ fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> Migratio
 
     let candidates = read_candidates(source, dir, &files, threads, &mut problems);
     let migrations = assemble_all(candidates, &mut problems);
+    if read_by_supabase_cli(dir) {
+        problems.extend(migrations.iter().filter_map(down_run_by_supabase_cli));
+    }
     problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     MigrationSet {
         dir: dir.to_owned(),
         migrations,
         problems,
     }
+}
+
+/// Whether `dir` is the directory the Supabase CLI applies verbatim (`supabase db
+/// reset`, `db push`, Branching): `supabase/migrations`, wherever the project is.
+pub fn read_by_supabase_cli(dir: &Path) -> bool {
+    let mut names = dir
+        .components()
+        .rev()
+        .filter(|c| !matches!(c, std::path::Component::CurDir));
+    matches!(
+        (names.next(), names.next()),
+        (Some(last), Some(parent))
+            if last.as_os_str() == "migrations" && parent.as_os_str() == "supabase"
+    )
+}
+
+/// The problem with a migration whose down SQL the Supabase CLI would run: it
+/// runs every statement of every `<timestamp>_name.sql` file in the
+/// directory, so a live down section runs right after its up, and a
+/// `.down.sql` file runs as a migration of its own.
+fn down_run_by_supabase_cli(m: &super::Migration) -> Option<Diagnostic> {
+    use super::Layout;
+    let down = m.down.as_ref()?;
+    let message = match m.layout {
+        Layout::Sections(_) if !down.is_blank() => format!(
+            "the down section of migration {} is live SQL in supabase/migrations: the Supabase CLI (`supabase db reset`, `db push`, Branching) runs the whole file, so it would undo the migration right after applying it",
+            m.version
+        ),
+        Layout::Pair(_) => format!(
+            "the down file of migration {} is in supabase/migrations: the Supabase CLI runs every .sql file there, so it would apply this rollback as a migration",
+            m.version
+        ),
+        _ => return None,
+    };
+    let (line, _) = down.position(0);
+    Some(
+        Diagnostic::error(ProblemCode::DownRunBySupabaseCli, &down.file, message)
+            .at(line.saturating_sub(1).max(1), None)
+            .help("keep the down where the Supabase CLI does not run it: `strata convert-downs` rewrites it into a commented `-- ROLLBACK:` block (the up section and its checksum stay as they are)"),
+    )
 }
 
 /// Below this many files one thread reads them faster than several started for it.
@@ -368,6 +411,55 @@ mod tests {
 
     use super::load_on;
     use crate::source::MemorySource;
+
+    #[test]
+    fn downs_the_supabase_cli_would_run_are_refused_in_its_directory_only() {
+        let source = MemorySource::new()
+            .with(
+                "20240101000000_a.sql",
+                "-- strata:up\ncreate table a ();\n-- strata:down\ndrop table a;\n",
+            )
+            .with("20240102000000_b.up.sql", "create table b ();\n")
+            .with("20240102000000_b.down.sql", "drop table b;\n")
+            .with(
+                "20240103000000_c.sql",
+                "-- strata:up\ncreate table c ();\n-- ROLLBACK:\n-- drop table c;\n",
+            )
+            .with(
+                "20240104000000_d.sql",
+                "-- strata:up\ncreate table d ();\n-- strata:down\n-- nothing to undo\n",
+            );
+        let codes = |dir: &str| {
+            load_on(&source, Path::new(dir), 1)
+                .problems
+                .iter()
+                .map(|p| {
+                    (
+                        p.code.as_str(),
+                        p.file.display().to_string(),
+                        p.line().unwrap_or(0),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes("./supabase/migrations"),
+            [
+                (
+                    "down-run-by-supabase-cli",
+                    "./supabase/migrations/20240101000000_a.sql".to_owned(),
+                    3
+                ),
+                (
+                    "down-run-by-supabase-cli",
+                    "./supabase/migrations/20240102000000_b.down.sql".to_owned(),
+                    1
+                ),
+            ]
+        );
+        assert!(codes("db/migrations").is_empty());
+        assert!(codes("supabase/other").is_empty());
+    }
 
     /// A directory where every version is an up/down pair (so a split of the
     /// files into parts falls between the halves of a pair whenever a part
