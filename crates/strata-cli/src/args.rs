@@ -72,6 +72,16 @@ pub enum Command {
     /// Manage the project's embedded local PostgreSQL (under .strata/local/).
     #[command(subcommand)]
     Local(LocalCommand),
+    /// Rewrite live down sections into commented `-- ROLLBACK:` blocks (for supabase/migrations).
+    ConvertDowns(ConvertDownsArgs),
+}
+
+/// `strata convert-downs`.
+#[derive(Debug, Args)]
+pub struct ConvertDownsArgs {
+    /// Say what would be rewritten; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `strata verify`.

@@ -149,5 +149,6 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Local(command) => commands::local::run(&cli.global, command),
         Command::Verify(args) => commands::verify::run(&cli.global, args),
         Command::Lint(args) => commands::lint::run(&cli.global, args),
+        Command::ConvertDowns(args) => commands::convert_downs::run(&cli.global, args),
     }
 }

@@ -8,13 +8,15 @@
 //! with the Supabase stand-in when the migrations need it), verify's
 //! throwaway cluster and SQL tests ([`verify`]), lint's two judges
 //! (validation and the rules, [`lint`]), the history commands
-//! ([`history`]), and the typed reports every command returns
+//! ([`history`]), rewriting downs another tool would run ([`convert`]),
+//! and the typed reports every command returns
 //! ([`report`]), which are also strata's JSON contract.
 //!
 //! Nothing here prints (but for one warning when the local PostgreSQL a
 //! command started cannot be stopped at its end): progress goes through the
 //! callbacks a caller passes, results come back as values.
 
+pub mod convert;
 mod error;
 pub mod files;
 pub mod history;

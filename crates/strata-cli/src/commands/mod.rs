@@ -1,6 +1,7 @@
 //! One module per command: gather input, call the libraries, render.
 
 pub mod baseline;
+pub mod convert_downs;
 pub mod init;
 pub mod lint;
 pub mod local;

@@ -34,7 +34,7 @@ create trigger on_auth_user_created
     after insert on auth.users
     for each row execute function public.handle_new_user();
 
--- strata:down
-drop trigger on_auth_user_created on auth.users;
-drop function public.handle_new_user();
-drop table public.profiles;
+-- ROLLBACK:
+-- drop trigger on_auth_user_created on auth.users;
+-- drop function public.handle_new_user();
+-- drop table public.profiles;

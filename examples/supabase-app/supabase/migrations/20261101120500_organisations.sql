@@ -29,7 +29,7 @@ create policy "members see their own memberships"
     on public.members for select to authenticated
     using (user_id = (select auth.uid()));
 
--- strata:down
-drop policy "members see their organisations" on public.organisations;
-drop table public.members;
-drop table public.organisations;
+-- ROLLBACK:
+-- drop policy "members see their organisations" on public.organisations;
+-- drop table public.members;
+-- drop table public.organisations;

@@ -10,6 +10,6 @@ create policy "users upload their own avatar"
         and (storage.foldername(name))[1] = (select auth.uid())::text
     );
 
--- strata:down
-drop policy "users upload their own avatar" on storage.objects;
-delete from storage.buckets where id = 'avatars';
+-- ROLLBACK:
+-- drop policy "users upload their own avatar" on storage.objects;
+-- delete from storage.buckets where id = 'avatars';

@@ -4,5 +4,5 @@
 -- strata:up
 create index concurrently if not exists organisations_name_idx on public.organisations (name);
 
--- strata:down
-drop index concurrently if exists public.organisations_name_idx;
+-- ROLLBACK:
+-- drop index concurrently if exists public.organisations_name_idx;
