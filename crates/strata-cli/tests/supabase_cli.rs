@@ -154,3 +154,45 @@ fn strata_new_writes_a_down_the_supabase_cli_skips() {
         "{text}"
     );
 }
+
+#[test]
+fn downs_in_a_directory_beside_are_written_by_new_applied_by_rollback_and_skipped_by_the_cli() {
+    let server = Server::start();
+    let db = server.database("beside");
+    let project = Project::new();
+    move_to_supabase(&project);
+    std::fs::write(
+        project.root().join("strata.toml"),
+        "[migrations]\ndir = \"supabase/migrations\"\ndowns = \"supabase/rollbacks\"\n",
+    )
+    .unwrap_or_else(|e| panic!("cannot write strata.toml: {e}"));
+    Cmd::new(&project)
+        .args(["new", "add t"])
+        .run()
+        .assert_code(0);
+    let up_dir = project.root().join("supabase/migrations");
+    let down_dir = project.root().join("supabase/rollbacks");
+    let name = std::fs::read_dir(&up_dir)
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(Result::ok)
+        .map(|e| e.file_name())
+        .unwrap_or_else(|| panic!("no up file written"));
+    assert!(down_dir.join(&name).exists(), "no down file beside");
+    std::fs::write(up_dir.join(&name), "create table t (id int);\n").unwrap_or_default();
+    std::fs::write(down_dir.join(&name), "drop table t;\n").unwrap_or_default();
+    Cmd::new(&project).args(["validate"]).run().assert_code(0);
+    db.strata(&project).args(["migrate"]).run().assert_code(0);
+    assert!(db.exists("t"));
+    db.strata(&project)
+        .args(["rollback", "--yes"])
+        .run()
+        .assert_code(0);
+    assert!(!db.exists("t"), "the down beside did not run");
+    let fresh = server.database("fresh_beside");
+    run_verbatim(&fresh, &up_dir);
+    assert!(
+        fresh.exists("t"),
+        "a verbatim run of supabase/migrations lost the table"
+    );
+}

@@ -83,6 +83,10 @@ pub struct MigrationsConfig {
     pub dir: PathBuf,
     /// How `strata new` numbers files; detected from existing files when unset.
     pub numbering: Option<Numbering>,
+    /// A directory beside `dir`, relative to `strata.toml`, holding each
+    /// migration's down as a file named as its up file (for a migrations
+    /// directory another tool runs verbatim, e.g. `supabase/rollbacks`).
+    pub downs: Option<PathBuf>,
 }
 
 impl Default for MigrationsConfig {
@@ -90,6 +94,7 @@ impl Default for MigrationsConfig {
         Self {
             dir: PathBuf::from("migrations"),
             numbering: None,
+            downs: None,
         }
     }
 }

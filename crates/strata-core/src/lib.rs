@@ -24,7 +24,9 @@ pub use config::Config;
 pub use diagnostic::{Code, Diagnostic, Edit, Fix, ProblemCode, Quote, Severity, Span};
 pub use directive::{Allow, Directives, MarkerStyle};
 pub use file::is_blank_sql;
-pub use migration::{Layout, Migration, MigrationSet, Section, load, read_by_supabase_cli};
+pub use migration::{
+    Layout, Migration, MigrationSet, Section, load, load_with_downs, read_by_supabase_cli,
+};
 pub use name::{NamingScheme, PairStyle};
 pub use source::{
     FileKind, FsSource, MAX_FILE_SIZE, MemorySource, MigrationSource, SourceEntry, SourceError,

@@ -20,7 +20,7 @@ use crate::version::Version;
 mod assemble;
 mod load;
 
-pub use load::{load, read_by_supabase_cli};
+pub use load::{load, load_with_downs, read_by_supabase_cli};
 
 /// How a migration's up and down are laid out on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
@@ -37,12 +37,17 @@ pub enum Layout {
     Pair(PairStyle),
     /// `up/NAME.sql` and `down/NAME.sql`.
     Directories,
+    /// The up in the migrations directory, the down a file of the same name
+    /// in a directory beside it (`[migrations] downs`).
+    DownsDirectory,
 }
 
 impl Layout {
     fn describe(self) -> &'static str {
         match self {
-            Self::Sections(_) | Self::RollbackBlock | Self::Plain => "a single file",
+            Self::Sections(_) | Self::RollbackBlock | Self::Plain | Self::DownsDirectory => {
+                "a single file"
+            }
             Self::Pair(_) => "an up/down file pair",
             Self::Directories => "up/ and down/ directories",
         }

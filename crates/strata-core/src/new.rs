@@ -26,6 +26,9 @@ pub struct NewRequest<'a> {
     pub purpose: Option<&'a str>,
     /// Forced numbering (flag or config); detected when `None`.
     pub numbering: Option<Numbering>,
+    /// The project keeps downs in a directory beside (`[migrations] downs`):
+    /// the new down goes there.
+    pub downs_dir: bool,
 }
 
 /// A file to create, relative to the migrations directory.
@@ -35,6 +38,9 @@ pub struct NewFile {
     pub path: PathBuf,
     /// What to write.
     pub content: String,
+    /// `path` is relative to the downs directory (`[migrations] downs`),
+    /// not the migrations directory.
+    pub in_downs: bool,
 }
 
 /// The planned migration.
@@ -142,15 +148,20 @@ pub fn plan_new(set: &MigrationSet, request: &NewRequest<'_>) -> Result<NewMigra
     let out_of_order = newest.is_some_and(|m| m.version > parsed_version);
 
     let header = header(&slug, request);
-    let layout = newest.map_or(Layout::Sections(MarkerStyle::Strata), |m| m.layout);
+    let layout = if request.downs_dir {
+        Layout::DownsDirectory
+    } else {
+        newest.map_or(Layout::Sections(MarkerStyle::Strata), |m| m.layout)
+    };
     // The Supabase CLI runs every file of its directory verbatim: the down
     // goes in a commented block there, whatever the newest file looks like.
-    let files = if crate::read_by_supabase_cli(&set.dir) {
+    let files = if crate::read_by_supabase_cli(&set.dir) && layout != Layout::DownsDirectory {
         vec![NewFile {
             path: PathBuf::from(format!("{stem}.sql")),
             content: format!(
                 "{header}-- The down is the commented block after `-- ROLLBACK:`: the Supabase CLI\n-- skips it, `strata rollback` runs it.\n-- strata:up\n\n\n-- ROLLBACK:\n-- \n"
             ),
+            in_downs: false,
         }]
     } else {
         files_for(layout, &stem, &header)
@@ -238,6 +249,7 @@ fn files_for(layout: Layout, stem: &str, header: &str) -> Vec<NewFile> {
         NewFile {
             path: PathBuf::from(format!("{stem}.sql")),
             content: format!("{header}\n{up}\n\n\n{down}\n\n"),
+            in_downs: false,
         }
     };
     match layout {
@@ -246,6 +258,7 @@ fn files_for(layout: Layout, stem: &str, header: &str) -> Vec<NewFile> {
         Layout::RollbackBlock => vec![NewFile {
             path: PathBuf::from(format!("{stem}.sql")),
             content: format!("{header}\n\n\n-- ROLLBACK:\n-- \n"),
+            in_downs: false,
         }],
         Layout::Pair(style) => {
             let (up, down) = match style {
@@ -260,21 +273,37 @@ fn files_for(layout: Layout, stem: &str, header: &str) -> Vec<NewFile> {
                 NewFile {
                     path: PathBuf::from(up),
                     content: format!("{header}\n\n"),
+                    in_downs: false,
                 },
                 NewFile {
                     path: PathBuf::from(down),
                     content: format!("-- Rollback of {stem}\n\n"),
+                    in_downs: false,
                 },
             ]
         }
+        Layout::DownsDirectory => vec![
+            NewFile {
+                path: PathBuf::from(format!("{stem}.sql")),
+                content: format!("{header}\n\n"),
+                in_downs: false,
+            },
+            NewFile {
+                path: PathBuf::from(format!("{stem}.sql")),
+                content: format!("-- Rollback of {stem}\n\n"),
+                in_downs: true,
+            },
+        ],
         Layout::Directories => vec![
             NewFile {
                 path: PathBuf::from("up").join(format!("{stem}.sql")),
                 content: format!("{header}\n\n"),
+                in_downs: false,
             },
             NewFile {
                 path: PathBuf::from("down").join(format!("{stem}.sql")),
                 content: format!("-- Rollback of {stem}\n\n"),
+                in_downs: false,
             },
         ],
     }
@@ -357,7 +386,33 @@ mod tests {
             author: Some("Ada <ada@example.com>"),
             purpose: None,
             numbering: None,
+            downs_dir: false,
         }
+    }
+
+    #[test]
+    fn with_a_downs_directory_the_down_goes_there() {
+        let existing = crate::load(&MemorySource::new(), Path::new("supabase/migrations"));
+        let planned = plan_new(
+            &existing,
+            &NewRequest {
+                downs_dir: true,
+                ..request("add b")
+            },
+        )
+        .expect("planned");
+        let placed: Vec<(String, bool)> = planned
+            .files
+            .iter()
+            .map(|f| (f.path.display().to_string(), f.in_downs))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("20261121103000_add_b.sql".to_owned(), false),
+                ("20261121103000_add_b.sql".to_owned(), true)
+            ]
+        );
     }
 
     fn paths(m: &NewMigration) -> Vec<String> {

@@ -67,6 +67,7 @@ pub fn new(project: &Project, options: &New) -> Result<NewReport> {
         author: author.as_deref(),
         purpose: options.purpose.as_deref(),
         numbering: options.numbering.or(project.config.migrations.numbering),
+        downs_dir: project.downs_dir.is_some(),
     };
     let planned = plan_new(&set, &request).map_err(|e| match e {
         NewError::InvalidName(_) | NewError::NameTaken { .. } | NewError::VersionTaken { .. } => {
@@ -79,7 +80,10 @@ pub fn new(project: &Project, options: &New) -> Result<NewReport> {
     })?;
     let mut written: Vec<PathBuf> = Vec::new();
     for file in &planned.files {
-        let path = set.dir.join(&file.path);
+        let path = match (&project.downs_dir, file.in_downs) {
+            (Some(downs), true) => downs.join(&file.path),
+            _ => set.dir.join(&file.path),
+        };
         if let Err(failed) = write_new(&path, &file.content) {
             // All or nothing: a pair's first half goes too.
             let mut left: Vec<String> = written

@@ -30,6 +30,8 @@ pub struct Project {
     pub config: Config,
     /// The migrations directory, as shown to users (relative when possible).
     pub migrations_dir: PathBuf,
+    /// The directory of downs beside it (`[migrations] downs`), shown the same way.
+    pub downs_dir: Option<PathBuf>,
     /// Whether `root` is the directory of a strata.toml (else the working
     /// directory, which says nothing about where the project ends).
     has_config: bool,
@@ -73,10 +75,16 @@ impl Project {
             Some(dir) => dir.clone(),
             None => relative_to(&root.join(&config.migrations.dir), &cwd),
         };
+        let downs_dir = config
+            .migrations
+            .downs
+            .as_ref()
+            .map(|downs| relative_to(&root.join(downs), &cwd));
         Ok(Self {
             root,
             config,
             migrations_dir,
+            downs_dir,
             has_config: config_path.is_some(),
         })
     }
@@ -89,7 +97,14 @@ impl Project {
         if self.has_config {
             source = source.within(&self.root);
         }
-        strata_core::load(&source, &self.migrations_dir)
+        let Some(downs_dir) = &self.downs_dir else {
+            return strata_core::load(&source, &self.migrations_dir);
+        };
+        let mut downs = strata_core::FsSource::new(downs_dir);
+        if self.has_config {
+            downs = downs.within(&self.root);
+        }
+        strata_core::load_with_downs(&source, &self.migrations_dir, Some((&downs, downs_dir)))
     }
 
     /// Loads the migrations and splits every section with PostgreSQL's

@@ -48,6 +48,7 @@ fn part(c: &Candidate) -> (Layout, bool) {
     match (c.origin, c.name.role) {
         (Origin::UpDir, _) => (Layout::Directories, true),
         (Origin::DownDir, _) => (Layout::Directories, false),
+        (Origin::DownsBeside, _) => (Layout::DownsDirectory, false),
         (Origin::Top, NameRole::Up(style)) => (Layout::Pair(style), true),
         (Origin::Top, NameRole::Down(style)) => (Layout::Pair(style), false),
         (Origin::Top, NameRole::Single) => (
@@ -260,7 +261,11 @@ fn migration(version: Version, up: &Candidate, down_file: Option<&Candidate>) ->
         version,
         name: up.name.name.clone(),
         scheme: up.name.scheme,
-        layout: part(up).0.pair_with(down_file.map(|d| d.name.role)),
+        layout: if down_file.is_some_and(|d| d.origin == Origin::DownsBeside) {
+            Layout::DownsDirectory
+        } else {
+            part(up).0.pair_with(down_file.map(|d| d.name.role))
+        },
         up: up_section,
         down: down_section,
     }

@@ -22,6 +22,8 @@ pub(super) enum Origin {
     Top,
     UpDir,
     DownDir,
+    /// The directory of downs beside the migrations directory.
+    DownsBeside,
 }
 
 /// A file that named itself a migration, read and split.
@@ -37,14 +39,43 @@ pub(super) struct Candidate {
 
 /// Reads every migration in `source`; `dir` is the directory's display path.
 pub fn load(source: &dyn MigrationSource, dir: &Path) -> MigrationSet {
+    load_with_downs(source, dir, None)
+}
+
+/// [`load`], with the downs of single-file migrations read from a directory
+/// beside (`downs`: its source and display path), each a file named as its
+/// up file: the shape for a migrations directory another tool runs verbatim.
+pub fn load_with_downs(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    downs: Option<(&dyn MigrationSource, &Path)>,
+) -> MigrationSet {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(8);
-    load_on(source, dir, threads)
+    let mut set = load_on(source, dir, threads, downs);
+    if let Some((_, downs_dir)) = downs
+        && downs_dir.starts_with(dir)
+    {
+        set.problems.push(
+            Diagnostic::error(
+                ProblemCode::Io,
+                downs_dir,
+                "the downs directory is inside the migrations directory",
+            )
+            .help("put it beside the migrations directory (e.g. `supabase/rollbacks` beside `supabase/migrations`), where the tool that runs the migrations does not look"),
+        );
+    }
+    set
 }
 
 /// [`load`], reading files on up to `threads` threads.
-fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> MigrationSet {
+fn load_on(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    threads: usize,
+    downs: Option<(&dyn MigrationSource, &Path)>,
+) -> MigrationSet {
     let mut problems = Vec::new();
     let root = match source.list(Path::new("")) {
         Ok(entries) => entries,
@@ -94,7 +125,15 @@ fn load_on(source: &dyn MigrationSource, dir: &Path, threads: usize) -> Migratio
     // and the same order wherever it matters: names start with their version).
     files.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
 
-    let candidates = read_candidates(source, dir, &files, threads, &mut problems);
+    let mut candidates = read_candidates(source, dir, &files, threads, &mut problems);
+    if let Some((downs_source, downs_dir)) = downs {
+        candidates.extend(read_downs_beside(
+            downs_source,
+            downs_dir,
+            threads,
+            &mut problems,
+        ));
+    }
     let migrations = assemble_all(candidates, &mut problems);
     if read_by_supabase_cli(dir) {
         problems.extend(migrations.iter().filter_map(down_run_by_supabase_cli));
@@ -145,6 +184,33 @@ fn down_run_by_supabase_cli(m: &super::Migration) -> Option<Diagnostic> {
             .at(line.saturating_sub(1).max(1), None)
             .help("keep the down where the Supabase CLI does not run it: `strata convert-downs` rewrites it into a commented `-- ROLLBACK:` block (the up section and its checksum stay as they are)"),
     )
+}
+
+/// The candidates of the downs directory: every `.sql` file at its top.
+fn read_downs_beside(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    threads: usize,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Candidate> {
+    let entries = match source.list(Path::new("")) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(unreadable(dir.to_owned(), "downs directory", e));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<(PathBuf, Origin)> = entries
+        .into_iter()
+        .filter(|e| {
+            !e.is_dir
+                && e.name.as_encoded_bytes().ends_with(b".sql")
+                && !e.name.as_encoded_bytes().starts_with(b".")
+        })
+        .map(|e| (PathBuf::from(e.name), Origin::DownsBeside))
+        .collect();
+    files.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
+    read_candidates(source, dir, &files, threads, problems)
 }
 
 /// Below this many files one thread reads them faster than several started for it.
@@ -413,6 +479,66 @@ mod tests {
     use crate::source::MemorySource;
 
     #[test]
+    fn downs_are_read_from_a_directory_beside() {
+        let ups = MemorySource::new()
+            .with("20240101000000_a.sql", "create table a ();\n")
+            .with(
+                "20240102000000_b.sql",
+                "-- strata:up\ncreate table b ();\n-- strata:down\ndrop table b;\n",
+            )
+            .with("20240103000000_c.sql", "create table c ();\n");
+        let downs = MemorySource::new()
+            .with(
+                "20240101000000_a.sql",
+                "-- strata:no-transaction\ndrop table a;\n",
+            )
+            .with("20240102000000_b.sql", "drop table b;\n")
+            .with("20240109000000_z.sql", "drop table z;\n");
+        let set = super::load_with_downs(
+            &ups,
+            Path::new("supabase/migrations"),
+            Some((&downs, Path::new("supabase/rollbacks"))),
+        );
+        let a = &set.migrations[0];
+        assert_eq!(a.layout, crate::Layout::DownsDirectory);
+        let down = a.down.as_ref().expect("a has its down beside");
+        assert_eq!(
+            down.file,
+            Path::new("supabase/rollbacks/20240101000000_a.sql")
+        );
+        assert!(down.directives.no_transaction && !a.up.directives.no_transaction);
+        // b has a down in its file and one beside; z has no up; c has no down.
+        let codes: Vec<(&str, String)> = set
+            .problems
+            .iter()
+            .map(|p| (p.code.as_str(), p.file.display().to_string()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (
+                    "mixed-layouts",
+                    "supabase/migrations/20240102000000_b.sql".to_owned()
+                ),
+                (
+                    "down-without-up",
+                    "supabase/rollbacks/20240109000000_z.sql".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(set.migrations.len(), 2);
+        assert!(set.migrations[1].down.is_none());
+        let inside =
+            super::load_with_downs(&ups, Path::new("m"), Some((&downs, Path::new("m/downs"))));
+        assert!(
+            inside
+                .problems
+                .iter()
+                .any(|p| p.message.contains("inside the migrations directory"))
+        );
+    }
+
+    #[test]
     fn downs_the_supabase_cli_would_run_are_refused_in_its_directory_only() {
         let source = MemorySource::new()
             .with(
@@ -430,7 +556,7 @@ mod tests {
                 "-- strata:up\ncreate table d ();\n-- strata:down\n-- nothing to undo\n",
             );
         let codes = |dir: &str| {
-            load_on(&source, Path::new(dir), 1)
+            load_on(&source, Path::new(dir), 1, None)
                 .problems
                 .iter()
                 .map(|p| {
@@ -494,12 +620,12 @@ mod tests {
     fn reading_on_several_threads_gives_what_reading_on_one_does() {
         let source = large_directory();
         let dir = Path::new("migrations");
-        let one = load_on(&source, dir, 1);
+        let one = load_on(&source, dir, 1, None);
         assert!(one.migrations.len() > 300, "{}", one.migrations.len());
         assert!(one.problems.len() > 20, "{:#?}", one.problems);
         let expected = format!("{:?}", (&one.migrations, &one.problems));
         for threads in [2, 3, 4, 7] {
-            let many = load_on(&source, dir, threads);
+            let many = load_on(&source, dir, threads, None);
             assert_eq!(
                 format!("{:?}", (&many.migrations, &many.problems)),
                 expected,
