@@ -11,6 +11,13 @@
 //! client) and what was known when it stopped (`failure`).
 //! The catalog functions used (`to_regclass`, `inet_client_addr`) exist on
 //! PostgreSQL 13 to 17 alike.
+//!
+//! In a Supabase project there is a second history, the Supabase CLI's
+//! `supabase_migrations.schema_migrations` (`version`, `name`, `statements`),
+//! which `supabase db push`, `supabase migration list` and Branching read.
+//! strata creates it as the CLI does and keeps it in step with its own (the
+//! verbs of `migrator::verbs` write both in one transaction); it is read
+//! here for `strata status` and `strata baseline`.
 
 use strata_core::plan::{AppliedRecord, Direction, RecordStatus};
 use strata_core::{Checksum, Version};
@@ -109,6 +116,80 @@ pub(crate) fn upgrade_sql(schema: &str, from: i64) -> String {
         "UPDATE {s}.meta SET value = '{HISTORY_FORMAT}' WHERE key = 'format';\n"
     ));
     sql
+}
+
+/// The Supabase CLI's history table.
+pub(crate) const SUPABASE_TABLE: &str = "supabase_migrations.schema_migrations";
+
+/// The SQL creating the Supabase CLI's history table as the CLI does: the
+/// schema, the table with its `version` primary key, then the `statements`
+/// and `name` columns later CLI versions added. Each step runs only when what
+/// it makes is missing, so that on a table that is complete nothing asks for
+/// the right to create a schema, nor for the lock an `ALTER TABLE` takes.
+pub(crate) const SUPABASE_CREATE_SQL: &str = "DO $strata$ BEGIN
+IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'supabase_migrations') THEN
+    CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+END IF;
+IF to_regclass('supabase_migrations.schema_migrations') IS NULL THEN
+    CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY);
+END IF;
+IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'supabase_migrations.schema_migrations'::regclass AND attname = 'statements' AND NOT attisdropped) THEN
+    ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS statements text[];
+END IF;
+IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'supabase_migrations.schema_migrations'::regclass AND attname = 'name' AND NOT attisdropped) THEN
+    ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text;
+END IF;
+END $strata$;
+";
+
+/// One row of the Supabase CLI's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupabaseRecord {
+    /// The version, as the CLI recorded it.
+    pub version: String,
+    /// The name, when the row has one (older CLIs wrote none).
+    pub name: Option<String>,
+}
+
+/// The rows of the Supabase CLI's history, by version; empty when the table
+/// does not exist.
+pub(crate) async fn supabase_read(client: &Client) -> Result<Vec<SupabaseRecord>, PgError> {
+    let rows = exec(
+        client,
+        &format!("SELECT to_regclass({})::text", literal(SUPABASE_TABLE)),
+        "cannot look for the Supabase CLI's history table",
+    )
+    .await?;
+    if rows.first().and_then(|r| r.get(0)).is_none() {
+        return Ok(Vec::new());
+    }
+    // `to_jsonb(t)->>'name'`: a table made by an older CLI has no `name`.
+    let rows = exec(
+        client,
+        &format!("SELECT version, to_jsonb(t)->>'name' FROM {SUPABASE_TABLE} t"),
+        "cannot read the Supabase CLI's history (supabase_migrations.schema_migrations)",
+    )
+    .await?;
+    let mut records: Vec<SupabaseRecord> = rows
+        .iter()
+        .map(|r| SupabaseRecord {
+            version: text(r, 0),
+            name: r.get(1).map(str::to_owned),
+        })
+        .collect();
+    records.sort_by(|a, b| by_version(&a.version, &b.version));
+    Ok(records)
+}
+
+/// Orders version texts as versions (`9` before `10`); a text that is not a
+/// version sorts after every version.
+pub(crate) fn by_version(a: &str, b: &str) -> std::cmp::Ordering {
+    match (Version::parse(a), Version::parse(b)) {
+        (Ok(x), Ok(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
 }
 
 /// Whether the history tables exist, and their format.

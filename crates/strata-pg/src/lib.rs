@@ -15,10 +15,10 @@ mod sql;
 pub mod verify;
 
 pub use error::{LockHolder, MigrationFailure, PgError, PoolerEvidence, Refusal, ServerError};
-pub use history::{Event, HISTORY_FORMAT};
+pub use history::{Event, HISTORY_FORMAT, SupabaseRecord};
 pub use migrator::{
-    Direction, Done, DownSource, Health, MigrateOptions, Migrator, Progress, Quiet, Repair,
-    RollbackStep, RollbackTarget, RunReport, Settings,
+    Baseline, Direction, Done, DownSource, Health, HistoryMismatch, MigrateOptions, Migrator,
+    Progress, Quiet, RecordedBy, Repair, RollbackStep, RollbackTarget, RunReport, Settings,
 };
 
 /// The long-running futures can move between threads (a multi-threaded runtime's

@@ -194,7 +194,10 @@ pub fn repair(project: &Project, connect: &Connect, action: &Repair) -> Result<H
 }
 
 /// Records migrations as applied without running them, up to `version`
-/// (all of them without), for a database whose schema exists already.
+/// (all of them without), for a database whose schema exists already. In a
+/// Supabase project whose CLI applied migrations, exactly those; a version
+/// the CLI recorded without a file is reported, not recorded, and makes the
+/// report not `ok`.
 pub fn baseline(
     project: &Project,
     connect: &Connect,
@@ -204,11 +207,38 @@ pub fn baseline(
     runtime()?.block_on(async {
         let mut session = Session::open(project, connect, Purpose::Run(&set)).await?;
         let result = session.migrator.baseline(&set, version).await;
-        Ok(change(
+        let (from_supabase_cli, not_recorded) = match &result {
+            Ok(baseline) => (baseline.from_supabase, baseline.without_file.clone()),
+            Err(_) => (false, Vec::new()),
+        };
+        let mut report = change(
             &session,
-            result.map(|versions| (None, versions.iter().map(ToString::to_string).collect())),
-        ))
+            result.map(|baseline| {
+                let versions: Vec<String> =
+                    baseline.versions.iter().map(ToString::to_string).collect();
+                let done = baseline.from_supabase.then(|| {
+                    format!(
+                        "recorded {} as applied without running them{}: exactly the versions the Supabase CLI had applied (supabase_migrations.schema_migrations) that have a file",
+                        count_of(versions.len()),
+                        versions
+                            .last()
+                            .map(|last| format!(" (up to {last})"))
+                            .unwrap_or_default()
+                    )
+                });
+                (done, versions)
+            }),
+        );
+        report.ok &= not_recorded.is_empty();
+        report.from_supabase_cli = from_supabase_cli;
+        report.not_recorded = not_recorded;
+        Ok(report)
     })
+}
+
+/// `1 migration`, `2 migrations`.
+fn count_of(n: usize) -> String {
+    format!("{n} migration{}", if n == 1 { "" } else { "s" })
 }
 
 fn change(
@@ -222,6 +252,8 @@ fn change(
             database,
             done,
             versions,
+            from_supabase_cli: false,
+            not_recorded: Vec::new(),
             error: None,
         },
         Err(e) => HistoryChange {
@@ -229,6 +261,8 @@ fn change(
             database,
             done: None,
             versions: Vec::new(),
+            from_supabase_cli: false,
+            not_recorded: Vec::new(),
             error: Some(RunError::new(&e, &|s| session.redact(s))),
         },
     }
@@ -261,6 +295,7 @@ pub fn status_of(project: &Project, connect: &Connect) -> Result<StatusReport> {
         database: session.target.display(),
         migrations: Vec::new(),
         catalog: Vec::new(),
+        supabase_mismatches: Vec::new(),
         error: None,
     };
     let explained = match health {
@@ -277,8 +312,11 @@ pub fn status_of(project: &Project, connect: &Connect) -> Result<StatusReport> {
         }
     };
     report.migrations = rows(&set, &health.records, &session);
+    report.supabase_mismatches = health.supabase_mismatches(&set);
     let broken = health.invalid.iter().filter(|f| f.kind.is_error()).count();
-    report.ok = broken == 0 && !report.migrations.iter().any(|r| r.state.is_problem());
+    report.ok = broken == 0
+        && report.supabase_mismatches.is_empty()
+        && !report.migrations.iter().any(|r| r.state.is_problem());
     report.catalog = health.invalid;
     Ok(report)
 }

@@ -370,6 +370,15 @@ pub struct HistoryChange {
     /// Versions recorded as applied without running (baseline).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<String>,
+    /// Baseline in a Supabase project whose CLI had applied migrations: the
+    /// versions recorded are exactly those in the Supabase CLI's history
+    /// (`supabase_migrations.schema_migrations`), not every file.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub from_supabase_cli: bool,
+    /// Baseline: versions the Supabase CLI recorded that no migration file
+    /// has, so not recorded, each with what to do (`ok` is false).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_recorded: Vec<strata_pg::HistoryMismatch>,
     /// Why not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,
@@ -416,6 +425,11 @@ pub struct StatusReport {
     /// What the catalog says about interrupted runs (INVALID indexes,
     /// constraints never validated).
     pub catalog: Vec<strata_pg::checks::CatalogFinding>,
+    /// In a Supabase project: each version that the Supabase CLI's history
+    /// (`supabase_migrations.schema_migrations`) and strata's disagree on,
+    /// with the remedy (`ok` is false when there is one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub supabase_mismatches: Vec<strata_pg::HistoryMismatch>,
     /// Why the history could not be read, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,

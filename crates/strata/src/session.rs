@@ -146,12 +146,14 @@ pub(crate) async fn install_standin(client: &tokio_postgres::Client, into: &str)
 }
 
 /// The migrator's settings: the history schema, the environment's timeouts,
-/// `--lock-wait`, the pooler the target declares.
+/// `--lock-wait`, the pooler the target declares, and in a Supabase project
+/// (`compat = "supabase"`) the Supabase CLI's history kept in step.
 fn settings(project: &Project, how: &Connect, target: &Target) -> Result<Settings> {
     let mut settings = Settings {
         schema: project.config.history.schema.clone(),
         pooler: target.pooler(),
         os_user: os_user(),
+        supabase_history: project.config.compat == Some(strata_core::config::Compat::Supabase),
         ..Settings::default()
     };
     let environment = how

@@ -14,10 +14,18 @@ pub fn run(global: &Global, args: &BaselineArgs) -> anyhow::Result<Outcome> {
         version.as_ref(),
     )?;
     render::history_change(global, &report, |done| {
-        render::success(&format!(
-            "recorded {} as applied without running them (up to {})",
-            render::plural(done.versions.len(), "migration"),
-            done.versions.last().map(String::as_str).unwrap_or_default()
-        ));
+        match &done.done {
+            // In a Supabase project, the workflow says what it adopted.
+            Some(what) => render::success(what),
+            None => render::success(&format!(
+                "recorded {} as applied without running them (up to {})",
+                render::plural(done.versions.len(), "migration"),
+                done.versions.last().map(String::as_str).unwrap_or_default()
+            )),
+        }
+        for missing in &done.not_recorded {
+            render::warning(&missing.message);
+            eprintln!("  help: {}", missing.help);
+        }
     })
 }

@@ -77,8 +77,20 @@ fn table(report: &strata::report::StatusReport) -> anyhow::Result<()> {
         writeln!(out, "{label}: {}", finding.message)?;
         writeln!(out, "  help: {}", finding.help)?;
     }
+    if !report.supabase_mismatches.is_empty() {
+        writeln!(
+            out,
+            "\nthe Supabase CLI's history (supabase_migrations.schema_migrations) and strata's disagree:"
+        )?;
+    }
+    for mismatch in &report.supabase_mismatches {
+        writeln!(out, "error: {}", mismatch.message)?;
+        writeln!(out, "  help: {}", mismatch.help)?;
+    }
     let broken = report.catalog.iter().filter(|f| f.kind.is_error()).count();
-    let problems = rows.iter().filter(|r| r.state.is_problem()).count() + broken;
+    let problems = rows.iter().filter(|r| r.state.is_problem()).count()
+        + broken
+        + report.supabase_mismatches.len();
     writeln!(
         out,
         "\n{} applied, {} pending, {problems} needing attention",

@@ -1,28 +1,44 @@
 //! What the catalog says about the database as history describes it: a failed
 //! row's statement still running on the server, an index an interrupted
-//! statement left valid, INVALID or missing, and INVALID indexes in general.
+//! statement left valid, INVALID or missing, INVALID indexes in general, and
+//! in a Supabase project, where the Supabase CLI's history and strata's
+//! disagree.
+
+use std::collections::BTreeSet;
 
 use strata_core::plan::{AppliedRecord, Direction, RecordStatus};
 use strata_core::{Migration, MigrationSet};
 
 use super::*;
 use crate::error::PgError;
-use crate::history::text;
+use crate::history::{SupabaseRecord, text};
 use crate::sql::{ident, literal};
 
 impl Migrator {
-    /// What `strata status` reads: the history, and the INVALID indexes and
-    /// unvalidated constraints of the database, in one pipelined exchange.
-    /// Failed rows are explained by [`Migrator::explain`]. Reads only.
+    /// What `strata status` reads: the history, the INVALID indexes and
+    /// unvalidated constraints of the database and, in a Supabase project,
+    /// the Supabase CLI's history, in one pipelined exchange. Failed rows are
+    /// explained by [`Migrator::explain`]. Reads only.
     pub async fn health(&self) -> Result<Health, PgError> {
         let exclude = [self.settings.schema.clone()];
-        let (records, invalid) = tokio::join!(
+        let supabase = async {
+            if self.settings.supabase_history {
+                self.own(history::supabase_read(&self.client))
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (records, invalid, supabase) = tokio::join!(
             self.history(),
-            crate::checks::invalid_objects(&self.client, &exclude)
+            crate::checks::invalid_objects(&self.client, &exclude),
+            supabase
         );
         Ok(Health {
             records: records?,
             invalid: invalid?,
+            supabase: supabase?,
         })
     }
 
@@ -117,6 +133,14 @@ impl Migrator {
         let index = usize::try_from(statements_done).unwrap_or(0);
         let statements = section.and_then(|s| Some((s, strata_sql::split(&s.text).ok()?)));
         let total = statements.as_ref().map_or(0, |(_, all)| all.len());
+        let texts = statements
+            .as_ref()
+            .map(|(s, all)| {
+                all.iter()
+                    .filter_map(|st| s.text.get(st.span.clone()).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
         let interrupted = statements
             .as_ref()
             .and_then(|(s, all)| Some(&s.text[all.get(index)?.span.clone()]));
@@ -156,6 +180,7 @@ impl Migrator {
             completed,
             done_now: n,
             total,
+            statements: texts,
         }
     }
 
@@ -175,7 +200,12 @@ impl Migrator {
         let sql = if found.completed && n >= found.total && direction == Direction::Up {
             r.status = RecordStatus::Applied;
             format!(
-                "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, failure = NULL, statements_done = {n} WHERE version = {v};\n{}",
+                "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, failure = NULL, statements_done = {n} WHERE version = {v};\n{}{}",
+                self.supabase_record(
+                    &r.version,
+                    &r.name,
+                    found.statements.iter().map(String::as_str)
+                ),
                 self.event_insert("apply", &r.version, &r.name, "ok", Some(failure))
             )
         } else if found.completed {
@@ -317,6 +347,9 @@ pub(super) struct Found {
     done_now: usize,
     /// Statements in the section (0 when the file is gone or changed).
     total: usize,
+    /// Their texts, for the Supabase CLI's history when the section turns
+    /// out complete.
+    statements: Vec<String>,
 }
 
 /// When the backend a failed row names is still at work, what to say: its
@@ -349,5 +382,140 @@ fn backend_at_work(row: &tokio_postgres::SimpleQueryRow, statements_done: i32) -
         _ => Some(format!(
             "the backend that runs it (pid {pid}) is still connected ({state}): another strata is probably in the middle of it"
         )),
+    }
+}
+
+/// Which history records a version the other lacks, in a Supabase project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordedBy {
+    /// The Supabase CLI's `supabase_migrations.schema_migrations` has it,
+    /// strata's history does not.
+    SupabaseCli,
+    /// strata's history has it applied, the Supabase CLI's does not.
+    Strata,
+}
+
+/// A version the Supabase CLI's history and strata's disagree on: one
+/// records it as applied, the other does not.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct HistoryMismatch {
+    /// The version, as the history that has it records it.
+    pub version: String,
+    /// Its name: the file's, else as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The history that has it.
+    pub recorded_by: RecordedBy,
+    /// Whether a migration file has this version.
+    pub has_file: bool,
+    /// What is wrong, in words.
+    pub message: String,
+    /// The command(s) that make the two histories agree.
+    pub help: String,
+}
+
+impl HistoryMismatch {
+    /// A version the Supabase CLI applied and strata did not record. The
+    /// remedy depends on the file and on strata's history: empty, `strata
+    /// baseline` adopts exactly what the CLI applied.
+    pub(super) fn cli_only(
+        row: &SupabaseRecord,
+        file: Option<&Migration>,
+        strata_empty: bool,
+    ) -> Self {
+        let v = &row.version;
+        let name = file.map(|m| m.name.clone()).or_else(|| row.name.clone());
+        let help = match file {
+            None => format!(
+                "no migration file has this version: restore it (from version control, or with `supabase migration fetch`), then {}; if the migration should not count as applied, remove the Supabase CLI's record with `supabase migration repair --status reverted {v}`",
+                if strata_empty {
+                    "`strata baseline`".to_owned()
+                } else {
+                    format!("`strata repair --mark-applied {v}`")
+                }
+            ),
+            Some(_) if strata_empty => "adopt what the Supabase CLI applied with `strata baseline`: it records exactly the versions in supabase_migrations.schema_migrations as applied, without running them".to_owned(),
+            Some(_) => format!(
+                "if its changes are in the database, record it as applied without running it: `strata repair --mark-applied {v}`; if they are not, remove the Supabase CLI's record with `supabase migration repair --status reverted {v}`, then `strata migrate` applies it"
+            ),
+        };
+        Self {
+            version: v.clone(),
+            message: format!(
+                "the Supabase CLI recorded migration {v}{} as applied; strata did not",
+                name.as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+            name,
+            recorded_by: RecordedBy::SupabaseCli,
+            has_file: file.is_some(),
+            help,
+        }
+    }
+
+    /// A version strata applied that the Supabase CLI's history lacks: the
+    /// next `supabase db push` would run it again.
+    pub(super) fn strata_only(record: &AppliedRecord, has_file: bool) -> Self {
+        let v = &record.version;
+        let record_it = format!("supabase migration repair --status applied {v}");
+        Self {
+            version: v.to_string(),
+            name: Some(record.name.clone()),
+            recorded_by: RecordedBy::Strata,
+            has_file,
+            message: format!(
+                "strata applied migration {v} ({}); the Supabase CLI's history lacks it, so `supabase db push` would run it again",
+                record.name
+            ),
+            help: if has_file {
+                format!("record it in the Supabase CLI's history: `{record_it}`")
+            } else {
+                format!(
+                    "its file is missing too: restore it, then record it in the Supabase CLI's history with `{record_it}`"
+                )
+            },
+        }
+    }
+}
+
+impl Health {
+    /// In a Supabase project, each version that one history records as
+    /// applied and the other lacks, by version; empty elsewhere. A row
+    /// strata holds as failed is not compared: its migration stopped
+    /// part-way, and `strata status` says so on its own.
+    pub fn supabase_mismatches(&self, set: &MigrationSet) -> Vec<HistoryMismatch> {
+        let Some(cli) = &self.supabase else {
+            return Vec::new();
+        };
+        let in_strata: BTreeSet<&Version> = self.records.iter().map(|r| &r.version).collect();
+        let in_cli: BTreeSet<Version> = cli
+            .iter()
+            .filter_map(|row| Version::parse(&row.version).ok())
+            .collect();
+        let mut mismatches = Vec::new();
+        for row in cli {
+            let version = Version::parse(&row.version).ok();
+            if version.as_ref().is_some_and(|v| in_strata.contains(v)) {
+                continue;
+            }
+            let file = version.as_ref().and_then(|v| set.get(v));
+            mismatches.push(HistoryMismatch::cli_only(
+                row,
+                file,
+                self.records.is_empty(),
+            ));
+        }
+        for record in &self.records {
+            if record.status == RecordStatus::Applied && !in_cli.contains(&record.version) {
+                mismatches.push(HistoryMismatch::strata_only(
+                    record,
+                    set.get(&record.version).is_some(),
+                ));
+            }
+        }
+        mismatches.sort_by(|a, b| history::by_version(&a.version, &b.version));
+        mismatches
     }
 }

@@ -43,7 +43,9 @@ use crate::sql::ident;
 pub use failure::advice;
 use failure::*;
 use inspect::*;
+pub use inspect::{HistoryMismatch, RecordedBy};
 use lock::*;
+pub use repair::Baseline;
 pub use rollback::{DownSource, RollbackStep};
 use session::*;
 use verbs::*;
@@ -74,6 +76,11 @@ pub struct Settings {
     /// answer before it calls the connection stalled (a proxy that keeps the
     /// socket open but forwards nothing, which keepalives cannot see).
     pub deadline_grace: Duration,
+    /// Keep the Supabase CLI's history (`supabase_migrations.schema_migrations`)
+    /// in step with strata's: created with the history, a row written with
+    /// every migration applied and removed with every one rolled back, in the
+    /// transaction that writes strata's own row. For Supabase projects.
+    pub supabase_history: bool,
 }
 
 impl Default for Settings {
@@ -88,6 +95,7 @@ impl Default for Settings {
             os_user: None,
             client_check_interval: Some(Duration::from_secs(5)),
             deadline_grace: Duration::from_secs(30),
+            supabase_history: false,
         }
     }
 }
@@ -145,6 +153,10 @@ pub struct Health {
     pub records: Vec<AppliedRecord>,
     /// INVALID indexes (errors) and unvalidated constraints (warnings).
     pub invalid: Vec<crate::checks::CatalogFinding>,
+    /// With [`Settings::supabase_history`], the Supabase CLI's history (empty
+    /// when its table does not exist); `None` otherwise. Compared with
+    /// `records` by [`Health::supabase_mismatches`].
+    pub supabase: Option<Vec<history::SupabaseRecord>>,
 }
 
 /// Options of `strata migrate`.
@@ -263,7 +275,9 @@ impl Migrator {
         self.own(exec(&self.client, sql, context)).await
     }
 
-    /// Creates the history tables if needed; refuses a newer format.
+    /// Creates the history tables if needed; refuses a newer format. With
+    /// [`Settings::supabase_history`], also the Supabase CLI's history table,
+    /// as the CLI creates it.
     pub async fn ensure_history(&self) -> Result<(), PgError> {
         let found = self
             .own(history::format(&self.client, &self.settings.schema))
@@ -278,10 +292,24 @@ impl Migrator {
                 history::upgrade_sql(&self.settings.schema, format),
                 "cannot upgrade the history tables",
             ),
-            Some(_) => return Ok(()),
+            Some(_) => (
+                String::new(),
+                "cannot create the Supabase CLI's history table (supabase_migrations.schema_migrations)",
+            ),
         };
+        let supabase = if self.settings.supabase_history {
+            history::SUPABASE_CREATE_SQL
+        } else {
+            ""
+        };
+        if sql.is_empty() && supabase.is_empty() {
+            return Ok(());
+        }
         // Created or upgraded in one transaction: a history is never half-made.
-        let sql = format!("BEGIN;\n{}{sql}\nCOMMIT;", self.lock.transaction_prefix());
+        let sql = format!(
+            "BEGIN;\n{}{sql}\n{supabase}COMMIT;",
+            self.lock.transaction_prefix()
+        );
         if let Err(e) = self.exec(&sql, context).await {
             let _ = self.client.simple_query("ROLLBACK").await;
             return Err(e);

@@ -82,7 +82,7 @@ impl Migrator {
         // The history is written as the connecting user, whatever role the
         // body switched to; the switch ends with the migration.
         batch.push_str(RESET_ROLE);
-        batch.push_str(&self.record_done(m, direction));
+        batch.push_str(&self.record_done(run));
         batch.push_str("COMMIT;");
         let started = Instant::now();
         let deadline = self.deadline(section, parsed.statements().len());
@@ -279,7 +279,7 @@ impl Migrator {
         }
         self.reset_session().await?;
         self.exec(
-            &self.finish(m, direction),
+            &self.finish(run),
             match direction {
                 Direction::Up => "cannot record the migration as applied",
                 Direction::Down => "cannot record the rollback",
@@ -523,6 +523,23 @@ pub(super) struct SectionRun<'a> {
     pub section: &'a Section,
     pub parsed: &'a ParsedSection,
     pub direction: Direction,
+}
+
+impl<'a> SectionRun<'a> {
+    /// The text of each statement that runs, in order, as the Supabase CLI
+    /// records them: inside strata's transaction, all but an absorbed
+    /// `BEGIN`/`COMMIT`; without one, every statement.
+    pub fn statement_texts(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let text = self.section.text.as_str();
+        let statements: Vec<&'a strata_sql::Statement> = if self.section.no_transaction() {
+            self.parsed.statements().iter().collect()
+        } else {
+            self.parsed.runnable().collect()
+        };
+        statements
+            .into_iter()
+            .filter_map(move |s| text.get(s.span.clone()))
+    }
 }
 
 /// The failure of a section the parser refuses (validation refuses such

@@ -2,11 +2,17 @@
 //! step (a claim, progress, the end of a section, a withdrawn claim, a stop,
 //! an event), for the runner to send with the migration's own SQL. All of it
 //! runs as the connecting user, whatever role a migration switched to.
+//!
+//! In a Supabase project ([`Settings::supabase_history`]) the verbs that
+//! make a migration applied or not applied also write the Supabase CLI's
+//! history, in the same SQL, so both histories commit together or not at all.
 
 use strata_core::plan::Direction;
 use strata_core::{Migration, Section, Version};
 
+use super::runner::SectionRun;
 use super::*;
+use crate::history::SUPABASE_TABLE;
 use crate::sql::{literal, literal_opt};
 
 impl Migrator {
@@ -97,10 +103,12 @@ END $strata$;\n"
 
     /// History verb: the section completed (inside the transaction that ran it,
     /// for a transactional section).
-    pub(super) fn record_done(&self, m: &Migration, direction: Direction) -> String {
-        match direction {
+    pub(super) fn record_done(&self, run: &SectionRun<'_>) -> String {
+        let m = run.m;
+        match run.direction {
             Direction::Up => {
                 let mut sql = self.history_insert(m, "applied");
+                sql.push_str(&self.supabase_record(&m.version, &m.name, run.statement_texts()));
                 sql.push_str(&self.event_insert("apply", &m.version, &m.name, "ok", None));
                 sql
             }
@@ -111,10 +119,48 @@ END $strata$;\n"
     /// History verb: remove the row of a rolled-back migration, with its event.
     pub(super) fn forget(&self, m: &Migration) -> String {
         format!(
-            "DELETE FROM {}.migrations WHERE version = {};\n{}",
+            "DELETE FROM {}.migrations WHERE version = {};\n{}{}",
             self.schema(),
             literal(m.version.as_str()),
+            self.supabase_forget(&m.version),
             self.event_insert("rollback", &m.version, &m.name, "ok", None)
+        )
+    }
+
+    /// History verb, in a Supabase project: the Supabase CLI's row of an
+    /// applied migration, as `supabase db push` writes it (version, name, the
+    /// statements that ran). A row the CLI wrote for this version is
+    /// replaced: removed and inserted again rather than `ON CONFLICT`, which
+    /// would fail on a table whose primary key someone dropped. Nothing
+    /// elsewhere.
+    pub(super) fn supabase_record<'s>(
+        &self,
+        version: &Version,
+        name: &str,
+        statements: impl IntoIterator<Item = &'s str>,
+    ) -> String {
+        if !self.settings.supabase_history {
+            return String::new();
+        }
+        let statements: Vec<String> = statements.into_iter().map(literal).collect();
+        format!(
+            "{}INSERT INTO {SUPABASE_TABLE} (version, name, statements) VALUES ({}, {}, ARRAY[{}]::text[]);\n",
+            self.supabase_forget(version),
+            literal(version.as_str()),
+            literal(name),
+            statements.join(", ")
+        )
+    }
+
+    /// History verb, in a Supabase project: remove the Supabase CLI's row of
+    /// a migration that is not applied any more. Nothing elsewhere.
+    pub(super) fn supabase_forget(&self, version: &Version) -> String {
+        if !self.settings.supabase_history {
+            return String::new();
+        }
+        format!(
+            "DELETE FROM {SUPABASE_TABLE} WHERE version = {};\n",
+            literal(version.as_str())
         )
     }
 
@@ -150,12 +196,14 @@ END $strata$;\n"
     }
 
     /// History verb: a no-transaction section completed.
-    pub(super) fn finish(&self, m: &Migration, direction: Direction) -> String {
-        let bookkeeping = match direction {
+    pub(super) fn finish(&self, run: &SectionRun<'_>) -> String {
+        let m = run.m;
+        let bookkeeping = match run.direction {
             Direction::Up => format!(
-                "UPDATE {}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, applied_at = now(), duration_ms = (extract(epoch FROM clock_timestamp() - applied_at) * 1000)::bigint WHERE version = {};\n{}",
+                "UPDATE {}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL, applied_at = now(), duration_ms = (extract(epoch FROM clock_timestamp() - applied_at) * 1000)::bigint WHERE version = {};\n{}{}",
                 self.schema(),
                 literal(m.version.as_str()),
+                self.supabase_record(&m.version, &m.name, run.statement_texts()),
                 self.event_insert("apply", &m.version, &m.name, "ok", None)
             ),
             Direction::Down => self.forget(m),
