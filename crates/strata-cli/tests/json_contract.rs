@@ -244,6 +244,20 @@ fn without_a_database(contract: &Contract) {
     let ran = strata(&fresh, &["new", "add_users"]).run().assert_code(0);
     let report = contract.check("new", &ran);
     assert_eq!(report["name"], "add_users");
+
+    // `convert-downs`, planned on a sectioned file with a live down.
+    let sectioned = Project::new();
+    write(
+        &sectioned,
+        "migrations/0001_a.sql",
+        "-- strata:up\ncreate table a ();\n-- strata:down\ndrop table a;\n",
+    );
+    let ran = strata(&sectioned, &["convert-downs", "--dry-run"])
+        .run()
+        .assert_code(0);
+    let report = contract.check("convert-downs", &ran);
+    assert_eq!(report["converted"][0]["version"], "0001");
+    assert_eq!(report["dry_run"], true);
 }
 
 /// migrate (planned, applied, failing, blocked), status, rollback (planned,

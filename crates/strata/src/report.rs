@@ -524,6 +524,7 @@ pub fn schemas() -> Vec<(&'static str, schemars::Schema)> {
         document::<NewReport>("new", "strata new --json"),
         document::<InitReport>("init", "strata init --json"),
         document::<LocalReport>("local", "strata local start|stop|status|reset --json"),
+        document::<crate::convert::ConvertReport>("convert-downs", "strata convert-downs --json"),
         document::<Failure>(
             "failure",
             "any command with --json that stops before its report",
