@@ -1,5 +1,10 @@
 //! Turning a server error into a failure located in its file, with advice and
 //! the sentences that say what state a stopped section left.
+//!
+//! Advice reads the SQLSTATE ([`advice`]) and, where one SQLSTATE covers
+//! different causes, the message ([`crate::setup::advice_for`]: a missing
+//! extension names the package that provides it, a statement that needs a
+//! superuser says so).
 
 use strata_core::plan::Direction;
 use strata_core::{Migration, Section};
@@ -51,7 +56,7 @@ pub(super) fn locate(
         line,
         column,
         source_line,
-        advice: advice(&error.sqlstate),
+        advice: crate::setup::advice_for(&error, crate::setup::Platform::Plain),
         error,
         statements_done: None,
         note: String::new(),
@@ -90,7 +95,7 @@ pub fn advice(sqlstate: &str) -> Option<String> {
             "this statement cannot run inside a transaction block: add `-- strata:no-transaction` to the migration"
         }
         "42501" => {
-            "the role strata connects as lacks a privilege this migration needs; connect as the schema owner"
+            "the role strata connects as lacks a privilege this migration needs: grant it, or connect as the owner of the objects it changes"
         }
         "23505" | "23502" | "23503" | "23514" => {
             "existing data does not fit the change: fix the data first (in an earlier migration), then retry"
