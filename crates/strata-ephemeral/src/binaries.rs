@@ -92,6 +92,22 @@ impl PgBinaries {
     pub fn program(&self, name: &str) -> PathBuf {
         self.bin_dir.join(name)
     }
+
+    /// Whether the server's library directory holds the loadable module `name` (`pg_cron`),
+    /// looked for where installations put it beside the bin directory: `../lib` (Debian's
+    /// `/usr/lib/postgresql/<major>/lib`, the source build's default) or `../lib/postgresql`
+    /// (Homebrew, Fedora).
+    pub fn has_library(&self, name: &str) -> bool {
+        let Some(prefix) = self.bin_dir.parent() else {
+            return false;
+        };
+        let lib = prefix.join("lib");
+        [lib.clone(), lib.join("postgresql")].iter().any(|dir| {
+            ["so", "dylib"]
+                .iter()
+                .any(|ext| dir.join(format!("{name}.{ext}")).is_file())
+        })
+    }
 }
 
 /// A PostgreSQL server version, as printed by `postgres --version`.

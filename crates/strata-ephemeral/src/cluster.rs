@@ -32,14 +32,14 @@ use crate::fsutil::set_mode;
 use crate::process::{combined_output, command};
 use crate::reap;
 use crate::secret::write_private;
-use crate::{Error, OsUser, PgBinaries, PgVersion};
+use crate::{Error, OsUser, PgBinaries, PgVersion, Roles};
 pub use access::Auth;
 pub(crate) use access::{set_superuser_password, write_hba};
 pub use builder::ClusterBuilder;
 use server::Guard;
 pub(crate) use server::free_port;
 
-/// The superuser every cluster is created with.
+/// The superuser of a cluster made with [`Roles::Plain`] (the default).
 pub const SUPERUSER: &str = "postgres";
 
 /// The address the server listens on for TCP connections.
@@ -115,6 +115,7 @@ pub struct Cluster {
     os_user: OsUser,
     password: String,
     passfile: PathBuf,
+    roles: Roles,
 }
 
 impl fmt::Debug for Cluster {
@@ -125,6 +126,7 @@ impl fmt::Debug for Cluster {
             .field("data_dir", &self.data_dir)
             .field("version", &self.binaries.version())
             .field("os_user", &self.os_user.name())
+            .field("roles", &self.roles)
             .finish_non_exhaustive()
     }
 }
@@ -165,12 +167,18 @@ impl Cluster {
         &self.log_file
     }
 
-    /// The superuser's name: `postgres`.
+    /// The superuser's name: `postgres`, or `supabase_admin` with [`Roles::Supabase`].
     pub fn superuser(&self) -> &str {
-        SUPERUSER
+        self.roles.superuser()
     }
 
-    /// The superuser's password, needed by every connection.
+    /// The roles the cluster was made with.
+    pub fn roles(&self) -> Roles {
+        self.roles
+    }
+
+    /// The password of the superuser and of every other login role made with the cluster,
+    /// needed by every connection.
     pub fn password(&self) -> &str {
         &self.password
     }
@@ -178,8 +186,19 @@ impl Cluster {
     /// A URL connecting to database `dbname` over TCP as the superuser, with its password:
     /// `postgres://postgres:PASSWORD@127.0.0.1:PORT/DBNAME`. For connecting, not for showing.
     pub fn url(&self, dbname: &str) -> String {
+        self.url_as(self.roles.superuser(), dbname)
+    }
+
+    /// A URL connecting to database `dbname` as [`Roles::user`]: the superuser for
+    /// [`Roles::Plain`], `postgres` (not a superuser) for [`Roles::Supabase`].
+    pub fn user_url(&self, dbname: &str) -> String {
+        self.url_as(self.roles.user(), dbname)
+    }
+
+    fn url_as(&self, role: &str, dbname: &str) -> String {
         format!(
-            "postgres://{SUPERUSER}:{}@{HOST}:{}/{}",
+            "postgres://{}:{}@{HOST}:{}/{}",
+            percent_encode(role),
             percent_encode(&self.password),
             self.port,
             percent_encode(dbname)
@@ -213,7 +232,7 @@ impl Cluster {
     }
 
     /// A command for `program` from [`Cluster::bin_dir`] (`psql`, `pg_dump`...), with `PGHOST`,
-    /// `PGPORT`, `PGUSER` and `PGDATABASE` (`postgres`) set to reach this cluster through its
+    /// `PGPORT`, `PGUSER` (the superuser) and `PGDATABASE` (`postgres`) set to reach this cluster through its
     /// unix socket, `PGPASSFILE` naming a password file (mode 0600) that gives the superuser's
     /// password, and every other `PG*` variable removed. The password is on no command line
     /// and in no environment variable.
@@ -225,7 +244,7 @@ impl Cluster {
         client
             .env("PGHOST", &self.socket_dir)
             .env("PGPORT", self.port.to_string())
-            .env("PGUSER", SUPERUSER)
+            .env("PGUSER", self.roles.superuser())
             .env("PGDATABASE", "postgres")
             .env("PGPASSFILE", &self.passfile);
         client

@@ -4,7 +4,9 @@
 //! data between runs. It lives under `.strata/local/` in the project:
 //! `data/` (the data directory), `postgres.log`, `port` (the TCP port chosen
 //! when it was created), `password` (the superuser's, generated when it was
-//! created, readable by its owner only) and `pinned` (present while
+//! created, readable by its owner only; every login role has it), `roles`
+//! (whose roles it was made with, see [`Roles`]; a cluster made before this
+//! file existed has PostgreSQL's) and `pinned` (present while
 //! `strata local start` wants it kept running). Connections over TCP need the
 //! password, so other users of a shared machine cannot reach the database (a
 //! cluster created before passwords were introduced keeps trust
@@ -18,6 +20,11 @@
 //! crash. Each project picks its own free port on 127.0.0.1 when its cluster
 //! is created, so two projects on one machine never collide; the unix socket
 //! is switched off (a project path may be too long for one).
+//!
+//! When the server has pg_cron (Debian's `postgresql-<major>-cron`), it is
+//! loaded at every start, with jobs in database `postgres` run by background
+//! workers, as on Supabase's local stack: `CREATE EXTENSION pg_cron` works,
+//! and scheduled jobs run while the server runs.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -28,14 +35,12 @@ use crate::cluster::{free_port, set_superuser_password, write_hba};
 use crate::error::Error;
 use crate::fsutil::{chown_tree, copy_tree, first_unsearchable, set_mode};
 use crate::process::{combined_output, command, log_tail, output_retrying};
+use crate::roles::Roles;
 use crate::secret::{random_password, write_private};
 use crate::template::{
     self, Spec, default_cache_dir, fnv1a, initdb_args, run_initdb, usable_cache_dir,
 };
 use crate::user::{OsUser, server_user};
-
-/// The superuser of the local cluster.
-const SUPERUSER: &str = "postgres";
 
 /// The project's local cluster (not necessarily created or running).
 #[derive(Debug)]
@@ -45,6 +50,7 @@ pub struct LocalCluster {
     log_file: PathBuf,
     binaries: PgBinaries,
     os_user: OsUser,
+    create_roles: Roles,
 }
 
 /// What `status` found.
@@ -101,7 +107,31 @@ impl LocalCluster {
             log_file,
             binaries,
             os_user,
+            create_roles: Roles::Plain,
         })
+    }
+
+    /// The roles to make the cluster with if [`LocalCluster::ensure_running`] creates it
+    /// ([`Roles::Plain`] by default). A cluster that exists keeps the roles it was made with.
+    pub fn when_created(mut self, roles: Roles) -> Self {
+        self.create_roles = roles;
+        self
+    }
+
+    /// The roles of the cluster: those it was made with, or those it will be made with when
+    /// it does not exist yet. A cluster made before strata recorded them has PostgreSQL's.
+    pub fn roles(&self) -> Roles {
+        if !self.data_dir.join("PG_VERSION").is_file() {
+            return self.create_roles;
+        }
+        fs::read_to_string(self.roles_file())
+            .ok()
+            .and_then(|text| Roles::parse(&text))
+            .unwrap_or(Roles::Plain)
+    }
+
+    fn roles_file(&self) -> PathBuf {
+        self.meta_dir.join("roles")
     }
 
     /// The data directory.
@@ -188,9 +218,15 @@ impl LocalCluster {
 
     fn start_on(&self, port: u16) -> Result<(), Error> {
         let log_start = fs::metadata(&self.log_file).map_or(0, |m| m.len());
-        let options = format!(
+        let mut options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off"
         );
+        if self.binaries.has_library("pg_cron") {
+            options.push_str(
+                " -c shared_preload_libraries=pg_cron -c cron.database_name=postgres \
+                 -c cron.use_background_workers=on",
+            );
+        }
         let started = Instant::now();
         // A crash can leave children holding shared memory for a moment: retry briefly.
         loop {
@@ -230,7 +266,8 @@ impl LocalCluster {
         if let Some(user) = self.switch_to() {
             chown_tree(&parent, user)?;
         }
-        let args = initdb_args(&self.binaries, &[]);
+        let roles = self.create_roles;
+        let args = initdb_args(&self.binaries, roles.superuser(), &[]);
         match usable_cache_dir(default_cache_dir()) {
             Some(cache) => {
                 let spec = Spec {
@@ -255,12 +292,18 @@ impl LocalCluster {
             chown_tree(&parent, user)?;
         }
         // A half-made cluster would be taken for a made one next time: start over.
-        self.secure().inspect_err(|_| {
-            let _ = fs::remove_dir_all(&self.data_dir);
-        })
+        self.secure(roles)
+            .and_then(|()| {
+                let file = self.roles_file();
+                fs::write(&file, format!("{}\n", roles.as_str()))
+                    .map_err(|e| Error::io("write", &file, e))
+            })
+            .inspect_err(|_| {
+                let _ = fs::remove_dir_all(&self.data_dir);
+            })
     }
 
-    fn secure(&self) -> Result<(), Error> {
+    fn secure(&self, roles: Roles) -> Result<(), Error> {
         // A password, so that the database is this user's only (trust would let any
         // local user in): set before the first start, kept where only we read it.
         let password = random_password()?;
@@ -270,6 +313,7 @@ impl LocalCluster {
         set_superuser_password(
             &self.binaries,
             &self.data_dir,
+            roles,
             &password,
             self.switch_to(),
             cwd,
@@ -320,6 +364,7 @@ impl LocalCluster {
             fs::remove_dir_all(&self.data_dir)
                 .map_err(|e| Error::io("remove", &self.data_dir, e))?;
         }
+        remove_if_present(&self.roles_file())?;
         remove_if_present(&self.password_file())
     }
 
@@ -338,21 +383,35 @@ impl LocalCluster {
         self.meta_dir.join("pinned").exists()
     }
 
-    /// The URL of a database of the running cluster, with the password: for
-    /// connecting, not for showing (see [`LocalCluster::display_url`]).
+    /// The URL of a database of the running cluster as [`Roles::user`] (the
+    /// role migrations run as: `postgres`, a superuser unless the cluster has
+    /// Supabase's roles), with the password: for connecting, not for showing
+    /// (see [`LocalCluster::display_url`]).
     pub fn url(&self, port: u16, dbname: &str) -> String {
+        self.url_as(self.roles().user(), port, dbname)
+    }
+
+    /// The URL of a database of the running cluster as its superuser
+    /// (`supabase_admin` when the cluster has Supabase's roles), with the
+    /// password: for setting the database up.
+    pub fn admin_url(&self, port: u16, dbname: &str) -> String {
+        self.url_as(self.roles().superuser(), port, dbname)
+    }
+
+    fn url_as(&self, role: &str, port: u16, dbname: &str) -> String {
         match self.password() {
-            Some(password) => {
-                format!("postgres://{SUPERUSER}:{password}@127.0.0.1:{port}/{dbname}")
-            }
-            None => format!("postgres://{SUPERUSER}@127.0.0.1:{port}/{dbname}"),
+            Some(password) => format!("postgres://{role}:{password}@127.0.0.1:{port}/{dbname}"),
+            None => format!("postgres://{role}@127.0.0.1:{port}/{dbname}"),
         }
     }
 
     /// [`LocalCluster::url`] with the password masked, for messages.
     pub fn display_url(&self, port: u16, dbname: &str) -> String {
         match self.password() {
-            Some(_) => format!("postgres://{SUPERUSER}:***@127.0.0.1:{port}/{dbname}"),
+            Some(_) => format!(
+                "postgres://{}:***@127.0.0.1:{port}/{dbname}",
+                self.roles().user()
+            ),
             None => self.url(port, dbname),
         }
     }

@@ -13,7 +13,7 @@ use nix::unistd::geteuid;
 
 use crate::fsutil::{chown_tree, copy_tree, first_unsearchable};
 use crate::process::{combined_output, command, output_retrying};
-use crate::{Error, OsUser, PgBinaries, SUPERUSER};
+use crate::{Error, OsUser, PgBinaries};
 
 /// The directory for cached templates when the builder names none: `STRATA_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/strata`, else `$HOME/.cache/strata`, else `strata-cache-<uid>` in the
@@ -53,11 +53,12 @@ pub(crate) fn usable_cache_dir(preferred: PathBuf) -> Option<PathBuf> {
     (meta.is_dir() && meta.uid() == geteuid().as_raw()).then_some(fallback)
 }
 
-/// The `initdb` options for `binaries` (besides `-D`), `extra` last.
-pub(crate) fn initdb_args(binaries: &PgBinaries, extra: &[String]) -> Vec<String> {
+/// The `initdb` options for `binaries` (besides `-D`), making `superuser` the bootstrap
+/// superuser, `extra` last.
+pub(crate) fn initdb_args(binaries: &PgBinaries, superuser: &str, extra: &[String]) -> Vec<String> {
     let mut args: Vec<String> = [
         "--username",
-        SUPERUSER,
+        superuser,
         // Every cluster writes its own pg_hba.conf before its server starts; until then, and in
         // the cached template, nobody gets in (trust would admit every local user).
         "--auth=reject",

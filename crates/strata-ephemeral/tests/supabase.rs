@@ -1,4 +1,6 @@
-//! The Supabase stand-in on a real cluster.
+//! The Supabase stand-in on a real cluster made with Supabase's roles: installed by the
+//! superuser `supabase_admin`, used as `postgres`, which is not a superuser, as migrations use
+//! it.
 //!
 //! One cluster serves every scenario: each gets a database of its own, created and given the
 //! stand-in at the same moment as the others, which also proves that installs into several
@@ -6,8 +8,8 @@
 
 use std::thread;
 
-use strata_ephemeral::Cluster;
-use strata_ephemeral::supabase::{self, missing_extension_advice};
+use strata_ephemeral::supabase;
+use strata_ephemeral::{Cluster, Roles};
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
@@ -17,21 +19,30 @@ const USER_2: &str = "22222222-2222-4222-8222-222222222222";
 /// Rows of one statement, every value as text (`None` for NULL).
 type Rows = Vec<Vec<Option<String>>>;
 
-/// A connection to one database as the superuser, used synchronously.
+/// A connection to one database, used synchronously.
 struct Db {
     runtime: Runtime,
     client: Client,
 }
 
 impl Db {
-    fn connect(cluster: &Cluster, database: &str) -> Self {
+    /// As the superuser, `supabase_admin`.
+    fn admin(cluster: &Cluster, database: &str) -> Self {
+        Self::connect(&cluster.url(database))
+    }
+
+    /// As `postgres`, the role migrations run as.
+    fn postgres(cluster: &Cluster, database: &str) -> Self {
+        Self::connect(&cluster.user_url(database))
+    }
+
+    fn connect(url: &str) -> Self {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let url = cluster.url(database);
         let client = runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&url, NoTls)
+            let (client, connection) = tokio_postgres::connect(url, NoTls)
                 .await
                 .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
             tokio::spawn(async move {
@@ -123,9 +134,17 @@ fn claims_of(user: &str) -> String {
     format!(r#"{{"sub":"{user}","role":"authenticated","email":"{user}@example.com"}}"#)
 }
 
-/// Installs the stand-in as strata does: its SQL through a connection.
+/// Installs the stand-in as strata does: its SQL through a connection, as the superuser.
 fn install(cluster: &Cluster, database: &str) {
-    Db::connect(cluster, database).execute(supabase::STANDIN_SQL);
+    Db::admin(cluster, database).execute(supabase::STANDIN_SQL);
+}
+
+/// The SQLSTATE and message of a failed statement.
+fn failure(error: &tokio_postgres::Error) -> (String, String) {
+    error.as_db_error().map_or_else(
+        || (String::new(), error.to_string()),
+        |e| (e.code().code().to_owned(), e.message().to_owned()),
+    )
 }
 
 /// Adds two users, as Supabase Auth would (a subset of the columns it fills).
@@ -143,27 +162,47 @@ fn add_users(db: &Db) {
 fn installing_twice_creates_everything(cluster: &Cluster, database: &str) {
     // The scenario runner installed it once already.
     install(cluster, database);
-    let db = Db::connect(cluster, database);
+    let db = Db::postgres(cluster, database);
 
     let roles = db.column(
-        "select format('%s login=%s inherit=%s bypassrls=%s createrole=%s', rolname, \
-         rolcanlogin, rolinherit, rolbypassrls, rolcreaterole) from pg_roles \
+        "select format('%s super=%s login=%s inherit=%s bypassrls=%s createrole=%s', rolname, \
+         rolsuper, rolcanlogin, rolinherit, rolbypassrls, rolcreaterole) from pg_roles \
          where rolname in ('anon', 'authenticated', 'service_role', 'authenticator', \
          'supabase_admin', 'supabase_auth_admin', 'supabase_storage_admin', 'dashboard_user', \
-         'postgres') order by rolname",
+         'supabase_functions_admin', 'pgsodium_keyiduser', 'postgres') order by rolname",
     );
     assert_eq!(
         roles,
         [
-            "anon login=f inherit=f bypassrls=f createrole=f",
-            "authenticated login=f inherit=f bypassrls=f createrole=f",
-            "authenticator login=t inherit=f bypassrls=f createrole=f",
-            "dashboard_user login=f inherit=t bypassrls=f createrole=t",
-            "postgres login=t inherit=t bypassrls=t createrole=t",
-            "service_role login=f inherit=f bypassrls=t createrole=f",
-            "supabase_admin login=t inherit=t bypassrls=t createrole=t",
-            "supabase_auth_admin login=t inherit=f bypassrls=f createrole=t",
-            "supabase_storage_admin login=t inherit=f bypassrls=f createrole=t",
+            "anon super=f login=f inherit=f bypassrls=f createrole=f",
+            "authenticated super=f login=f inherit=f bypassrls=f createrole=f",
+            "authenticator super=f login=t inherit=f bypassrls=f createrole=f",
+            "dashboard_user super=f login=f inherit=t bypassrls=f createrole=t",
+            "pgsodium_keyiduser super=f login=f inherit=t bypassrls=f createrole=f",
+            "postgres super=f login=t inherit=t bypassrls=t createrole=t",
+            "service_role super=f login=f inherit=f bypassrls=t createrole=f",
+            "supabase_admin super=t login=t inherit=t bypassrls=t createrole=t",
+            "supabase_auth_admin super=f login=t inherit=f bypassrls=f createrole=t",
+            "supabase_functions_admin super=f login=t inherit=f bypassrls=f createrole=t",
+            "supabase_storage_admin super=f login=t inherit=f bypassrls=f createrole=t",
+        ]
+    );
+    // What Supabase's postgres is a member of, and what it is not.
+    assert_eq!(
+        db.column(
+            "select r.rolname || ' ' || pg_has_role('postgres', r.oid, 'member') from pg_roles r \
+             where r.rolname in ('anon', 'authenticated', 'service_role', 'pg_read_all_data', \
+             'pg_signal_backend', 'supabase_auth_admin', 'supabase_storage_admin') \
+             order by r.rolname"
+        ),
+        [
+            "anon true",
+            "authenticated true",
+            "pg_read_all_data true",
+            "pg_signal_backend true",
+            "service_role true",
+            "supabase_auth_admin false",
+            "supabase_storage_admin false",
         ]
     );
     assert_eq!(
@@ -178,13 +217,28 @@ fn installing_twice_creates_everything(cluster: &Cluster, database: &str) {
     assert_eq!(
         db.column(
             "select nspname || ' ' || pg_get_userbyid(nspowner) from pg_namespace \
-             where nspname in ('extensions', 'auth', 'storage') order by nspname"
+             where nspname in ('extensions', 'auth', 'storage', 'public', \
+             'supabase_functions', 'vault') order by nspname"
         ),
         [
             "auth supabase_admin",
-            "extensions postgres",
-            "storage supabase_admin"
+            "extensions supabase_admin",
+            "public postgres",
+            "storage supabase_admin",
+            "supabase_functions supabase_admin",
+            "vault supabase_admin",
         ]
+    );
+    // postgres uses auth and storage, and creates nothing there.
+    assert_eq!(
+        db.value(
+            "select has_schema_privilege('postgres', 'auth', 'usage') \
+             and not has_schema_privilege('postgres', 'auth', 'create') \
+             and not has_schema_privilege('postgres', 'storage', 'create') \
+             and has_table_privilege('postgres', 'auth.users', 'select, insert, references, trigger') \
+             and has_database_privilege('postgres', current_database(), 'create')"
+        ),
+        "t"
     );
     assert_eq!(
         db.column(
@@ -352,9 +406,9 @@ fn installing_twice_creates_everything(cluster: &Cluster, database: &str) {
         db.column(
             "select pubname || ' alltables=' || puballtables || ' tables=' || \
              (select count(*) from pg_publication_tables t where t.pubname = p.pubname) \
-             from pg_publication p"
+             || ' owner=' || pg_get_userbyid(pubowner) from pg_publication p"
         ),
-        ["supabase_realtime alltables=false tables=0"]
+        ["supabase_realtime alltables=false tables=0 owner=postgres"]
     );
 
     // The database's search path reaches `extensions`, in sessions opened after the install.
@@ -371,9 +425,10 @@ fn installing_twice_creates_everything(cluster: &Cluster, database: &str) {
         "t"
     );
 
-    // A table created by a migration afterwards is open to the API roles.
+    // A table created by a migration afterwards (as postgres) is open to the API roles.
     db.execute(
-        "create table public.things (id bigint generated by default as identity primary key)",
+        "create table public.things (id bigint generated by default as identity primary key); \
+         alter publication supabase_realtime add table public.things",
     );
     assert_eq!(
         db.value(
@@ -387,7 +442,7 @@ fn installing_twice_creates_everything(cluster: &Cluster, database: &str) {
 }
 
 fn row_level_security_follows_the_jwt(cluster: &Cluster, database: &str) {
-    let db = Db::connect(cluster, database);
+    let db = Db::postgres(cluster, database);
     add_users(&db);
     db.execute(&format!(
         "create table public.notes (
@@ -463,7 +518,7 @@ fn row_level_security_follows_the_jwt(cluster: &Cluster, database: &str) {
 }
 
 fn auth_functions_read_the_claims(cluster: &Cluster, database: &str) {
-    let db = Db::connect(cluster, database);
+    let db = Db::postgres(cluster, database);
     let functions = "select auth.uid()::text, auth.role(), auth.email(), auth.jwt() ->> 'aal'";
 
     let claims = format!(
@@ -496,7 +551,7 @@ fn auth_functions_read_the_claims(cluster: &Cluster, database: &str) {
 }
 
 fn storage_policies_use_the_helpers(cluster: &Cluster, database: &str) {
-    let db = Db::connect(cluster, database);
+    let db = Db::postgres(cluster, database);
     add_users(&db);
     assert_eq!(
         db.rows(
@@ -549,10 +604,30 @@ fn storage_policies_use_the_helpers(cluster: &Cluster, database: &str) {
         db.value("select updated_at > '2001-01-01' from storage.objects where name = 'x/y.txt'"),
         "t"
     );
+
+    // A down section drops its policies, as postgres may on Supabase; and what was lent for
+    // the command is taken back after it.
+    db.execute("drop policy \"users read their files\" on storage.objects");
+    assert_eq!(
+        db.value(
+            "select count(*) from pg_policies where tablename = 'objects' \
+             and policyname = 'users read their files'"
+        ),
+        "0"
+    );
+    assert_eq!(
+        db.value("select pg_has_role('postgres', 'supabase_storage_admin', 'member')"),
+        "f"
+    );
+    // Owning storage.objects is still supabase_storage_admin's: postgres cannot alter it.
+    let error = db
+        .try_rows("alter table storage.objects add column mine text")
+        .expect_err("postgres altering storage.objects");
+    assert_eq!(failure(&error).0, "42501", "{error:?}");
 }
 
 fn new_users_get_a_profile(cluster: &Cluster, database: &str) {
-    let db = Db::connect(cluster, database);
+    let db = Db::postgres(cluster, database);
     // The pattern Supabase's documentation gives for public profiles.
     db.execute(
         "create table public.profiles (
@@ -602,19 +677,132 @@ fn new_users_get_a_profile(cluster: &Cluster, database: &str) {
         ),
         "0"
     );
+    // The down section: postgres drops its trigger on auth.users, which it does not own.
+    db.execute("drop trigger on_auth_user_created on auth.users");
+    assert_eq!(
+        db.value("select count(*) from pg_trigger where tgname = 'on_auth_user_created'"),
+        "0"
+    );
+}
+
+fn postgres_is_refused_what_needs_a_superuser(cluster: &Cluster, database: &str) {
+    let db = Db::postgres(cluster, database);
+    for statement in [
+        "alter system set work_mem = '8MB'",
+        "create function public.c_fn() returns int language c as 'libc', 'abs'",
+        "copy (select 1) to program 'true'",
+        "alter role postgres superuser",
+        "create role root superuser",
+        "create event trigger e on ddl_command_start execute function pg_catalog.now()",
+    ] {
+        let error = db.try_rows(statement).expect_err(statement);
+        let (sqlstate, message) = failure(&error);
+        assert_eq!(sqlstate, "42501", "{statement}: {message}");
+    }
+    // Supabase's extensions are postgres's to create and drop; for the command only, it is
+    // made a superuser.
+    db.execute("create extension hstore with schema extensions");
+    assert_eq!(
+        db.value("select extowner::regrole::text from pg_extension where extname = 'hstore'"),
+        "postgres"
+    );
+    db.execute("drop extension hstore");
+    // An extension that is not on Supabase's list and needs a superuser is refused, and
+    // nothing of it stays.
+    let error = db
+        .try_rows("create extension file_fdw")
+        .expect_err("file_fdw is not on Supabase's list");
+    let (sqlstate, message) = failure(&error);
+    assert_eq!(sqlstate, "42501", "{message}");
+    assert!(message.contains("file_fdw"), "{message}");
+    assert_eq!(
+        db.value("select count(*) from pg_extension where extname = 'file_fdw'"),
+        "0"
+    );
+    // One that is there already is fine.
+    db.execute("create extension if not exists pgcrypto with schema extensions");
+    assert_eq!(
+        db.value("select rolsuper from pg_roles where rolname = 'postgres'"),
+        "f"
+    );
+    // Only postgres itself may be lent anything.
+    let error = db
+        .try_rows("set role anon; select strata_supabase.lend('extension', true)")
+        .expect_err("anon lending");
+    assert_eq!(failure(&error).0, "42501", "{error:?}");
+}
+
+fn webhooks_record_their_calls_and_send_nothing(cluster: &Cluster, database: &str) {
+    let db = Db::postgres(cluster, database);
+    db.execute(
+        "create table public.orders (id bigint primary key, total numeric);
+         create trigger orders_webhook after insert on public.orders
+             for each row execute function supabase_functions.http_request(
+                 'https://example.invalid/hook', 'POST',
+                 '{\"Content-Type\":\"application/json\"}', '{}', '1000');
+         insert into public.orders values (1, 9.5), (2, 3);",
+    );
+    assert_eq!(
+        db.rows("select hook_name, request_id::text from supabase_functions.hooks order by id"),
+        [
+            vec![Some("orders_webhook".to_owned()), None],
+            vec![Some("orders_webhook".to_owned()), None],
+        ]
+    );
+    db.execute(
+        "create trigger orders_bad after update on public.orders
+             for each row execute function supabase_functions.http_request('https://x', 'PUT')",
+    );
+    let error = db
+        .try_rows("update public.orders set total = 1")
+        .expect_err("an invalid method");
+    assert!(
+        failure(&error).1.contains("method argument PUT is invalid"),
+        "{error:?}"
+    );
+}
+
+fn vault_keeps_secrets_by_name(cluster: &Cluster, database: &str) {
+    let db = Db::postgres(cluster, database);
+    let id = db.value("select vault.create_secret('s3cr3t', 'api_key', 'the API key')");
+    assert_eq!(id.len(), 36, "{id}");
+    db.execute(&format!(
+        "select vault.update_secret('{id}', new_secret => 'rotated')"
+    ));
+    assert_eq!(
+        db.rows("select name, decrypted_secret from vault.decrypted_secrets"),
+        [[Some("api_key".to_owned()), Some("rotated".to_owned())]]
+    );
+    // The API roles see no secrets.
+    let error = db
+        .as_role(
+            "authenticated",
+            None,
+            "select * from vault.decrypted_secrets",
+        )
+        .expect_err("authenticated reading the vault");
+    assert_eq!(failure(&error).0, "42501", "{error:?}");
 }
 
 type Scenario = fn(&Cluster, &str);
 
 #[test]
 fn the_stand_in_on_one_cluster() {
-    let cluster = Cluster::builder().start().expect("start a cluster");
-    let scenarios: [(&str, Scenario); 5] = [
+    let cluster = Cluster::builder()
+        .roles(Roles::Supabase)
+        .inert_pg_cron()
+        .start()
+        .expect("start a cluster");
+    assert_eq!(cluster.superuser(), "supabase_admin");
+    let scenarios: [(&str, Scenario); 8] = [
         ("twice", installing_twice_creates_everything),
         ("rls", row_level_security_follows_the_jwt),
         ("claims", auth_functions_read_the_claims),
         ("storage", storage_policies_use_the_helpers),
         ("profiles", new_users_get_a_profile),
+        ("superuser", postgres_is_refused_what_needs_a_superuser),
+        ("webhooks", webhooks_record_their_calls_and_send_nothing),
+        ("vault", vault_keeps_secrets_by_name),
     ];
     thread::scope(|scope| {
         for (database, scenario) in scenarios {
@@ -636,7 +824,7 @@ fn the_stand_in_on_one_cluster() {
     cluster
         .create_database("clash")
         .expect("create database clash");
-    let db = Db::connect(&cluster, "clash");
+    let db = Db::admin(&cluster, "clash");
     db.execute("create schema auth; create table auth.users (id uuid primary key)");
     let error = db
         .try_rows(supabase::STANDIN_SQL)
@@ -650,43 +838,35 @@ fn the_stand_in_on_one_cluster() {
         db.value("select count(*) from pg_namespace where nspname in ('extensions', 'storage')"),
         "0"
     );
+
+    scheduled_jobs_are_recorded_and_never_run(&cluster);
     cluster.stop().expect("stop the cluster");
 }
 
-#[test]
-fn missing_extensions_come_with_advice() {
-    let advice = |name: &str| missing_extension_advice(name).unwrap_or_default();
-
-    let vector = advice("vector");
-    assert!(vector.contains("`vector`"), "{vector}");
-    assert!(
-        vector.contains("apt-get install postgresql-<major>-pgvector"),
-        "{vector}"
-    );
-    assert!(advice("pg_cron").contains("postgresql-<major>-cron"));
-    assert!(advice("http").contains("postgresql-<major>-http"));
-    assert!(advice("postgis").contains("postgresql-<major>-postgis-3"));
-    assert!(advice("PostGIS").contains("postgresql-<major>-postgis-3"));
-    assert!(advice("\"uuid-ossp\"").contains("contrib"));
-
-    for name in [
-        "pg_net",
-        "pgsodium",
-        "pg_graphql",
-        "pgjwt",
-        "supabase_vault",
-    ] {
-        let text = advice(name);
-        assert!(text.contains(&format!("`{name}`")), "{text}");
-        assert!(text.contains("not packaged for Debian"), "{text}");
-        assert!(text.contains("cannot provide it"), "{text}");
-        assert!(
-            text.contains(&format!("create extension if not exists {name}")),
-            "{text}"
-        );
-        assert!(!text.contains("apt-get"), "{text}");
+/// pg_cron, when this machine has it (Debian's `postgresql-<major>-cron`): postgres creates
+/// it and schedules a job, which is recorded, while the scheduler never runs.
+fn scheduled_jobs_are_recorded_and_never_run(cluster: &Cluster) {
+    if !cluster.binaries().has_library("pg_cron") {
+        eprintln!("pg_cron is not installed here: its scenario is skipped");
+        return;
     }
-
-    assert_eq!(missing_extension_advice("no_such_extension"), None);
-    assert_eq!(missing_extension_advice(""), None);
+    // pg_cron lives in the database `cron.database_name` names: `postgres`.
+    install(cluster, "postgres");
+    let db = Db::postgres(cluster, "postgres");
+    db.execute(
+        "create extension pg_cron;
+         create table public.ticks (at timestamptz);
+         select cron.schedule('tick', '* * * * *', 'insert into public.ticks values (now())');",
+    );
+    assert_eq!(
+        db.rows("select jobname, schedule, username from cron.job"),
+        [["tick", "* * * * *", "postgres"].map(|v| Some(v.to_owned()))]
+    );
+    // No scheduler: nothing will ever run the job.
+    assert_eq!(
+        db.value("select count(*) from pg_stat_activity where backend_type = 'pg_cron launcher'"),
+        "0"
+    );
+    assert_eq!(db.value("select count(*) from cron.job_run_details"), "0");
+    db.execute("select cron.unschedule('tick')");
 }

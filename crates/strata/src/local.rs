@@ -1,15 +1,31 @@
 //! `local`: the project's embedded PostgreSQL under `.strata/local/`.
+//!
+//! A Supabase project's local database is made with Supabase's roles and the
+//! Supabase stand-in (see `session`), so that `strata local url` leads other
+//! tools to `postgres` as a Supabase project has it.
 
 use strata_ephemeral::{LocalCluster, LocalState};
 
 use crate::error::Result;
 use crate::project::Project;
 use crate::report::LocalReport;
+use crate::session::{open_local, runtime};
+
+/// Starts the local PostgreSQL (set up for the project) and its stand-in where needed.
+fn ensure_ready(project: &Project) -> Result<bool> {
+    let supabase = project.needs_supabase(&project.load());
+    runtime()?.block_on(async {
+        let mut local = open_local(project, supabase).await?;
+        let started = local.started();
+        local.keep_running();
+        Ok(started)
+    })
+}
 
 /// Starts the local PostgreSQL and keeps it running between commands.
 pub fn start(project: &Project) -> Result<LocalReport> {
+    let started = ensure_ready(project)?;
     let local = LocalCluster::open(&project.root)?;
-    let (_, started) = local.ensure_running()?;
     local.set_pinned(true)?;
     report(&local, started)
 }
@@ -31,6 +47,7 @@ pub fn status(project: &Project) -> Result<LocalReport> {
 /// The local PostgreSQL's URL with its password, for other tools (`psql
 /// "$(strata local url)"`); the server is started when it is not running.
 pub fn url(project: &Project) -> Result<String> {
+    ensure_ready(project)?;
     let local = LocalCluster::open(&project.root)?;
     let (port, _) = local.ensure_running()?;
     Ok(local.url(port, "postgres"))

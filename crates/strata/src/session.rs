@@ -3,12 +3,19 @@
 //! variables, or, with none of them, the project's local PostgreSQL, which is
 //! started for the command and stopped after it unless `strata local start`
 //! pinned it.
+//!
+//! A Supabase project's local database is made with Supabase's roles: the
+//! stand-in is installed by the superuser `supabase_admin`, and commands
+//! connect as `postgres`, which is not a superuser, as on the platform. A
+//! local database made before strata did that keeps `postgres` a superuser
+//! (PostgreSQL cannot demote the user that made the cluster); commands that
+//! run migrations there say so, and `strata local reset` makes it anew.
 
 use std::time::Duration;
 
 use strata_core::MigrationSet;
 use strata_core::directive::parse_duration;
-use strata_ephemeral::LocalCluster;
+use strata_ephemeral::{LocalCluster, Roles};
 use strata_pg::connect::{self, Inputs, Source, Target};
 use strata_pg::{Migrator, Settings};
 
@@ -42,13 +49,16 @@ pub struct Session {
 /// `strata local start` did not ask to keep it running.
 struct LocalGuard {
     cluster: LocalCluster,
+    /// Leave the server running after all (`strata local url`).
+    keep: bool,
 }
 
 impl Drop for LocalGuard {
     fn drop(&mut self) {
         // A drop has no caller to return to: the command's own outcome
         // stands, and the person is told the server may still run.
-        if !self.cluster.is_pinned()
+        if !self.keep
+            && !self.cluster.is_pinned()
             && let Err(e) = self.cluster.stop()
         {
             eprintln!("warning: cannot stop the local PostgreSQL: {e}");
@@ -85,27 +95,26 @@ impl Session {
         } else {
             connect::resolve(&inputs).map_err(|e| Error::input(e.to_string()))?
         };
-        let local_database = resolved.is_none();
         let (target, local) = match resolved {
             Some(target) => (target, None),
             None => {
-                let cluster = LocalCluster::open(&project.root)?;
-                let (port, started) = cluster.ensure_running()?;
-                let url = cluster.url(port, "postgres");
-                let target = Target::parse(&url, Source::Other("local".to_owned()), None, &vars)
-                    .map_err(|e| Error::Connect(e.to_string()))?;
-                (target, started.then_some(LocalGuard { cluster }))
+                let supabase = match purpose {
+                    Purpose::Run(set) => project.needs_supabase(set),
+                    Purpose::History => project.needs_supabase(&project.load()),
+                };
+                let local = open_local(project, supabase).await?;
+                if matches!(purpose, Purpose::Run(_)) && local.superuser_postgres {
+                    eprintln!("{LEGACY_LOCAL_NOTE}");
+                }
+                let target =
+                    Target::parse(&local.url, Source::Other("local".to_owned()), None, &vars)
+                        .map_err(|e| Error::Connect(e.to_string()))?;
+                (target, local.guard)
             }
         };
         let client = connect::connect(&target, "strata")
             .await
             .map_err(|e| Error::Connect(target.redact(&e.to_string())))?;
-        if let Purpose::Run(set) = purpose
-            && local_database
-            && project.needs_supabase(set)
-        {
-            install_standin(&client, "the local database").await?;
-        }
         let settings = settings(project, how, &target)?;
         Ok(Self {
             migrator: Migrator::new(client, settings),
@@ -130,13 +139,87 @@ impl Session {
     }
 }
 
-/// Installs the Supabase stand-in through strata's own connection, once per
-/// database: the one way it is installed, into the local database and into
-/// verify's throwaway one alike.
+/// What a command says when it runs a Supabase project's migrations on a
+/// local database whose `postgres` is still a superuser.
+const LEGACY_LOCAL_NOTE: &str = "note: this project's local database was made before strata \
+ran Supabase migrations as Supabase's `postgres` role, which is not a superuser; here \
+`postgres` is one, so a migration the platform refuses can still pass locally (`strata \
+verify` runs them as on Supabase). `strata local reset` makes the local database anew with \
+Supabase's roles (its data is lost).";
+
+/// The project's local database, running, set up for the command.
+pub(crate) struct Local {
+    /// Where commands connect: as `postgres`.
+    pub(crate) url: String,
+    /// Stops the server after the command when this started it.
+    guard: Option<LocalGuard>,
+    /// A Supabase project's database made before Supabase's roles: its
+    /// `postgres` is the superuser.
+    pub(crate) superuser_postgres: bool,
+}
+
+impl Local {
+    /// Whether this command started the server.
+    pub(crate) fn started(&self) -> bool {
+        self.guard.is_some()
+    }
+
+    /// Leaves the server running when the command ends, even if it started it.
+    pub(crate) fn keep_running(&mut self) {
+        if let Some(guard) = &mut self.guard {
+            guard.keep = true;
+        }
+    }
+}
+
+/// Starts the project's local database if needed (made, when it does not
+/// exist, with Supabase's roles for a Supabase project), and installs the
+/// Supabase stand-in where it is needed: always in a database made with
+/// Supabase's roles (its `postgres` has what the stand-in grants), as the
+/// superuser; in an older one, when the project is a Supabase project.
+pub(crate) async fn open_local(project: &Project, supabase: bool) -> Result<Local> {
+    let wanted = if supabase {
+        Roles::Supabase
+    } else {
+        Roles::Plain
+    };
+    let cluster = LocalCluster::open(&project.root)?.when_created(wanted);
+    let (port, started) = cluster.ensure_running()?;
+    let roles = cluster.roles();
+    let url = cluster.url(port, "postgres");
+    let standin_url = match roles {
+        Roles::Supabase => Some(cluster.admin_url(port, "postgres")),
+        _ if supabase => Some(url.clone()),
+        _ => None,
+    };
+    // From here on, a failure stops the server this command started.
+    let guard = started.then_some(LocalGuard {
+        cluster,
+        keep: false,
+    });
+    if let Some(admin) = standin_url {
+        let target = Target::parse(&admin, Source::Other("local".to_owned()), None, &|_| None)
+            .map_err(|e| Error::Connect(e.to_string()))?;
+        let client = connect::connect(&target, "strata")
+            .await
+            .map_err(|e| Error::Connect(target.redact(&e.to_string())))?;
+        install_standin(&client, "the local database").await?;
+    }
+    Ok(Local {
+        url,
+        guard,
+        superuser_postgres: supabase && roles != Roles::Supabase,
+    })
+}
+
+/// Installs the Supabase stand-in through strata's own connection (as a
+/// superuser), once per database and version of the stand-in: the one way it
+/// is installed, into the local database and into verify's throwaway one
+/// alike.
 pub(crate) async fn install_standin(client: &tokio_postgres::Client, into: &str) -> Result<()> {
     strata_pg::setup::install_once(
         client,
-        "auth.users",
+        strata_ephemeral::supabase::STANDIN_MARKER,
         strata_ephemeral::supabase::STANDIN_SQL,
         &format!("the Supabase stand-in in {into}"),
     )

@@ -55,10 +55,7 @@ impl VerifyProgress for Lines {
             Result_::Passed => ("ok", Vec::new()),
             Result_::Applied => ("applied", Vec::new()),
             Result_::Irreversible => ("irreversible", vec!["no down section".to_owned()]),
-            Result_::UpFailed { error } => (
-                "FAILED",
-                vec![format!("up: {}", with_extension_advice(error))],
-            ),
+            Result_::UpFailed { error } => ("FAILED", vec![format!("up: {error}")]),
             Result_::DownFailed { error } => ("FAILED", vec![format!("down: {error}")]),
             Result_::ReapplyFailed { error } => {
                 ("FAILED", vec![format!("up again after the down: {error}")])
@@ -152,7 +149,8 @@ fn summary(report: &VerifyReport) {
     }
 }
 
-/// `error`, with how to get an extension this machine lacks when it is about one.
+/// A test's `error`, with how to get an extension this machine lacks when it is about one
+/// (a migration's failure carries its advice already).
 fn with_extension_advice(error: &str) -> String {
     match strata::verify::extension_advice(error) {
         Some(advice) => format!("{error}\n             {advice}"),

@@ -1,6 +1,6 @@
-//! Who may use a cluster: its superuser, with the password (SCRAM-SHA-256) set before the
-//! server first starts, through a `pg_hba.conf` that trusts no one; its files the server's
-//! user's only, the password file this process's.
+//! Who may use a cluster: its superuser (and the login roles of its [`Roles`]), with the
+//! password (SCRAM-SHA-256) set before the server first starts, through a `pg_hba.conf` that
+//! trusts no one; its files the server's user's only, the password file this process's.
 
 use std::fmt;
 use std::fs;
@@ -8,11 +8,11 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-use super::{HOST, Layout, SUPERUSER};
+use super::{HOST, Layout};
 use crate::fsutil::{chown_tree, set_mode};
 use crate::process::{combined_output, command, spawn_retrying};
 use crate::secret::{passfile_line, redact, write_private};
-use crate::{Error, OsUser, PgBinaries};
+use crate::{Error, OsUser, PgBinaries, Roles};
 
 /// The superuser's password. Every connection, over TCP or the unix socket, must give a
 /// password (SCRAM-SHA-256): no local user is trusted, since a superuser can run programs as
@@ -41,11 +41,12 @@ impl fmt::Debug for Auth {
 
 /// Closes a cluster whose data directory is ready, before its server first starts: the data
 /// directory and `pg_hba.conf` as PostgreSQL and strata want them, the directory handed to
-/// the server's user (`switch_to`, when this process is root), the superuser's password set,
-/// and the password file written for client programs.
+/// the server's user (`switch_to`, when this process is root), the superuser's password set
+/// and the login roles of `roles` made, and the password file written for client programs.
 pub(super) fn lock_down(
     binaries: &PgBinaries,
     layout: &Layout,
+    roles: Roles,
     password: &str,
     switch_to: Option<&OsUser>,
 ) -> Result<(), Error> {
@@ -59,13 +60,17 @@ pub(super) fn lock_down(
     set_superuser_password(
         binaries,
         &layout.data_dir,
+        roles,
         password,
         switch_to,
         &layout.root,
     )?;
     // After the chown: the file stays this process's, the server's user does not need it.
-    write_private(&layout.passfile, &passfile_line(SUPERUSER, password))
-        .map_err(|e| Error::io("write", &layout.passfile, e))
+    write_private(
+        &layout.passfile,
+        &passfile_line(roles.superuser(), password),
+    )
+    .map_err(|e| Error::io("write", &layout.passfile, e))
 }
 
 /// Writes `pg_hba.conf`: every connection, through the unix socket or over TCP from the
@@ -83,11 +88,14 @@ pub(crate) fn write_hba(data_dir: &Path) -> Result<(), Error> {
     fs::write(&path, text).map_err(|e| Error::io("write", &path, e))
 }
 
-/// Sets the superuser's password through a single-user backend, before the server starts,
-/// so that no client connection is needed.
+/// Sets the superuser's password, and makes the other login roles of `roles` with the same
+/// password, through a single-user backend before the server starts, so that no client
+/// connection is needed. (A single-user backend runs as the bootstrap superuser whatever it
+/// is called.)
 pub(crate) fn set_superuser_password(
     binaries: &PgBinaries,
     data_dir: &Path,
+    roles: Roles,
     password: &str,
     user: Option<&OsUser>,
     cwd: &Path,
@@ -109,13 +117,16 @@ pub(crate) fn set_superuser_password(
     };
     let mut child = spawn_retrying(&mut single).map_err(spawn_failed)?;
     // In single-user mode a line break ends the statement; the password has none (checked).
-    let statement = format!(
-        "ALTER ROLE {SUPERUSER} PASSWORD '{}'\n",
-        password.replace('\'', "''")
-    );
+    let quoted = password.replace('\'', "''");
+    let mut statements = format!("ALTER ROLE {} PASSWORD '{quoted}'\n", roles.superuser());
+    for (name, attributes) in roles.login_roles() {
+        statements.push_str(&format!(
+            "CREATE ROLE {name} LOGIN {attributes} PASSWORD '{quoted}'\n"
+        ));
+    }
     if let Some(mut stdin) = child.stdin.take() {
         stdin
-            .write_all(statement.as_bytes())
+            .write_all(statements.as_bytes())
             .map_err(spawn_failed)?;
     }
     let output = child.wait_with_output().map_err(spawn_failed)?;

@@ -13,7 +13,7 @@ use crate::fsutil::{chown_tree, copy_tree, first_unsearchable};
 use crate::secret::random_password;
 use crate::template::{self, Spec, default_cache_dir, initdb_args, run_initdb, usable_cache_dir};
 use crate::user::server_user;
-use crate::{Error, OsUser, PgBinaries};
+use crate::{Error, OsUser, PgBinaries, Roles};
 
 /// Configures and starts a [`Cluster`]; see [`Cluster::builder`].
 #[derive(Debug, Clone)]
@@ -29,6 +29,8 @@ pub struct ClusterBuilder {
     temp_dir: Option<PathBuf>,
     start_timeout: Duration,
     initdb_args: Vec<String>,
+    roles: Roles,
+    inert_pg_cron: bool,
 }
 
 impl Default for ClusterBuilder {
@@ -45,6 +47,8 @@ impl Default for ClusterBuilder {
             temp_dir: None,
             start_timeout: Duration::from_secs(30),
             initdb_args: Vec::new(),
+            roles: Roles::Plain,
+            inert_pg_cron: false,
         }
     }
 }
@@ -130,6 +134,26 @@ impl ClusterBuilder {
         self
     }
 
+    /// Makes the cluster with these roles ([`Roles::Plain`] by default): [`Roles::Supabase`]
+    /// makes `supabase_admin` the superuser and `postgres` a login role that is not one. Every
+    /// login role has the cluster's password; [`Cluster::url`] connects as the superuser,
+    /// [`Cluster::user_url`] as [`Roles::user`]. Templates are cached per superuser.
+    pub fn roles(mut self, roles: Roles) -> Self {
+        self.roles = roles;
+        self
+    }
+
+    /// When the binaries have pg_cron (Debian's `postgresql-<major>-cron`), loads it at
+    /// start (`CREATE EXTENSION pg_cron` needs it in `shared_preload_libraries`) with jobs
+    /// in database `postgres` that never run: `cron.schedule` records them in `cron.job`,
+    /// but the scheduler, a background worker, is never started (`max_worker_processes =
+    /// 0`, which also turns parallel query off). For verifying migrations that schedule jobs
+    /// without the jobs firing. Without pg_cron on this machine, this does nothing.
+    pub fn inert_pg_cron(mut self) -> Self {
+        self.inert_pg_cron = true;
+        self
+    }
+
     /// Creates the cluster and starts its server, returning once it accepts connections.
     pub fn start(self) -> Result<Cluster, Error> {
         let password = self.checked_password()?;
@@ -144,10 +168,10 @@ impl ClusterBuilder {
         let parent = self.parent_dir(switch_to)?;
         let (mut guard, layout) = Layout::create(&parent)?;
         self.create_data_dir(&binaries, &os_user, &parent, &layout.root, &layout.data_dir)?;
-        lock_down(&binaries, &layout, &password, switch_to)?;
+        lock_down(&binaries, &layout, self.roles, &password, switch_to)?;
         let launch = Launch {
             program: binaries.program("postgres"),
-            args: self.server_args(&layout.data_dir, &layout.socket_dir),
+            args: self.server_args(&binaries, &layout.data_dir, &layout.socket_dir),
             user: switch_to,
             cwd: &layout.root,
             pid_file: layout.data_dir.join("postmaster.pid"),
@@ -173,6 +197,7 @@ impl ClusterBuilder {
             os_user,
             password,
             passfile,
+            roles: self.roles,
         })
     }
 
@@ -230,7 +255,7 @@ impl ClusterBuilder {
         root: &Path,
         data_dir: &Path,
     ) -> Result<(), Error> {
-        let args = initdb_args(binaries, &self.initdb_args);
+        let args = initdb_args(binaries, self.roles.superuser(), &self.initdb_args);
         let cache_dir = if self.use_template {
             usable_cache_dir(self.cache_dir.clone().unwrap_or_else(default_cache_dir))
         } else {
@@ -254,7 +279,12 @@ impl ClusterBuilder {
     }
 
     /// The `postgres` arguments, but the port.
-    fn server_args(&self, data_dir: &Path, socket_dir: &Path) -> Vec<OsString> {
+    fn server_args(
+        &self,
+        binaries: &PgBinaries,
+        data_dir: &Path,
+        socket_dir: &Path,
+    ) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["-D".into(), data_dir.into()];
         let mut set = |name: &str, value: &str| {
             args.push("-c".into());
@@ -274,6 +304,14 @@ impl ClusterBuilder {
         set("password_encryption", "scram-sha-256");
         set("logging_collector", "off");
         set("huge_pages", "off");
+        if self.inert_pg_cron && binaries.has_library("pg_cron") {
+            set("shared_preload_libraries", "pg_cron");
+            set("cron.database_name", "postgres");
+            // No background worker may start, so pg_cron's scheduler never does (its
+            // registration is refused with a LOG line): jobs are recorded, none runs, and
+            // none is even attempted (`cron.max_running_jobs = 0` still records failed runs).
+            set("max_worker_processes", "0");
+        }
         // Last, so that they override the defaults above.
         for (name, value) in &self.settings {
             set(name, value);
