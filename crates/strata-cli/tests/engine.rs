@@ -4,6 +4,10 @@
 //! Every test starts its own cluster and gives each scenario its own database, so
 //! tests run in parallel safely. The database is inspected with psql, never mocked.
 
+#[expect(
+    dead_code,
+    reason = "each test binary uses its own part of the shared helpers"
+)]
 mod support;
 
 use std::collections::BTreeMap;

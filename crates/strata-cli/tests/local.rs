@@ -1,24 +1,17 @@
 //! The embedded local PostgreSQL (`.strata/local/`), through the `strata` binary.
 
-use std::path::Path;
-use std::process::{Command, Output};
+#[expect(
+    dead_code,
+    reason = "each test binary uses its own part of the shared helpers"
+)]
+mod support;
 
+use std::path::Path;
+use std::process::Output;
+
+/// `strata ARGS` in `project`, with no database from the environment.
 fn strata(project: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
-    command.current_dir(project).args(args).env("NO_COLOR", "1");
-    for var in [
-        "DATABASE_URL",
-        "PGHOST",
-        "PGDATABASE",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run strata: {e}"))
+    support::Cmd::in_dir(project).args(args).run().into_output()
 }
 
 #[track_caller]

@@ -3,27 +3,20 @@
 //! privileges; pg_cron's jobs recorded and never run; the tests under `supabase/tests` run as
 //! `supabase test db` runs them.
 
+#[expect(
+    dead_code,
+    reason = "each test binary uses its own part of the shared helpers"
+)]
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use strata_ephemeral::PgBinaries;
 
+/// `strata ARGS` in `project`, with no database from the environment.
 fn strata(project: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
-    command.current_dir(project).args(args).env("NO_COLOR", "1");
-    for var in [
-        "DATABASE_URL",
-        "PGHOST",
-        "PGDATABASE",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run strata: {e}"))
+    support::Cmd::in_dir(project).args(args).run().into_output()
 }
 
 fn stdout(output: &Output) -> String {

@@ -79,13 +79,13 @@ pub fn rollback_block(
                     version: m.version.to_string(),
                 }));
             }
-            let mut text = up.clone();
             // The down file's own directives are lines of it: they stay in the block.
-            text.push_str(&block(
+            let down_block = block(
                 &crate::checksum::normalize(&down_text),
                 false,
                 line_end(&up),
-            ));
+            );
+            let text = up + &down_block;
             let file = single_file(&m.up.file);
             let mut remove = vec![down.file.clone()];
             if file != m.up.file {

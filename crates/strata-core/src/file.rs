@@ -351,19 +351,10 @@ fn sections(
             no_transaction,
             ..
         } = *mark;
-        let start = lines.get(idx + 1).map_or(text.len(), |l| l.start);
         let end = marks
             .get(k + 1)
             .map_or(text.len(), |next| lines[next.line].start);
-        let section = RawSection {
-            text: text[start..end].to_owned(),
-            first_line: lines[idx].number + 1,
-            line_prefixes: Vec::new(),
-            directives: Directives {
-                no_transaction,
-                ..Directives::default()
-            },
-        };
+        let section = marked_section(text, lines, idx, no_transaction, end);
         let (slot, marker) = if is_up {
             (&mut up, up_marker)
         } else {
@@ -386,22 +377,8 @@ fn sections(
 
     let first = marks[0].line;
     let header = &text[..lines[first].start];
-    let header_is_up = up.is_none();
-    if !is_blank_sql(header) && !header_is_up {
-        let line = lines[..first]
-            .iter()
-            .find(|l| !is_blank_sql(l.text))
-            .map_or(1, |l| l.number);
-        problems.push((
-            ProblemCode::SqlOutsideSection,
-            line,
-            None,
-            format!(
-                "SQL before the first section marker `{}`",
-                lines[first].text.trim()
-            ),
-            Some(format!("move it below `{up_marker}`")),
-        ));
+    if up.is_some() {
+        refuse_sql_before(header, lines, first, up_marker, problems);
     }
     let up = up.unwrap_or_else(|| RawSection {
         // Only a down marker: what precedes it is the up.
@@ -432,34 +409,70 @@ fn up_then_rollback_block(
     problems: &mut Vec<TextProblem>,
 ) -> ParsedText {
     let header = &text[..lines[up_mark.line].start];
-    if !is_blank_sql(header) {
-        let line = lines[..up_mark.line]
-            .iter()
-            .find(|l| !is_blank_sql(l.text))
-            .map_or(1, |l| l.number);
-        problems.push((
-            ProblemCode::SqlOutsideSection,
-            line,
-            None,
-            format!(
-                "SQL before the first section marker `{}`",
-                lines[up_mark.line].text.trim()
-            ),
-            Some(format!("move it below `{}`", up_mark.style.markers().0)),
-        ));
-    }
-    let start = lines.get(up_mark.line + 1).map_or(text.len(), |l| l.start);
+    refuse_sql_before(
+        header,
+        lines,
+        up_mark.line,
+        up_mark.style.markers().0,
+        problems,
+    );
     let mut parsed = rollback_block(text, lines, marker, inline, problems);
-    parsed.up = RawSection {
-        text: text[start..lines[marker].start].to_owned(),
-        first_line: lines[up_mark.line].number + 1,
+    parsed.up = marked_section(
+        text,
+        lines,
+        up_mark.line,
+        up_mark.no_transaction,
+        lines[marker].start,
+    );
+    parsed
+}
+
+/// The section that a marker on line index `mark` starts, up to byte `end`.
+fn marked_section(
+    text: &str,
+    lines: &[Line<'_>],
+    mark: usize,
+    no_transaction: bool,
+    end: usize,
+) -> RawSection {
+    let start = lines.get(mark + 1).map_or(text.len(), |l| l.start);
+    RawSection {
+        text: text[start..end].to_owned(),
+        first_line: lines[mark].number + 1,
         line_prefixes: Vec::new(),
         directives: Directives {
-            no_transaction: up_mark.no_transaction,
+            no_transaction,
             ..Directives::default()
         },
-    };
-    parsed
+    }
+}
+
+/// A problem when `header`, the text before the first section marker (on
+/// line index `first`), holds SQL: it would belong to no section.
+fn refuse_sql_before(
+    header: &str,
+    lines: &[Line<'_>],
+    first: usize,
+    up_marker: &str,
+    problems: &mut Vec<TextProblem>,
+) {
+    if is_blank_sql(header) {
+        return;
+    }
+    let line = lines[..first]
+        .iter()
+        .find(|l| !is_blank_sql(l.text))
+        .map_or(1, |l| l.number);
+    problems.push((
+        ProblemCode::SqlOutsideSection,
+        line,
+        None,
+        format!(
+            "SQL before the first section marker `{}`",
+            lines[first].text.trim()
+        ),
+        Some(format!("move it below `{up_marker}`")),
+    ));
 }
 
 fn rollback_block(

@@ -29,6 +29,22 @@ use crate::sql::{ident, literal};
 /// The history table layout this build writes and reads.
 pub const HISTORY_FORMAT: i64 = 2;
 
+/// Whether relation `name` (schema-qualified, quoted as needed) exists;
+/// `context` says what a failure to ask was about.
+pub(crate) async fn relation_exists(
+    client: &Client,
+    name: &str,
+    context: &str,
+) -> Result<bool, PgError> {
+    let rows = exec(
+        client,
+        &format!("SELECT to_regclass({})::text", literal(name)),
+        context,
+    )
+    .await?;
+    Ok(rows.first().and_then(|r| r.get(0)).is_some())
+}
+
 /// Runs SQL with the simple protocol; `context` says what strata was doing.
 pub(crate) async fn exec(
     client: &Client,
@@ -154,13 +170,13 @@ pub struct SupabaseRecord {
 /// The rows of the Supabase CLI's history, by version; empty when the table
 /// does not exist.
 pub(crate) async fn supabase_read(client: &Client) -> Result<Vec<SupabaseRecord>, PgError> {
-    let rows = exec(
+    if !relation_exists(
         client,
-        &format!("SELECT to_regclass({})::text", literal(SUPABASE_TABLE)),
+        SUPABASE_TABLE,
         "cannot look for the Supabase CLI's history table",
     )
-    .await?;
-    if rows.first().and_then(|r| r.get(0)).is_none() {
+    .await?
+    {
         return Ok(Vec::new());
     }
     // `to_jsonb(t)->>'name'`: a table made by an older CLI has no `name`.
@@ -195,13 +211,7 @@ pub(crate) fn by_version(a: &str, b: &str) -> std::cmp::Ordering {
 /// Whether the history tables exist, and their format.
 pub(crate) async fn format(client: &Client, schema: &str) -> Result<Option<i64>, PgError> {
     let meta = format!("{}.meta", ident(schema));
-    let rows = exec(
-        client,
-        &format!("SELECT to_regclass({})::text", literal(&meta)),
-        "cannot look for the history tables",
-    )
-    .await?;
-    if rows.first().and_then(|r| r.get(0)).is_none() {
+    if !relation_exists(client, &meta, "cannot look for the history tables").await? {
         return Ok(None);
     }
     let rows = exec(

@@ -6,7 +6,7 @@
 use tokio_postgres::Client;
 
 use crate::error::{PgError, ServerError};
-use crate::history::exec;
+use crate::history::{exec, relation_exists};
 use crate::migrator::advice;
 use crate::sql::literal;
 
@@ -19,13 +19,7 @@ pub async fn install_once(
     sql: &str,
     what: &str,
 ) -> Result<bool, PgError> {
-    let rows = exec(
-        client,
-        &format!("SELECT to_regclass({})::text", literal(marker)),
-        "cannot look for an installed setup",
-    )
-    .await?;
-    if rows.first().and_then(|r| r.get(0)).is_some() {
+    if relation_exists(client, marker, "cannot look for an installed setup").await? {
         return Ok(false);
     }
     client

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::ops::Deref;
 
 use strata_core::plan::Direction;
-use strata_core::{Migration, MigrationSet, Section};
+use strata_core::{Migration, MigrationSet};
 
 use crate::{CopySplit, InlineData, Statement, SyntaxError, split_with_inline_data};
 
@@ -92,10 +92,14 @@ impl ParsedSection {
         if self.error().is_some() {
             return Cow::Borrowed(sql);
         }
-        let absorbed: Vec<&Statement> = (0..self.statements().len())
-            .filter(|&i| self.is_absorbed(i))
-            .filter_map(|i| self.statements().get(i))
-            .filter(|s| sql.get(s.span.clone()).is_some_and(str::is_ascii))
+        let absorbed: Vec<&Statement> = self
+            .statements()
+            .iter()
+            .enumerate()
+            .filter(|&(i, s)| {
+                self.is_absorbed(i) && sql.get(s.span.clone()).is_some_and(str::is_ascii)
+            })
+            .map(|(_, s)| s)
             .collect();
         if absorbed.is_empty() {
             return Cow::Borrowed(sql);
@@ -214,29 +218,24 @@ impl ParsedSet {
         std::ptr::eq(&self.set.migrations[index], migration).then(|| &self.parsed[index])
     }
 
-    /// The split section `section` of `migration`: this set's own when the
-    /// migration is one of its own, else split now (a down read from
-    /// history, a migration built elsewhere).
+    /// The split section of `direction` of `migration`: this set's own when
+    /// the migration is one of its own, else split now (a migration built
+    /// elsewhere, such as a rollback step with a down read from history).
+    /// Empty when the migration has no down.
     #[must_use]
     pub fn section<'a>(
         &'a self,
         migration: &Migration,
-        section: &Section,
         direction: Direction,
     ) -> Cow<'a, ParsedSection> {
-        self.of(migration)
-            .and_then(|parsed| parsed.section(direction))
-            .filter(|_| match direction {
-                Direction::Up => std::ptr::eq(&migration.up, section),
-                Direction::Down => migration
-                    .down
-                    .as_ref()
-                    .is_some_and(|d| std::ptr::eq(d, section)),
-            })
-            .map_or_else(
-                || Cow::Owned(ParsedSection::of(&section.text)),
-                Cow::Borrowed,
-            )
+        if let Some(parsed) = self.of(migration).and_then(|p| p.section(direction)) {
+            return Cow::Borrowed(parsed);
+        }
+        let section = match direction {
+            Direction::Up => Some(&migration.up),
+            Direction::Down => migration.down.as_ref(),
+        };
+        Cow::Owned(section.map_or_else(ParsedSection::default, |s| ParsedSection::of(&s.text)))
     }
 }
 
@@ -285,18 +284,15 @@ mod tests {
             panic!("two migrations expected: {:?}", set.migrations);
         };
         assert_eq!(set.iter().count(), 2);
-        let own = set.section(b, &b.up, Direction::Up);
+        let own = set.section(b, Direction::Up);
         assert!(matches!(own, Cow::Borrowed(_)));
         assert_eq!(own.statements().len(), 2);
-        let down = a.down.as_ref().expect("0001 has a down");
-        assert!(matches!(
-            set.section(a, down, Direction::Down),
-            Cow::Borrowed(_)
-        ));
+        assert!(a.down.is_some(), "0001 has a down");
+        assert!(matches!(set.section(a, Direction::Down), Cow::Borrowed(_)));
         // A copy (a rollback step, a down read from history) is split anew.
         let copy = b.clone();
         assert!(set.of(&copy).is_none());
-        let split = set.section(&copy, &copy.up, Direction::Up);
+        let split = set.section(&copy, Direction::Up);
         assert!(matches!(split, Cow::Owned(_)));
         assert_eq!(*split, *own);
     }

@@ -3,7 +3,6 @@
 //! `supabase/migrations`) runs the ups only. Up sections keep their text and
 //! checksum, so applied migrations stay valid in every database's history.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
@@ -56,75 +55,62 @@ pub struct Left {
 /// Rewrites (or, with `dry_run`, plans) every live down of the project.
 pub fn convert_downs(project: &Project, dry_run: bool) -> Result<ConvertReport> {
     let set = project.load();
-    let read = |path: &Path| -> std::io::Result<String> {
-        let bytes = std::fs::read(path)?;
-        String::from_utf8(bytes).map_err(std::io::Error::other)
-    };
-    let mut report = ConvertReport {
-        ok: true,
-        dry_run,
-        supabase_cli: strata_core::read_by_supabase_cli(&set.dir),
-        dir: set.dir.clone(),
-        converted: Vec::new(),
-        left: Vec::new(),
-    };
+    let read = |path: &Path| std::fs::read_to_string(path);
+    let (mut converted, mut left) = (Vec::new(), Vec::new());
     for m in &set.migrations {
         let planned = rollback_block(m, &read)
             .map_err(|e| Error::io(format!("cannot read {}", m.up.file.display()), e))?;
-        let left = |reason: String| Left {
-            version: m.version.to_string(),
-            file: m.up.file.clone(),
-            reason,
+        let written = match planned {
+            Err(Unconvertible::NothingToDo) => continue,
+            Err(why) => Err(why.to_string()),
+            Ok(rewrite) if dry_run => Ok(rewrite),
+            Ok(rewrite) => write(&rewrite, &m.up.file).map(|()| rewrite),
         };
-        match planned {
-            Err(Unconvertible::NothingToDo) => {}
-            Err(why) => report.left.push(left(why.to_string())),
-            Ok(rewrite) if dry_run => report.converted.push(converted(m, rewrite)),
-            Ok(rewrite) => match write(&rewrite, &m.up.file) {
-                Ok(()) => report.converted.push(converted(m, rewrite)),
-                Err(reason) => report.left.push(left(reason)),
-            },
+        match written {
+            Ok(rewrite) => converted.push(Converted {
+                version: m.version.to_string(),
+                file: rewrite.file,
+                removed: rewrite.remove,
+            }),
+            Err(reason) => left.push(Left {
+                version: m.version.to_string(),
+                file: m.up.file.clone(),
+                reason,
+            }),
         }
     }
-    report.ok = report.left.is_empty();
-    Ok(report)
-}
-
-fn converted(m: &strata_core::Migration, rewrite: Rewrite) -> Converted {
-    Converted {
-        version: m.version.to_string(),
-        file: rewrite.file,
-        removed: rewrite.remove,
-    }
+    Ok(ConvertReport {
+        ok: left.is_empty(),
+        dry_run,
+        supabase_cli: strata_core::read_by_supabase_cli(&set.dir),
+        dir: set.dir,
+        converted,
+        left,
+    })
 }
 
 /// Writes a rewrite of the migration whose up file is `up`: rewritten in
-/// place, through a temporary file renamed over it; else its new file is
-/// created (never over another file), then the files it replaces removed.
+/// place through a temporary file renamed over it (a crash leaves the old
+/// file or the new one), else its new file is created (never over another
+/// file); then the files it replaces are removed.
 fn write(rewrite: &Rewrite, up: &Path) -> std::result::Result<(), String> {
     let file = &rewrite.file;
-    if file == up {
+    let in_place = file == up;
+    let target = if in_place {
         let temporary = file.with_extension("sql.strata-tmp");
-        let written = write_synced(&temporary, &rewrite.text, false)
-            .and_then(|()| std::fs::rename(&temporary, file));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(format!("cannot rewrite {}: {e}", file.display()));
-        }
-        for old in rewrite.remove.iter().filter(|old| *old != file) {
-            std::fs::remove_file(old).map_err(|e| {
-                format!(
-                    "rewrote {} but cannot remove {}: {e}; remove it by hand",
-                    file.display(),
-                    old.display()
-                )
-            })?;
-        }
-        return Ok(());
+        // A temporary file an interrupted run left behind.
+        let _ = std::fs::remove_file(&temporary);
+        temporary
+    } else {
+        file.clone()
+    };
+    crate::files::write_new(&target, &rewrite.text)
+        .map_err(|failed| format!("{}: {}", failed.context, failed.error))?;
+    if in_place && let Err(e) = std::fs::rename(&target, file) {
+        let _ = std::fs::remove_file(&target);
+        return Err(format!("cannot rewrite {}: {e}", file.display()));
     }
-    write_synced(file, &rewrite.text, true)
-        .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
-    for old in &rewrite.remove {
+    for old in rewrite.remove.iter().filter(|old| *old != file) {
         std::fs::remove_file(old).map_err(|e| {
             format!(
                 "wrote {} but cannot remove {}: {e}; remove it by hand before anything reads the directory",
@@ -134,18 +120,4 @@ fn write(rewrite: &Rewrite, up: &Path) -> std::result::Result<(), String> {
         })?;
     }
     Ok(())
-}
-
-/// Writes `text` to `path` and syncs it; `new` refuses an existing file.
-fn write_synced(path: &Path, text: &str, new: bool) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(true);
-    }
-    let mut handle = options.open(path)?;
-    handle.write_all(text.as_bytes())?;
-    handle.sync_all()
 }

@@ -117,9 +117,9 @@ pub fn new(project: &Project, options: &New) -> Result<NewReport> {
 }
 
 /// Why a new file could not be written.
-struct WriteFailure {
-    context: String,
-    error: std::io::Error,
+pub(crate) struct WriteFailure {
+    pub(crate) context: String,
+    pub(crate) error: std::io::Error,
     /// Whether the file was created and could not be removed again.
     left_behind: bool,
 }
@@ -127,7 +127,7 @@ struct WriteFailure {
 /// Creates `path` (never over an existing file) holding `content`, on disk
 /// when this returns. On failure the file is removed again: a full disk must
 /// not leave an empty or truncated file that the next command reads.
-fn write_new(path: &Path, content: &str) -> Result<(), WriteFailure> {
+pub(crate) fn write_new(path: &Path, content: &str) -> Result<(), WriteFailure> {
     let failed = |context: String| {
         move |error| WriteFailure {
             context,

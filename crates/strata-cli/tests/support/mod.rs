@@ -264,9 +264,14 @@ impl Cmd {
     /// `strata` in `project`'s root, with no database from the environment, no colour
     /// and no terminal on stdin.
     pub fn new(project: &Project) -> Self {
+        Self::in_dir(project.root())
+    }
+
+    /// [`Cmd::new`] in any directory.
+    pub fn in_dir(dir: &Path) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
         command
-            .current_dir(project.root())
+            .current_dir(dir)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         for (key, _) in std::env::vars_os() {
@@ -344,6 +349,11 @@ impl Ran {
     /// The exit code (-1 when killed by a signal).
     pub fn code(&self) -> i32 {
         self.output.status.code().unwrap_or(-1)
+    }
+
+    /// The process's output, whole.
+    pub fn into_output(self) -> Output {
+        self.output
     }
 
     /// Standard output.

@@ -193,22 +193,15 @@ fn read_downs_beside(
     threads: usize,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Candidate> {
-    let entries = match source.list(Path::new("")) {
-        Ok(entries) => entries,
-        Err(e) => {
-            problems.push(unreadable(dir.to_owned(), "downs directory", e));
-            return Vec::new();
-        }
-    };
-    let mut files: Vec<(PathBuf, Origin)> = entries
-        .into_iter()
-        .filter(|e| {
-            !e.is_dir
-                && e.name.as_encoded_bytes().ends_with(b".sql")
-                && !e.name.as_encoded_bytes().starts_with(b".")
-        })
-        .map(|e| (PathBuf::from(e.name), Origin::DownsBeside))
-        .collect();
+    let mut files = Vec::new();
+    list_subdirectory(
+        source,
+        dir,
+        "",
+        Some(Origin::DownsBeside),
+        &mut files,
+        problems,
+    );
     files.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
     read_candidates(source, dir, &files, threads, problems)
 }
@@ -270,7 +263,12 @@ fn list_subdirectory(
     let entries = match source.list(Path::new(name)) {
         Ok(entries) => entries,
         Err(e) => {
-            problems.push(unreadable(dir.join(name), "directory", e));
+            let path = if name.is_empty() {
+                dir.to_owned()
+            } else {
+                dir.join(name)
+            };
+            problems.push(unreadable(path, "directory", e));
             return;
         }
     };

@@ -400,7 +400,7 @@ impl Migrator {
             }
             progress.started(migration, Direction::Up);
             let started = Instant::now();
-            let up = set.section(migration, &migration.up, Direction::Up);
+            let up = set.section(migration, Direction::Up);
             let skipped = match self.apply(migration, &up).await {
                 Ok(skipped) => skipped,
                 Err(PgError::Migration(mut failure))

@@ -292,7 +292,7 @@ impl Migrator {
         let supabase_sql = chosen
             .iter()
             .map(|m| {
-                let up = set.section(m, &m.up, Direction::Up);
+                let up = set.section(m, Direction::Up);
                 self.supabase_applied(&m.version, &m.name, Some(m), Some(&up))
             })
             .collect();
