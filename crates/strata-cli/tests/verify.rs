@@ -220,3 +220,41 @@ fn an_unindexed_foreign_key_is_a_warning_attributed_to_its_migration() {
     assert_eq!(output.status.code(), Some(0), "{out}");
     assert!(!out.contains("warning"), "{out}");
 }
+
+#[test]
+fn test_files_with_their_own_transactions_run_as_psql_runs_them() {
+    // As under pg_prove: a helper file's work outside its own BEGIN ... ROLLBACK
+    // stays for the files after it; a file without transactions of its own is
+    // still rolled back.
+    let helpers = "create schema helpers;
+create function helpers.one() returns int language sql as 'select 1';
+begin;
+select 1;
+rollback;
+";
+    let uses = "begin;
+do $$ begin
+    if helpers.one() <> 1 then raise exception 'helpers.one() is not 1'; end if;
+end $$;
+rollback;
+";
+    let dir = project(&[
+        ("strata.toml", "[verify]\ntests = \"tests\"\n"),
+        (
+            "migrations/0001_t.sql",
+            "-- strata:up\ncreate table t (id int primary key);\n-- strata:down\ndrop table t;\n",
+        ),
+        ("tests/1_helpers.sql", helpers),
+        ("tests/2_uses_helpers.sql", uses),
+        (
+            "tests/3_leaves_a_table.sql",
+            "create table leftover (id int);\n",
+        ),
+        (
+            "tests/4_sees_no_leftover.sql",
+            "do $$ begin if to_regclass('leftover') is not null then raise exception 'leftover leaked'; end if; end $$;\n",
+        ),
+    ]);
+    let output = strata(dir.path(), &["verify"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}

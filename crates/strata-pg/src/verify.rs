@@ -240,9 +240,8 @@ async fn check_one(
     roundtrip: bool,
     options: &SnapshotOptions,
 ) -> Result<Outcome, PgError> {
-    let down = parsed.down.as_ref().filter(|_| m.down.is_some());
-    let has_down = down.is_some();
-    let before = if roundtrip && has_down {
+    // A set's split migration has a down exactly when the migration has one.
+    let before = if roundtrip && parsed.down.is_some() {
         Some(snapshot(migrator.client(), options).await?)
     } else {
         None
@@ -252,13 +251,13 @@ async fn check_one(
             error: failure_text(&e),
         });
     }
-    if !has_down {
+    let Some(down) = &parsed.down else {
         return Ok(Outcome::Irreversible);
-    }
+    };
     let Some(before) = before else {
         return Ok(Outcome::Applied);
     };
-    if let Err(e) = migrator.undo(m, down.unwrap_or(&parsed.up)).await {
+    if let Err(e) = migrator.undo(m, down).await {
         return Ok(Outcome::DownFailed {
             error: failure_text(&e),
         });
@@ -346,24 +345,25 @@ pub async fn run_sql_tests(
     let mut results = Vec::with_capacity(files.len());
     for (file, sql) in files {
         let started = Instant::now();
-        let batch = format!("BEGIN;\n{sql}\n;\nROLLBACK;");
-        let failure = match migrator.client().simple_query(&batch).await {
-            Ok(messages) => {
-                let not_ok: Vec<String> = messages
-                    .iter()
-                    .filter_map(|m| match m {
-                        tokio_postgres::SimpleQueryMessage::Row(row) => {
-                            row.get(0).map(str::to_owned)
-                        }
-                        _ => None,
-                    })
-                    .filter(|line| line.trim_start().starts_with("not ok"))
-                    .collect();
-                (!not_ok.is_empty()).then(|| not_ok.join("\n"))
-            }
-            Err(e) => {
-                let _ = migrator.client().simple_query("ROLLBACK").await;
-                Some(crate::error::ServerError::from_driver(&e).to_string())
+        let parsed = strata_sql::ParsedSection::of(sql);
+        let own_transactions = parsed.error().is_none()
+            && parsed
+                .statements()
+                .iter()
+                .any(|s| s.transaction_control().is_some());
+        let failure = if own_transactions {
+            run_as_psql(migrator.client(), sql, parsed.statements()).await
+        } else {
+            let batch = format!("BEGIN;\n{sql}\n;\nROLLBACK;");
+            match migrator.client().simple_query(&batch).await {
+                Ok(messages) => {
+                    let not_ok = not_ok(&messages);
+                    (!not_ok.is_empty()).then(|| not_ok.join("\n"))
+                }
+                Err(e) => {
+                    let _ = migrator.client().simple_query("ROLLBACK").await;
+                    Some(crate::error::ServerError::from_driver(&e).to_string())
+                }
             }
         };
         results.push(SqlTest {
@@ -374,4 +374,42 @@ pub async fn run_sql_tests(
         });
     }
     Ok(results)
+}
+
+/// A test file that opens and ends transactions of its own (a pgTAP file
+/// written for `pg_prove`, `supabase test db`), run as psql runs it: one
+/// statement at a time, stopping at the first error, so what it does outside
+/// its own transactions stays for the files after it. A transaction left
+/// open, and a role or setting left behind, end with the file.
+async fn run_as_psql(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    statements: &[strata_sql::Statement],
+) -> Option<String> {
+    let mut failures = Vec::new();
+    for statement in statements {
+        match client.simple_query(statement.text(sql)).await {
+            Ok(messages) => failures.extend(not_ok(&messages)),
+            Err(e) => {
+                failures.push(crate::error::ServerError::from_driver(&e).to_string());
+                break;
+            }
+        }
+    }
+    let _ = client
+        .simple_query("ROLLBACK; RESET ALL; RESET ROLE;")
+        .await;
+    (!failures.is_empty()).then(|| failures.join("\n"))
+}
+
+/// pgTAP's `not ok` lines among a test's rows.
+fn not_ok(messages: &[tokio_postgres::SimpleQueryMessage]) -> Vec<String> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .filter(|line| line.trim_start().starts_with("not ok"))
+        .collect()
 }
