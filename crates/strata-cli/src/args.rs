@@ -93,6 +93,10 @@ pub struct VerifyArgs {
     /// Check round trips from this version on (earlier migrations are only applied).
     #[arg(long, value_name = "VERSION")]
     pub from: Option<String>,
+    /// Verify in a scratch database on this disposable server (created and dropped
+    /// there) instead of a throwaway cluster; overrides `[verify] url`.
+    #[arg(long, value_name = "URL")]
+    pub verify_url: Option<String>,
 }
 
 /// `strata lint`.

@@ -197,3 +197,27 @@ fn baseline_json_says_the_versions_came_from_the_supabase_cli() {
     );
     assert_eq!(json["not_recorded"][0]["has_file"], false, "{json}");
 }
+
+#[test]
+fn migrate_in_a_supabase_project_gives_supabase_advice() {
+    let server = Server::start();
+    let db = server.database("supabase_advice");
+    let project = supabase_project();
+    // A grant to a role every Supabase database has, on a server that is not one.
+    std::fs::write(
+        project
+            .root()
+            .join("supabase/migrations/20240101000003_grant_posts.sql"),
+        "grant select on posts to anon;\n-- ROLLBACK:\n--   revoke select on posts from anon;\n",
+    )
+    .unwrap_or_else(|e| panic!("cannot write the migration: {e}"));
+    db.strata(&project)
+        .args(["migrate"])
+        .run()
+        .assert_code(1)
+        .assert_stderr(&[
+            "20240101000003_grant_posts.sql:1",
+            "role `anon` is one of the roles every Supabase database has",
+            "so it is not a Supabase database",
+        ]);
+}

@@ -280,6 +280,16 @@ rollback;
         out.contains("not ok 1 - a user sees their own note"),
         "{out}"
     );
+
+    // A plan that is not met fails as pg_prove fails it, though every test that ran passed.
+    project.write(
+        "supabase/tests/database/notes.pg",
+        &pgtap_test("1").replace("select plan(2);", "select plan(3);"),
+    );
+    let output = project.run(&["verify"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    assert!(out.contains("planned 3 test(s) but ran 2"), "{out}");
 }
 
 #[test]

@@ -64,6 +64,10 @@ pub struct VerifyConfig {
     /// A directory of SQL test files (pgTAP or plain SQL raising errors),
     /// relative to the project, run after the migrations.
     pub tests: Option<PathBuf>,
+    /// A disposable server to verify on instead of a throwaway cluster of strata's own
+    /// (for extensions this machine lacks): strata creates a scratch database there and
+    /// drops it. `${VAR}` is replaced from the environment.
+    pub url: Option<String>,
 }
 
 /// Platform conventions.

@@ -28,7 +28,7 @@ use tokio_postgres::error::SqlState;
 pub use dotenv::{DOTENV_FILE, load_dotenv, vars_with_dotenv};
 pub use error::ConnectError;
 pub use redact::redact;
-pub use resolve::{Inputs, LOCAL_ENVIRONMENT, resolve};
+pub use resolve::{Inputs, LOCAL_ENVIRONMENT, resolve, resolve_verify};
 pub use target::{ClientCert, Source, SslMode, Target};
 
 /// How long connecting may take when the target sets no `connect_timeout`.

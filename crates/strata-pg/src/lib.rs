@@ -10,6 +10,7 @@ pub mod connect;
 pub mod error;
 mod history;
 pub mod migrator;
+pub mod scratch;
 pub mod setup;
 mod sql;
 pub mod verify;

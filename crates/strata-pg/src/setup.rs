@@ -126,8 +126,9 @@ const SUPABASE_NOT_SUPERUSER: &str = "Supabase runs migrations as its `postgres`
 /// For `CREATE EVENT TRIGGER`, in a Supabase project.
 const SUPABASE_EVENT_TRIGGER: &str = "Supabase lets its `postgres` role, which is not a \
     superuser, create event triggers through its supautils module, which strata's Supabase \
-    stand-in cannot reproduce: this migration can be proven only on Supabase itself (a \
-    branch or the Supabase CLI's local stack)";
+    stand-in cannot reproduce: prove this migration on Supabase's own Postgres (`[verify] \
+    url` naming a supabase/postgres service container or a preview branch) or with the \
+    Supabase CLI's local stack";
 
 /// The roles of every Supabase database.
 const SUPABASE_ROLES: [&str; 7] = [
@@ -438,7 +439,10 @@ mod tests {
         }
         let error = server_error("42501", "permission denied to create event trigger \"e\"");
         let supabase = advice_for(&error, Platform::Supabase).unwrap_or_default();
-        assert!(supabase.contains("only on Supabase itself"), "{supabase}");
+        assert!(
+            supabase.contains("on Supabase's own Postgres"),
+            "{supabase}"
+        );
         // A missing grant is not a superuser matter.
         let error = server_error("42501", "permission denied for table notes");
         assert_eq!(advice_for(&error, Platform::Supabase), advice("42501"));

@@ -357,8 +357,8 @@ pub async fn run_sql_tests(
             let batch = format!("BEGIN;\n{sql}\n;\nROLLBACK;");
             match migrator.client().simple_query(&batch).await {
                 Ok(messages) => {
-                    let not_ok = not_ok(&messages);
-                    (!not_ok.is_empty()).then(|| not_ok.join("\n"))
+                    let failures = tap_failures(&rows(&messages));
+                    (!failures.is_empty()).then(|| failures.join("\n"))
                 }
                 Err(e) => {
                     let _ = migrator.client().simple_query("ROLLBACK").await;
@@ -386,12 +386,13 @@ async fn run_as_psql(
     sql: &str,
     statements: &[strata_sql::Statement],
 ) -> Option<String> {
-    let mut failures = Vec::new();
+    let mut output = Vec::new();
+    let mut error = None;
     for statement in statements {
         match client.simple_query(statement.text(sql)).await {
-            Ok(messages) => failures.extend(not_ok(&messages)),
+            Ok(messages) => output.extend(rows(&messages)),
             Err(e) => {
-                failures.push(crate::error::ServerError::from_driver(&e).to_string());
+                error = Some(crate::error::ServerError::from_driver(&e).to_string());
                 break;
             }
         }
@@ -399,17 +400,105 @@ async fn run_as_psql(
     let _ = client
         .simple_query("ROLLBACK; RESET ALL; RESET ROLE;")
         .await;
+    let mut failures = tap_failures(&output);
+    failures.extend(error);
     (!failures.is_empty()).then(|| failures.join("\n"))
 }
 
-/// pgTAP's `not ok` lines among a test's rows.
-fn not_ok(messages: &[tokio_postgres::SimpleQueryMessage]) -> Vec<String> {
+/// The first column of every row a test printed.
+fn rows(messages: &[tokio_postgres::SimpleQueryMessage]) -> Vec<String> {
     messages
         .iter()
         .filter_map(|m| match m {
             tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
             _ => None,
         })
-        .filter(|line| line.trim_start().starts_with("not ok"))
         .collect()
+}
+
+/// What makes a test's TAP output fail, as `pg_prove` judges it: a `not ok`
+/// line that is not a TODO, and, when the output has a plan (`1..N`), a
+/// number of tests run that differs from it (a test that stopped early, or
+/// `plan()` out of date). Output without a plan or any test line is a plain
+/// SQL test's, judged by its errors alone.
+fn tap_failures(rows: &[String]) -> Vec<String> {
+    let lines = rows.iter().flat_map(|row| row.lines()).map(str::trim_start);
+    let mut failures = Vec::new();
+    let mut planned = None;
+    let mut ran = 0_usize;
+    for line in lines {
+        if let Some(count) = line
+            .strip_prefix("1..")
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            planned = Some(count);
+        } else if line.starts_with("not ok") {
+            ran += 1;
+            if !is_todo(line) {
+                failures.push(line.to_owned());
+            }
+        } else if line == "ok" || line.starts_with("ok ") {
+            ran += 1;
+        }
+    }
+    if let Some(planned) = planned
+        && planned != ran
+    {
+        failures.push(format!(
+            "planned {planned} test(s) but ran {ran}: a test stopped early, or its plan() is out of date"
+        ));
+    }
+    failures
+}
+
+/// Whether a TAP test line carries a TODO directive (its failure is expected).
+fn is_todo(line: &str) -> bool {
+    line.split_once(" # ").is_some_and(|(_, directive)| {
+        directive
+            .trim_start()
+            .get(..4)
+            .is_some_and(|word| word.eq_ignore_ascii_case("todo"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tap_failures;
+
+    fn failures(rows: &[&str]) -> Vec<String> {
+        tap_failures(&rows.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_complete_plan_passes() {
+        assert!(failures(&["1..2", "ok 1 - one", "ok 2 - two"]).is_empty());
+    }
+
+    #[test]
+    fn a_plan_that_is_not_met_fails() {
+        let found = failures(&["1..3", "ok 1 - one", "ok 2 - two"]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("planned 3 test(s) but ran 2"),
+            "{found:?}"
+        );
+        assert!(!failures(&["1..1", "ok 1", "ok 2"]).is_empty());
+    }
+
+    #[test]
+    fn not_ok_fails_unless_todo() {
+        // pgTAP returns a failure and its diagnostics as one value.
+        let found = failures(&["1..2", "ok 1", "not ok 2 - two\n# Failed test 2: \"two\""]);
+        assert_eq!(found, vec!["not ok 2 - two".to_owned()]);
+        assert!(failures(&["1..1", "not ok 1 - later # TODO not built yet"]).is_empty());
+    }
+
+    #[test]
+    fn output_without_tap_is_not_judged() {
+        assert!(failures(&[]).is_empty());
+        assert!(failures(&["42", "some row"]).is_empty());
+        // A plan at the end (no_plan(), then finish()) counts as well.
+        assert!(failures(&["ok 1", "1..1"]).is_empty());
+    }
 }

@@ -247,10 +247,15 @@ pub struct RiskReport {
 pub struct VerifyReport {
     /// Every migration, rollback and SQL test passed (catalog warnings allowed).
     pub ok: bool,
-    /// The throwaway server's version.
+    /// The server's version.
     pub server: String,
-    /// Whether the Supabase stand-in was installed.
+    /// Whether the project was verified as a Supabase project (on a throwaway
+    /// cluster: with the Supabase stand-in).
     pub supabase: bool,
+    /// On the server of `[verify] url` or `--verify-url`: the scratch database
+    /// the run made there and dropped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scratch: Option<crate::verify::ScratchDatabase>,
     /// Per migration, in order, up to the first failure.
     pub migrations: Vec<strata_pg::verify::Checked>,
     /// Migrations not checked because an earlier one failed.

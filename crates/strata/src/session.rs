@@ -237,6 +237,11 @@ fn settings(project: &Project, how: &Connect, target: &Target) -> Result<Setting
         pooler: target.pooler(),
         os_user: os_user(),
         supabase_history: project.config.compat == Some(strata_core::config::Compat::Supabase),
+        platform: if project.config.compat == Some(strata_core::config::Compat::Supabase) {
+            strata_pg::setup::Platform::Supabase
+        } else {
+            strata_pg::setup::Platform::Plain
+        },
         ..Settings::default()
     };
     let environment = how

@@ -14,13 +14,14 @@ use std::time::Instant;
 
 use strata_core::{Diagnostic, MigrationSet, Severity, Version};
 use strata_ephemeral::{Cluster, Roles};
-use strata_pg::ServerError;
 use strata_pg::connect::{self, Source, Target};
-use strata_pg::setup::{Platform, advice_for, create_extension_if_available};
+use strata_pg::scratch::{Scratch, ScratchError};
+use strata_pg::setup::{Platform, create_extension_if_available};
 use strata_pg::verify::{
     Checked, Outcome, SqlTest, VerifyOptions, VerifyProgress, run_sql_tests, verify,
 };
 use strata_pg::{Migrator, Settings};
+use strata_sql::ParsedSet;
 
 use crate::error::{Error, Result};
 use crate::project::{Project, relative_to, working_directory};
@@ -33,88 +34,193 @@ pub struct Verify {
     pub no_roundtrip: bool,
     /// Prove rollbacks only from this version on (earlier ones are applied).
     pub from: Option<Version>,
+    /// A disposable server to verify on (`--verify-url`), instead of `[verify] url`
+    /// or a throwaway cluster.
+    pub url: Option<String>,
+}
+
+/// Where a verification runs, as [`Events::ready`] tells it.
+#[derive(Clone, Debug)]
+pub struct Ready {
+    /// The server's version.
+    pub server: String,
+    /// Milliseconds to get it ready.
+    pub took_ms: u128,
+    /// Whether the project is verified as a Supabase project.
+    pub supabase: bool,
+    /// On a server the user provides: the scratch database made there.
+    pub scratch: Option<ScratchDatabase>,
 }
 
 /// What a verification tells as it goes.
 pub trait Events: VerifyProgress {
-    /// The throwaway server is ready (with the Supabase stand-in when asked).
-    fn ready(&mut self, _server: &str, _took_ms: u128, _supabase: bool) {}
+    /// The server is ready (a throwaway cluster, with the Supabase stand-in
+    /// when asked, or a scratch database on the `[verify] url` server).
+    fn ready(&mut self, _ready: &Ready) {}
     /// One SQL test file ran.
     fn tested(&mut self, _test: &SqlTest) {}
 }
 
 /// Verifies the project's migrations on a throwaway PostgreSQL that this
-/// starts and removes.
+/// starts and removes, or in a scratch database on the server of `[verify]
+/// url` (or `--verify-url`), which this creates and drops.
 pub fn run(project: &Project, options: &Verify, events: &mut dyn Events) -> Result<VerifyReport> {
     let started = Instant::now();
     let set = project.load_valid()?;
     let supabase = project.needs_supabase(&set);
     let tests = sql_test_files(project, supabase)?;
-    let options = VerifyOptions {
-        no_roundtrip: options.no_roundtrip,
-        from: options.from.clone(),
-        exposed_schemas: project.lint_config()?.exposed_schemas(),
+    let provided = provided_server(project, options.url.as_deref())?;
+    let job = Job {
+        project,
+        set: &set,
+        tests: &tests,
+        options: VerifyOptions {
+            no_roundtrip: options.no_roundtrip,
+            from: options.from.clone(),
+            exposed_schemas: project.lint_config()?.exposed_schemas(),
+        },
+        supabase,
+        started,
     };
-    let cluster_started = Instant::now();
-    let mut builder = Cluster::builder();
-    if supabase {
-        builder = builder.roles(Roles::Supabase).inert_pg_cron();
-    } else if mentions_pg_cron(&set) {
-        builder = builder.inert_pg_cron();
+    match provided {
+        Some(target) => crate::session::runtime()?.block_on(job.on_provided(&target, events)),
+        None => job.on_throwaway(events),
     }
-    let cluster = builder.start()?;
-    let platform = if supabase {
-        Platform::Supabase
-    } else {
-        Platform::Plain
-    };
-    let mut events = Advised {
-        events,
-        platform,
-        major: cluster.version().major(),
-    };
-    let events = &mut events;
-    crate::session::runtime()?.block_on(async {
-        let connect_as = |url: String| async move {
-            let target =
-                Target::parse(&url, Source::Other("throwaway".to_owned()), None, &|_| None)
-                    .map_err(|e| Error::Connect(e.to_string()))?;
-            connect::connect(&target, "strata verify")
-                .await
-                .map_err(|e| Error::Connect(e.to_string()))
-        };
-        let client = if supabase {
-            // Set up by the superuser, run as Supabase's postgres.
-            let admin = connect_as(cluster.url("postgres")).await?;
-            crate::session::install_standin(&admin, "the throwaway database").await?;
-            drop(admin);
-            connect_as(cluster.user_url("postgres")).await?
+}
+
+/// The server of `--verify-url` or `[verify] url`, when one is given.
+fn provided_server(project: &Project, url: Option<&str>) -> Result<Option<Target>> {
+    let dotenv = connect::load_dotenv(&project.root).map_err(|e| Error::input(e.to_string()))?;
+    let vars = connect::vars_with_dotenv(dotenv);
+    connect::resolve_verify(url, &project.config, &vars).map_err(|e| Error::input(e.to_string()))
+}
+
+/// One verification: what it runs and where it started.
+struct Job<'a> {
+    project: &'a Project,
+    set: &'a ParsedSet,
+    tests: &'a [(PathBuf, String)],
+    options: VerifyOptions,
+    supabase: bool,
+    started: Instant,
+}
+
+impl Job<'_> {
+    fn platform(&self) -> Platform {
+        if self.supabase {
+            Platform::Supabase
         } else {
-            connect_as(cluster.url("postgres")).await?
+            Platform::Plain
+        }
+    }
+
+    /// On a throwaway cluster that this starts (with Supabase's roles and the
+    /// stand-in in a Supabase project) and removes.
+    fn on_throwaway(&self, events: &mut dyn Events) -> Result<VerifyReport> {
+        let cluster_started = Instant::now();
+        let mut builder = Cluster::builder();
+        if self.supabase {
+            builder = builder.roles(Roles::Supabase).inert_pg_cron();
+        } else if mentions_pg_cron(self.set) {
+            builder = builder.inert_pg_cron();
+        }
+        let cluster = builder.start()?;
+        let mut events = Advised {
+            events,
+            major: cluster.version().major(),
         };
-        events.events.ready(
-            &cluster.version().to_string(),
-            cluster_started.elapsed().as_millis(),
-            supabase,
-        );
+        crate::session::runtime()?.block_on(async {
+            let client = if self.supabase {
+                // Set up by the superuser, run as Supabase's postgres.
+                let admin = throwaway_client(cluster.url("postgres")).await?;
+                crate::session::install_standin(&admin, "the throwaway database").await?;
+                drop(admin);
+                throwaway_client(cluster.user_url("postgres")).await?
+            } else {
+                throwaway_client(cluster.url("postgres")).await?
+            };
+            let server = cluster.version().to_string();
+            events.events.ready(&Ready {
+                server: server.clone(),
+                took_ms: cluster_started.elapsed().as_millis(),
+                supabase: self.supabase,
+                scratch: None,
+            });
+            self.prove(client, server, None, &mut events).await
+        })
+    }
+
+    /// In a scratch database on the user's server, dropped at the end
+    /// whatever happened.
+    async fn on_provided(&self, target: &Target, events: &mut dyn Events) -> Result<VerifyReport> {
+        let ready_started = Instant::now();
+        let scratch = Scratch::create(target, self.supabase)
+            .await
+            .map_err(scratch_error)?;
+        let database = ScratchDatabase {
+            database: scratch.name.clone(),
+            server: scratch.server.clone(),
+            run_as: scratch.run_as.clone(),
+            leftovers: scratch.leftovers.clone(),
+        };
+        let mut events = Advised {
+            events,
+            major: scratch.major,
+        };
+        let outcome = async {
+            let client = connect::connect(&scratch.target, "strata verify")
+                .await
+                .map_err(|e| Error::Connect(format!("[verify] url: {e}")))?;
+            events.events.ready(&Ready {
+                server: scratch.version.clone(),
+                took_ms: ready_started.elapsed().as_millis(),
+                supabase: self.supabase,
+                scratch: Some(database.clone()),
+            });
+            self.prove(
+                client,
+                scratch.version.clone(),
+                Some(database.clone()),
+                &mut events,
+            )
+            .await
+        }
+        .await;
+        // The connection is closed by now: the drop ends nothing of ours.
+        match (outcome, scratch.remove().await) {
+            (outcome, Ok(())) => outcome,
+            (Ok(_), Err(e)) => Err(scratch_error(e)),
+            (Err(first), Err(then)) => Err(Error::Database(format!("{first}; {then}"))),
+        }
+    }
+
+    /// Every migration and rollback, then the SQL tests, on `client`.
+    async fn prove(
+        &self,
+        client: tokio_postgres::Client,
+        server: String,
+        scratch: Option<ScratchDatabase>,
+        events: &mut Advised<'_>,
+    ) -> Result<VerifyReport> {
         let mut migrator = Migrator::new(
             client,
             Settings {
-                schema: project.config.history.schema.clone(),
+                schema: self.project.config.history.schema.clone(),
+                platform: self.platform(),
                 ..Settings::default()
             },
         );
-        let report = verify(&mut migrator, &set, &options, events)
+        let report = verify(&mut migrator, self.set, &self.options, events)
             .await
             .map_err(|e| Error::Database(e.to_string()))?;
-        let tests = if report.ok && !tests.is_empty() {
-            if supabase {
+        let tests = if report.ok && !self.tests.is_empty() {
+            if self.supabase {
                 // As `supabase test db` does before running pg_prove.
                 create_extension_if_available(migrator.client(), "pgtap", "extensions")
                     .await
                     .map_err(|e| Error::Database(e.to_string()))?;
             }
-            let results = run_sql_tests(&migrator, &tests)
+            let results = run_sql_tests(&migrator, self.tests)
                 .await
                 .map_err(|e| Error::Database(e.to_string()))?;
             results.iter().for_each(|t| events.events.tested(t));
@@ -144,9 +250,10 @@ pub fn run(project: &Project, options: &Verify, events: &mut dyn Events) -> Resu
             .collect();
         Ok(VerifyReport {
             ok: report.ok && tests.iter().all(|t| t.passed),
-            server: cluster.version().to_string(),
-            supabase,
-            unchecked: set.migrations.len() - report.migrations.len(),
+            server,
+            supabase: self.supabase,
+            scratch,
+            unchecked: self.set.migrations.len() - report.migrations.len(),
             migrations: report
                 .migrations
                 .into_iter()
@@ -154,9 +261,43 @@ pub fn run(project: &Project, options: &Verify, events: &mut dyn Events) -> Resu
                 .collect(),
             tests,
             catalog,
-            duration_ms: started.elapsed().as_millis(),
+            duration_ms: self.started.elapsed().as_millis(),
         })
-    })
+    }
+}
+
+/// A connection to the throwaway cluster.
+async fn throwaway_client(url: String) -> Result<tokio_postgres::Client> {
+    let target = Target::parse(&url, Source::Other("throwaway".to_owned()), None, &|_| None)
+        .map_err(|e| Error::Connect(e.to_string()))?;
+    connect::connect(&target, "strata verify")
+        .await
+        .map_err(|e| Error::Connect(e.to_string()))
+}
+
+/// A scratch database's failure as strata's error.
+fn scratch_error(error: ScratchError) -> Error {
+    match error {
+        ScratchError::Connect(_) => Error::Connect(error.to_string()),
+        ScratchError::NotSupabase { .. } => Error::input(error.to_string()),
+        _ => Error::Database(error.to_string()),
+    }
+}
+
+/// The scratch database a verification on the user's server ran in.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ScratchDatabase {
+    /// Its name (dropped at the end of the run).
+    pub database: String,
+    /// The server, as given, with the password masked.
+    pub server: String,
+    /// The role migrations ran as, when not the URL's own (`postgres`, when
+    /// a Supabase project's URL logs in as a superuser).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_as: Option<String>,
+    /// Scratch databases that earlier, interrupted runs left on the server.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<String>,
 }
 
 /// A catalog check's finding on the final schema, with the migration that
@@ -254,12 +395,10 @@ fn collect_tests(dir: &Path, like_pg_prove: bool, files: &mut Vec<PathBuf>) -> R
     Ok(())
 }
 
-/// The caller's events, with failures' advice made for the project's
-/// platform (the runner's is PostgreSQL's) and `<major>` in package names
-/// made the throwaway server's major version.
+/// The caller's events, with `<major>` in the package names of failures'
+/// advice made the server's major version.
 struct Advised<'a> {
     events: &'a mut dyn Events,
-    platform: Platform,
     major: u32,
 }
 
@@ -271,54 +410,23 @@ impl VerifyProgress for Advised<'_> {
 }
 
 impl Advised<'_> {
-    /// `checked`, its failure with the platform's advice.
+    /// `checked`, its failure's advice naming the server's major version.
     fn advised(&self, mut checked: Checked) -> Checked {
+        let major = self.major.to_string();
         checked.outcome = match checked.outcome {
             Outcome::UpFailed { error } => Outcome::UpFailed {
-                error: self.advise(&error),
+                error: error.replace("<major>", &major),
             },
             Outcome::DownFailed { error } => Outcome::DownFailed {
-                error: self.advise(&error),
+                error: error.replace("<major>", &major),
             },
             Outcome::ReapplyFailed { error } => Outcome::ReapplyFailed {
-                error: self.advise(&error),
+                error: error.replace("<major>", &major),
             },
             other => other,
         };
         checked
     }
-
-    /// A failure's text (`FILE:LINE: migration ... failed: MESSAGE (SQLSTATE
-    /// CODE); ADVICE`) with the platform's advice instead of PostgreSQL's.
-    fn advise(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        if let Some(error) = server_error_in(&text) {
-            let plain = advice_for(&error, Platform::Plain);
-            let here = advice_for(&error, self.platform);
-            if let (Some(plain), Some(here)) = (plain, here)
-                && plain != here
-            {
-                text = text.replace(&plain, &here);
-            }
-        }
-        text.replace("<major>", &self.major.to_string())
-    }
-}
-
-/// The server error a failure's text quotes: `failed: MESSAGE (SQLSTATE CODE)`.
-fn server_error_in(text: &str) -> Option<ServerError> {
-    let start = text.find(" failed: ")? + " failed: ".len();
-    let rest = &text[start..];
-    let marker = rest.find(" (SQLSTATE ")?;
-    let code_start = marker + " (SQLSTATE ".len();
-    let code = rest.get(code_start..code_start + 5)?;
-    Some(ServerError {
-        sqlstate: code.to_owned(),
-        message: rest[..marker].to_owned(),
-        detail: None,
-        hint: None,
-        position: None,
-    })
 }
 
 /// How to get the extension an error says this machine lacks, when it

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 
 use strata::report::VerifyReport;
-use strata::verify::{Events, Verify};
+use strata::verify::{Events, Ready, Verify};
 use strata_pg::verify::{Checked, Outcome as Result_, SqlTest, VerifyProgress};
 
 use crate::Outcome;
@@ -16,16 +16,40 @@ struct Lines {
 }
 
 impl Events for Lines {
-    fn ready(&mut self, server: &str, took_ms: u128, supabase: bool) {
-        if !self.quiet {
-            println!(
+    fn ready(&mut self, ready: &Ready) {
+        if self.quiet {
+            return;
+        }
+        let Ready {
+            server, took_ms, ..
+        } = ready;
+        match &ready.scratch {
+            None => println!(
                 "throwaway PostgreSQL {server} ready in {took_ms} ms{}",
-                if supabase {
+                if ready.supabase {
                     ", with the Supabase stand-in"
                 } else {
                     ""
                 }
-            );
+            ),
+            Some(scratch) => {
+                for leftover in &scratch.leftovers {
+                    println!(
+                        "note: {leftover} on this server is a scratch database an interrupted \
+                         strata verify left; drop it once no verify runs"
+                    );
+                }
+                println!(
+                    "scratch database {} on {} (PostgreSQL {server}) ready in {took_ms} ms{}; \
+                     it is dropped at the end",
+                    scratch.database,
+                    scratch.server,
+                    match &scratch.run_as {
+                        Some(role) => format!(", migrations run as {role}"),
+                        None => String::new(),
+                    }
+                );
+            }
         }
     }
 
@@ -84,6 +108,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     let options = Verify {
         no_roundtrip: args.no_roundtrip,
         from: version_opt("--from", args.from.as_deref())?,
+        url: args.verify_url.clone(),
     };
     let project = strata::Project::discover(&global.discover())?;
     let mut lines = Lines { quiet: global.json };

@@ -38,6 +38,57 @@ impl Server {
         }
     }
 
+    /// A cluster as Supabase's image makes one: its superuser `supabase_admin`, `postgres`
+    /// a login role that is not one, and Supabase's roles and schemas (strata's stand-in)
+    /// in database `postgres`.
+    pub fn supabase(password: &str) -> Self {
+        let cluster = Cluster::builder()
+            .roles(strata_ephemeral::Roles::Supabase)
+            .auth(Auth::Password(password.to_owned()))
+            .start()
+            .unwrap_or_else(|e| panic!("cannot start a cluster: {e}"));
+        let server = Self {
+            cluster,
+            secrets: secret_forms(password),
+        };
+        let standin = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(standin.path(), strata_ephemeral::supabase::STANDIN_SQL)
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Readable by the server's user when the test runs as root.
+        std::fs::set_permissions(
+            standin.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let output = server
+            .cluster
+            .client_command("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+            .arg(standin.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run psql: {e}"));
+        assert!(
+            output.status.success(),
+            "the stand-in does not install:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        server
+    }
+
+    /// Database `name`, which exists already (`postgres`, say).
+    pub fn existing(&self, name: &str) -> Db<'_> {
+        Db {
+            server: self,
+            name: name.to_owned(),
+        }
+    }
+
+    /// The secrets no output may show.
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
     /// Creates database `name` (one per scenario, so scenarios never meet).
     pub fn database(&self, name: &str) -> Db<'_> {
         self.cluster
@@ -81,6 +132,12 @@ impl Db<'_> {
     /// The URL strata connects with (holding the password, if the server has one).
     pub fn url(&self) -> String {
         self.server.cluster.url(&self.name)
+    }
+
+    /// The URL as the cluster's ordinary user (`postgres`, not a superuser, on a Supabase
+    /// server; the superuser otherwise).
+    pub fn user_url(&self) -> String {
+        self.server.cluster.user_url(&self.name)
     }
 
     /// `strata` in `project`, connected to this database through `DATABASE_URL`,

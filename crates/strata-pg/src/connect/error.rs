@@ -27,21 +27,21 @@ pub enum ConnectError {
         /// The environment.
         name: String,
     },
-    /// The environment's url uses a variable that is not set, or set to an empty value.
+    /// A url in `strata.toml` uses a variable that is not set, or set to an empty value.
     #[error(
-        "environment `{environment}`: its url uses ${{{variable}}}, which is not set (set it in the environment or in .env)"
+        "{setting}: its url uses ${{{variable}}}, which is not set (set it in the environment or in .env)"
     )]
     MissingVariable {
-        /// The environment.
-        environment: String,
+        /// The setting holding the url: ``environment `staging` `` or `[verify] url`.
+        setting: String,
         /// The variable.
         variable: String,
     },
-    /// The environment's url has a malformed `${...}`.
-    #[error("environment `{environment}`: {message} in its url")]
+    /// A url in `strata.toml` has a malformed `${...}`.
+    #[error("{setting}: {message} in its url")]
     BadVariable {
-        /// The environment.
-        environment: String,
+        /// The setting holding the url.
+        setting: String,
         /// What is wrong.
         message: String,
     },

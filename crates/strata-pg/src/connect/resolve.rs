@@ -61,7 +61,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Option<Target>, ConnectError> {
                 name: name.to_owned(),
             });
         };
-        let url = expand(url, name, vars)?;
+        let url = expand(url, &format!("environment `{name}`"), vars)?;
         return Target::parse(
             &url,
             Source::Environment(name.to_owned()),
@@ -80,15 +80,34 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Option<Target>, ConnectError> {
     Ok(None)
 }
 
-/// Replaces `${VAR}` and `${VAR:-default}` in an environment's url. A variable set to the
-/// empty string counts as unset, as in the shell's `:-`.
+/// The server `strata verify` runs on instead of a throwaway cluster of its own:
+/// `--verify-url`, else `[verify] url` from `strata.toml` (with `${VAR}` replaced as in an
+/// environment's url). `Ok(None)`: neither is set.
+pub fn resolve_verify(
+    url_option: Option<&str>,
+    config: &Config,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Target>, ConnectError> {
+    if let Some(url) = url_option {
+        return Target::parse(url, Source::Other("--verify-url".to_owned()), None, vars).map(Some);
+    }
+    let Some(url) = &config.verify.url else {
+        return Ok(None);
+    };
+    let url = expand(url, "[verify] url", vars)?;
+    Target::parse(&url, Source::Other("[verify] url".to_owned()), None, vars).map(Some)
+}
+
+/// Replaces `${VAR}` and `${VAR:-default}` in a url of `strata.toml` (`setting` says
+/// which, for messages). A variable set to the empty string counts as unset, as in the
+/// shell's `:-`.
 fn expand(
     template: &str,
-    environment: &str,
+    setting: &str,
     vars: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, ConnectError> {
     let bad = |message: String| ConnectError::BadVariable {
-        environment: environment.to_owned(),
+        setting: setting.to_owned(),
         message,
     };
     let mut out = String::with_capacity(template.len());
@@ -114,7 +133,7 @@ fn expand(
             .filter(|value| !value.is_empty())
             .or_else(|| default.map(str::to_owned))
             .ok_or_else(|| ConnectError::MissingVariable {
-                environment: environment.to_owned(),
+                setting: setting.to_owned(),
                 variable: name.to_owned(),
             })?;
         out.push_str(&value);

@@ -107,6 +107,35 @@ impl Target {
         self.config.get_dbname().or_else(|| self.user())
     }
 
+    /// The same server and credentials, for another database on it.
+    pub fn with_dbname(&self, dbname: &str) -> Self {
+        let mut other = self.clone();
+        other.config.dbname(dbname);
+        other
+    }
+
+    /// The same connection, whose session starts as `role` (the `role` setting sent at
+    /// startup): `current_user` is `role` from the first statement, and `RESET ROLE` or
+    /// `SET ROLE DEFAULT` come back to it, while the login role stays the session user.
+    pub fn with_startup_role(&self, role: &str) -> Self {
+        let mut other = self.clone();
+        // Backslash-escape spaces and backslashes, as the startup `options` requires.
+        let escaped: String = role
+            .chars()
+            .flat_map(|c| match c {
+                ' ' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let option = format!("-c role={escaped}");
+        let options = match self.config.get_options() {
+            Some(existing) if !existing.is_empty() => format!("{existing} {option}"),
+            _ => option,
+        };
+        other.config.options(options);
+        other
+    }
+
     /// The servers tried, in order, as `host:port`, joined by `, `.
     pub fn address(&self) -> String {
         self.endpoints()

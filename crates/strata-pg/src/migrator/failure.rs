@@ -12,20 +12,23 @@ use strata_core::{Migration, Section};
 use super::*;
 use crate::error::{MigrationFailure, ServerError};
 
-/// Maps the server's error position onto the file, and adds advice.
+/// Maps the server's error position onto the file, and adds the advice for
+/// the platform the project targets.
 ///
-/// `prefix_chars` is how many characters strata sent before `body`;
-/// `body_offset_chars` is where `body` starts within the section, in characters
-/// (for a single statement of a no-transaction section).
+/// `sent` says where the section's text was in what strata sent.
 pub(super) fn locate(
     m: &Migration,
     section: &Section,
     which: Direction,
     error: ServerError,
-    prefix_chars: usize,
-    body: &str,
-    body_offset_chars: Option<usize>,
+    sent: Sent<'_>,
+    platform: crate::setup::Platform,
 ) -> MigrationFailure {
+    let Sent {
+        prefix_chars,
+        body,
+        body_offset_chars,
+    } = sent;
     let mut location = None;
     if let Some(position) = error.position {
         let index = usize::try_from(position)
@@ -56,13 +59,24 @@ pub(super) fn locate(
         line,
         column,
         source_line,
-        advice: crate::setup::advice_for(&error, crate::setup::Platform::Plain),
+        advice: crate::setup::advice_for(&error, platform),
         error,
         statements_done: None,
         note: String::new(),
         left_behind: Vec::new(),
         blocked_by: Vec::new(),
     }
+}
+
+/// Where a failed section's text was in what strata sent.
+pub(super) struct Sent<'a> {
+    /// How many characters strata sent before `body`.
+    pub(super) prefix_chars: usize,
+    /// The section's text as sent (all of it, or one statement).
+    pub(super) body: &'a str,
+    /// Where `body` starts within the section, in characters (for a single
+    /// statement of a no-transaction section).
+    pub(super) body_offset_chars: Option<usize>,
 }
 
 /// Points a failure at a byte offset of its section.

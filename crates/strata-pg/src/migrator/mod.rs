@@ -81,6 +81,9 @@ pub struct Settings {
     /// every migration applied and removed with every one rolled back, in the
     /// transaction that writes strata's own row. For Supabase projects.
     pub supabase_history: bool,
+    /// The platform the project targets, whose wording failures' advice uses
+    /// (Supabase's roles and `postgres` are named only for Supabase projects).
+    pub platform: crate::setup::Platform,
 }
 
 impl Default for Settings {
@@ -96,6 +99,7 @@ impl Default for Settings {
             client_check_interval: Some(Duration::from_secs(5)),
             deadline_grace: Duration::from_secs(30),
             supabase_history: false,
+            platform: crate::setup::Platform::Plain,
         }
     }
 }

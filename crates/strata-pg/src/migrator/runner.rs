@@ -100,7 +100,18 @@ impl Migrator {
         if let Some(e) = pooler_error(&error) {
             return Err(e);
         }
-        let mut failure = locate(m, section, direction, error, prefix_chars, &body, None);
+        let mut failure = locate(
+            m,
+            section,
+            direction,
+            error,
+            Sent {
+                prefix_chars,
+                body: &body,
+                body_offset_chars: None,
+            },
+            self.settings.platform,
+        );
         if failure.line.is_none() && !lost {
             self.replay_for_position(run, &mut failure, started.elapsed())
                 .await;
@@ -235,7 +246,18 @@ impl Migrator {
                 let lost = !matches!(unanswered, Unanswered::Error(_));
                 let error = unanswered.into_error();
                 let prefix = section.text[..statement.span.start].chars().count();
-                let mut failure = locate(m, section, direction, error, 0, sql, Some(prefix));
+                let mut failure = locate(
+                    m,
+                    section,
+                    direction,
+                    error,
+                    Sent {
+                        prefix_chars: 0,
+                        body: sql,
+                        body_offset_chars: Some(prefix),
+                    },
+                    self.settings.platform,
+                );
                 if failure.line.is_none() {
                     set_location(&mut failure, section, statement.span.start);
                 }
