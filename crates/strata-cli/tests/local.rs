@@ -53,6 +53,30 @@ impl Project {
         Self { dir }
     }
 
+    /// A Supabase project (`compat = "supabase"`, migrations in `supabase/migrations`)
+    /// whose migration calls uuid-ossp's and pgcrypto's functions unqualified, as Supabase
+    /// projects do: Supabase puts schema `extensions` on the search path.
+    fn supabase(table: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("strata.toml"),
+            "compat = \"supabase\"\n\n[migrations]\ndir = \"supabase/migrations\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let migrations = dir.path().join("supabase/migrations");
+        std::fs::create_dir_all(&migrations).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            migrations.join("20240101000000_tokens.sql"),
+            format!(
+                "create table public.{table} (\n  id uuid primary key default uuid_generate_v4(),\n  \
+                 secret bytea not null default gen_random_bytes(16)\n);\n\
+                 insert into public.{table} default values;\n"
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        Self { dir }
+    }
+
     fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -179,4 +203,47 @@ fn reset_asks_for_confirmation_and_deletes_the_data() {
     assert_eq!(project.state()["state"], "missing");
     let status = json(&strata(project.path(), &["status", "--json"]));
     assert_eq!(status["migrations"][0]["state"], "pending");
+}
+
+#[test]
+fn supabase_extensions_resolve_on_the_first_migrate_after_create_and_after_reset() {
+    let project = Project::supabase("tokens");
+    assert_eq!(project.state()["state"], "missing");
+    // The very first command makes the database and installs the stand-in; the migration
+    // runs in a session that sees the stand-in's search_path.
+    ok(&strata(project.path(), &["migrate"]));
+    let status = json(&strata(project.path(), &["status", "--json"]));
+    assert_eq!(status["migrations"][0]["state"], "applied", "{status}");
+    ok(&strata(project.path(), &["local", "reset", "--yes"]));
+    assert_eq!(project.state()["state"], "missing");
+    ok(&strata(project.path(), &["migrate"]));
+    let status = json(&strata(project.path(), &["status", "--json"]));
+    assert_eq!(status["migrations"][0]["state"], "applied", "{status}");
+}
+
+#[test]
+fn local_url_keeps_the_server_running_for_the_next_command() {
+    let project = Project::new("handed_out");
+    let url = ok(&strata(project.path(), &["local", "url"]));
+    let state = project.state();
+    assert_eq!(state["state"], "running", "{state}");
+    let pid = state["pid"].clone();
+    // A later command finds it running, uses it, and leaves it to the tool the URL is for.
+    let status = json(&strata(project.path(), &["status", "--json"]));
+    assert_eq!(status["migrations"][0]["state"], "pending", "{status}");
+    assert_eq!(project.state()["pid"], pid);
+    ok(&strata(project.path(), &["status", "--url", url.trim()]));
+    // Asking again neither stops nor restarts it.
+    assert_eq!(ok(&strata(project.path(), &["local", "url"])), url);
+    assert_eq!(project.state()["pid"], pid);
+    ok(&strata(project.path(), &["migrate"]));
+    let state = project.state();
+    assert_eq!((&state["state"], &state["pid"]), (&"running".into(), &pid));
+    // `local start` now pins the server that is already running.
+    ok(&strata(project.path(), &["local", "start"]));
+    let state = project.state();
+    assert_eq!(
+        (&state["state"], &state["pid"], &state["pinned"]),
+        (&"running".into(), &pid, &true.into())
+    );
 }

@@ -11,23 +11,34 @@ use crate::project::Project;
 use crate::report::LocalReport;
 use crate::session::{open_local, runtime};
 
-/// Starts the local PostgreSQL (set up for the project) and its stand-in where needed.
-fn ensure_ready(project: &Project) -> Result<bool> {
+/// The local PostgreSQL, running and set up for the project.
+struct Ready {
+    /// Whether this call started the server.
+    started: bool,
+    /// Where other tools connect: as `postgres`, with the password.
+    url: String,
+}
+
+/// Starts the local PostgreSQL (set up for the project) and its stand-in where needed,
+/// and leaves it running when this command ends.
+fn ensure_ready(project: &Project) -> Result<Ready> {
     let supabase = project.needs_supabase(&project.load());
     runtime()?.block_on(async {
         let mut local = open_local(project, supabase).await?;
-        let started = local.started();
         local.keep_running();
-        Ok(started)
+        Ok(Ready {
+            started: local.started(),
+            url: local.url.clone(),
+        })
     })
 }
 
 /// Starts the local PostgreSQL and keeps it running between commands.
 pub fn start(project: &Project) -> Result<LocalReport> {
-    let started = ensure_ready(project)?;
+    let ready = ensure_ready(project)?;
     let local = LocalCluster::open(&project.root)?;
     local.set_pinned(true)?;
-    report(&local, started)
+    report(&local, ready.started)
 }
 
 /// Stops the local PostgreSQL; later commands start it for themselves again.
@@ -45,12 +56,10 @@ pub fn status(project: &Project) -> Result<LocalReport> {
 }
 
 /// The local PostgreSQL's URL with its password, for other tools (`psql
-/// "$(strata local url)"`); the server is started when it is not running.
+/// "$(strata local url)"`); the server is started when it is not running, and
+/// left running (until `strata local stop`) for the tool the URL is for.
 pub fn url(project: &Project) -> Result<String> {
-    ensure_ready(project)?;
-    let local = LocalCluster::open(&project.root)?;
-    let (port, _) = local.ensure_running()?;
-    Ok(local.url(port, "postgres"))
+    Ok(ensure_ready(project)?.url)
 }
 
 /// Deletes the local database and all its data. The caller confirms first.

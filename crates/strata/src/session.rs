@@ -112,6 +112,10 @@ impl Session {
                 (target, local.guard)
             }
         };
+        // Connected only now, after `open_local` installed the stand-in: the settings it
+        // makes (the database's search_path, with `extensions` for `uuid_generate_v4()` and
+        // `gen_random_bytes()`) apply to sessions that begin after them, never to one
+        // already open.
         let client = connect::connect(&target, "strata")
             .await
             .map_err(|e| Error::Connect(target.redact(&e.to_string())))?;
@@ -176,7 +180,10 @@ impl Local {
 /// exist, with Supabase's roles for a Supabase project), and installs the
 /// Supabase stand-in where it is needed: always in a database made with
 /// Supabase's roles (its `postgres` has what the stand-in grants), as the
-/// superuser; in an older one, when the project is a Supabase project.
+/// superuser; in an older one, when the project is a Supabase project. The
+/// stand-in goes in through a connection of its own, dropped before this
+/// returns: connect to [`Local::url`] afterwards, so that the session sees the
+/// database settings the stand-in made.
 pub(crate) async fn open_local(project: &Project, supabase: bool) -> Result<Local> {
     let wanted = if supabase {
         Roles::Supabase
@@ -192,11 +199,18 @@ pub(crate) async fn open_local(project: &Project, supabase: bool) -> Result<Loca
         _ if supabase => Some(url.clone()),
         _ => None,
     };
-    // From here on, a failure stops the server this command started.
-    let guard = started.then_some(LocalGuard {
-        cluster,
-        keep: false,
-    });
+    // From here on, a failure stops the server this command started, and only that one: a
+    // guard stops the server when it is dropped, so one made (and dropped) for a server that
+    // was already running would stop it under whoever uses it (`strata local url` hands it
+    // to other tools).
+    let guard = if started {
+        Some(LocalGuard {
+            cluster,
+            keep: false,
+        })
+    } else {
+        None
+    };
     if let Some(admin) = standin_url {
         let target = Target::parse(&admin, Source::Other("local".to_owned()), None, &|_| None)
             .map_err(|e| Error::Connect(e.to_string()))?;
