@@ -42,8 +42,10 @@ pub enum ProblemCode {
     MixedLayouts,
     /// The up and down files of a pair disagree on the name.
     PairNameMismatch,
-    /// The up section holds no SQL.
+    /// The up section holds no SQL (a migration that does nothing).
     EmptyUp,
+    /// A file `strata new` wrote whose up is still blank.
+    UnfilledTemplate,
     /// The file is not valid UTF-8.
     NotUtf8,
     /// The file contains a NUL byte.
@@ -97,6 +99,7 @@ impl ProblemCode {
             Self::MixedLayouts => "mixed-layouts",
             Self::PairNameMismatch => "pair-name-mismatch",
             Self::EmptyUp => "empty-up",
+            Self::UnfilledTemplate => "unfilled-template",
             Self::NotUtf8 => "not-utf8",
             Self::NulByte => "nul-byte",
             Self::UnknownDirective => "unknown-directive",

@@ -155,7 +155,8 @@ pub struct Migration {
     pub layout: Layout,
     /// The up section.
     pub up: Section,
-    /// The down section, when one exists and holds SQL.
+    /// The down section, when one exists: a down section holding SQL, or a
+    /// down file, which may hold none (a down that does nothing).
     pub down: Option<Section>,
 }
 

@@ -309,6 +309,16 @@ fn files_for(layout: Layout, stem: &str, header: &str) -> Vec<NewFile> {
     }
 }
 
+/// Whether `text` starts with the header `strata new` writes (`-- Migration:`,
+/// `-- Author:`, `-- Date:`, `-- Purpose:`): a file made by `strata new`,
+/// whose up, while blank, is a template not filled in yet.
+pub(crate) fn has_new_header(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    ["-- Migration: ", "-- Author: ", "-- Date: ", "-- Purpose: "]
+        .iter()
+        .all(|prefix| lines.next().is_some_and(|l| l.starts_with(prefix)))
+}
+
 fn header(slug: &str, request: &NewRequest<'_>) -> String {
     let ts = request.timestamp;
     let date = format!(

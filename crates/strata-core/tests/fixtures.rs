@@ -93,6 +93,7 @@ fn each_error_fixture_reports_its_problem() {
         ProblemCode::MixedLayouts,
         ProblemCode::PairNameMismatch,
         ProblemCode::EmptyUp,
+        ProblemCode::UnfilledTemplate,
         ProblemCode::NotUtf8,
         ProblemCode::NulByte,
         ProblemCode::UnknownDirective,

@@ -7,16 +7,18 @@
 use std::time::{Duration, Instant};
 
 use strata_core::plan::{State, status};
-use strata_core::{Migration, MigrationSet, Version};
+use strata_core::{Diagnostic, Migration, MigrationSet, Version};
 use strata_pg::{Direction, LockHolder, MigrateOptions, Progress, Repair, RollbackTarget};
+use strata_sql::ParsedSet;
 
 use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::report::{
     HistoryChange, LogReport, MigrateReport, Pending, RollbackReport, RollbackStep, RunError,
-    StatusReport, StatusRow, Timing,
+    StatusReport, StatusRow, StoppedBefore, Timing,
 };
 use crate::session::{Connect, Purpose, Session, runtime};
+use crate::validity::Validity;
 
 /// What `migrate` is asked.
 #[derive(Clone, Debug, Default)]
@@ -36,8 +38,12 @@ pub fn migrate(
     options: &Migrate,
     progress: &mut dyn Progress,
 ) -> Result<MigrateReport> {
-    let set = project.load_valid()?;
-    let run = MigrateOptions {
+    let (set, validity) = project.load_checked();
+    let unplaced = validity.unplaced();
+    if !unplaced.is_empty() {
+        return Err(invalid(&set, unplaced));
+    }
+    let mut run = MigrateOptions {
         to: options.to.clone(),
         allow_out_of_order: options.allow_out_of_order,
     };
@@ -50,9 +56,62 @@ pub fn migrate(
             dry_run: options.dry_run,
             pending: Vec::new(),
             applied: Vec::new(),
+            stopped_before: None,
             timing: None,
             error: None,
         };
+        // One invalid file stops the run where it stands, not before it: what
+        // comes first is applied, nothing after it (history stays in order).
+        if validity.any_up_blocked() {
+            let pending = match session.migrator.plan(&set, &run).await {
+                Ok(pending) => pending,
+                Err(e) => {
+                    report.ok = false;
+                    report.error = Some(RunError::new(&e, &redact));
+                    return Ok(report);
+                }
+            };
+            // A version whose files make no migration (two up files, say) is
+            // a pending one that cannot be applied, where it stands.
+            let absent = validity.first_absent(&set);
+            let blocked = pending.iter().position(|m| {
+                !validity.up_blockers(&m.version).is_empty()
+                    || absent.as_ref().is_some_and(|(v, _)| m.version > **v)
+            });
+            let stop = match blocked {
+                Some(i) if !validity.up_blockers(&pending[i].version).is_empty() => Some((
+                    i,
+                    pending[i].version.to_string(),
+                    pending[i].name.clone(),
+                    validity.up_blockers(&pending[i].version),
+                )),
+                _ => absent.map(|(version, problems)| {
+                    let name = problems
+                        .first()
+                        .and_then(|d| d.file.file_stem())
+                        .map(|stem| stem.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    (
+                        blocked.unwrap_or(pending.len()),
+                        version.to_string(),
+                        name,
+                        problems,
+                    )
+                }),
+            };
+            if let Some((i, version, name, problems)) = stop {
+                if i == 0 {
+                    return Err(invalid(&set, problems));
+                }
+                run.to = Some(pending[i - 1].version.clone());
+                report.stopped_before = Some(StoppedBefore {
+                    version,
+                    name,
+                    problems: problems.into_iter().cloned().collect(),
+                });
+            }
+        }
+        report.ok = report.stopped_before.is_none();
         if options.dry_run {
             match session.migrator.plan(&set, &run).await {
                 Ok(pending) => report.pending = pending.into_iter().map(pending_of).collect(),
@@ -66,11 +125,19 @@ pub fn migrate(
         let mut timed = Timed::new(progress);
         let run = session.migrator.migrate(&set, &run, &mut timed).await;
         report.timing = Some(timed.timing());
-        report.ok = run.error.is_none();
+        report.ok &= run.error.is_none();
         report.applied = run.done;
         report.error = run.error.as_ref().map(|e| RunError::new(e, &redact));
         Ok(report)
     })
+}
+
+/// The error of a set whose `problems` stop a command before it runs anything.
+fn invalid(set: &ParsedSet, problems: Vec<&Diagnostic>) -> Error {
+    Error::Invalid {
+        dir: set.dir.clone(),
+        diagnostics: problems.into_iter().cloned().collect(),
+    }
 }
 
 fn pending_of(m: &Migration) -> Pending {
@@ -113,7 +180,7 @@ pub fn rollback(
         RollbackTo::Steps(n) => RollbackTarget::Steps(*n),
         RollbackTo::Version(v) => RollbackTarget::To(v.clone()),
     };
-    let set = project.load_valid()?;
+    let (set, validity) = project.load_checked();
     runtime()?.block_on(async {
         let mut session = Session::open(project, connect, Purpose::Run(&set)).await?;
         let redact = session.redactor();
@@ -150,6 +217,15 @@ pub fn rollback(
                 return Ok(report);
             }
         };
+        // Only the migrations to roll back must be valid: an unrelated bad
+        // file (a pending one, say) does not stop this.
+        let blockers: Vec<&Diagnostic> = plan
+            .iter()
+            .flat_map(|step| validity.rollback_blockers(&step.record.version))
+            .collect();
+        if !blockers.is_empty() {
+            return Err(invalid(&set, blockers));
+        }
         report.plan = plan
             .iter()
             .map(|step| RollbackStep {
@@ -276,7 +352,11 @@ pub fn status_of(project: &Project, connect: &Connect) -> Result<StatusReport> {
     // another thread while this one talks to the database.
     let runtime = runtime()?;
     let (set, session) = std::thread::scope(|scope| {
-        let files = scope.spawn(|| project.load_files());
+        let files = scope.spawn(|| {
+            let set = project.load_parsed();
+            let validity = Validity::check(&set);
+            (set, validity)
+        });
         let session = runtime.block_on(async {
             let session = Session::open(project, connect, Purpose::History).await?;
             let health = session.migrator.health().await;
@@ -287,8 +367,8 @@ pub fn status_of(project: &Project, connect: &Connect) -> Result<StatusReport> {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (set, session)
     });
-    // Problems with the files come first: they say why nothing else is shown.
-    let set = set?;
+    // Invalid files do not hide the table: each is marked on its row.
+    let (set, validity) = set;
     let (session, health) = session?;
     let mut report = StatusReport {
         ok: false,
@@ -296,6 +376,7 @@ pub fn status_of(project: &Project, connect: &Connect) -> Result<StatusReport> {
         migrations: Vec::new(),
         catalog: Vec::new(),
         supabase_mismatches: Vec::new(),
+        problems: Vec::new(),
         error: None,
     };
     let explained = match health {
@@ -312,9 +393,24 @@ pub fn status_of(project: &Project, connect: &Connect) -> Result<StatusReport> {
         }
     };
     report.migrations = rows(&set, &health.records, &session);
+    let invalid = validity.invalid_versions();
+    for row in &mut report.migrations {
+        row.invalid = invalid
+            .iter()
+            .find(|(version, _)| version.as_str() == row.version)
+            .map(|(_, why)| why.clone());
+    }
+    let shown: Vec<&Version> = set
+        .migrations
+        .iter()
+        .map(|m| &m.version)
+        .filter(|v| report.migrations.iter().any(|r| r.version == v.as_str()))
+        .collect();
+    report.problems = validity.errors_beside(&shown);
     report.supabase_mismatches = health.supabase_mismatches(&set);
     let broken = health.invalid.iter().filter(|f| f.kind.is_error()).count();
     report.ok = broken == 0
+        && !validity.has_errors()
         && report.supabase_mismatches.is_empty()
         && !report.migrations.iter().any(|r| r.state.is_problem());
     report.catalog = health.invalid;
@@ -337,6 +433,7 @@ fn rows(
             applied_by: r.record.map(|x| x.applied_by.clone()),
             duration_ms: r.record.map(|x| x.duration_ms),
             down_changed: r.down_changed,
+            invalid: None,
             failure: r
                 .record
                 .and_then(|x| x.failure.as_deref())

@@ -25,6 +25,7 @@ pub mod local;
 mod project;
 pub mod report;
 pub mod session;
+mod validity;
 pub mod verify;
 
 pub use error::{Error, Result};

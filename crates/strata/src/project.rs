@@ -127,6 +127,15 @@ impl Project {
         Ok(set)
     }
 
+    /// Loads, parses and validates the migrations, keeping every problem
+    /// placed on the migration it concerns, for commands that run what is
+    /// valid and stop where it is not (`migrate`, `rollback`).
+    pub(crate) fn load_checked(&self) -> (ParsedSet, crate::validity::Validity) {
+        let set = self.load_parsed();
+        let validity = crate::validity::Validity::check(&set);
+        (set, validity)
+    }
+
     /// Loads the migrations without parsing their SQL, for commands that
     /// only compare files and history (`status`): file-level errors (names,
     /// layouts, encodings) still stop them.

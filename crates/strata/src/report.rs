@@ -268,6 +268,17 @@ pub struct VerifyReport {
     pub duration_ms: u128,
 }
 
+/// A pending migration whose file cannot be applied, and why.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StoppedBefore {
+    /// Its version.
+    pub version: String,
+    /// Its name.
+    pub name: String,
+    /// What is wrong with its file (errors, or a template not filled in).
+    pub problems: Vec<Diagnostic>,
+}
+
 /// A migration a run would apply.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Pending {
@@ -293,6 +304,10 @@ pub struct MigrateReport {
     pub pending: Vec<Pending>,
     /// What was applied, in order (also when a later one failed).
     pub applied: Vec<Done>,
+    /// The pending migration the run stopped before, because its file cannot
+    /// be applied (migrations after it were not applied either).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_before: Option<StoppedBefore>,
     /// How long the run took (absent when nothing ran).
     #[serde(flatten)]
     pub timing: Option<Timing>,
@@ -413,6 +428,10 @@ pub struct StatusRow {
     /// The down section was edited since it was applied (allowed).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub down_changed: bool,
+    /// Why its file is invalid (`down: ...` when only its down is), the
+    /// first problem of `strata validate`'s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<String>,
     /// What a failed run left, redacted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
@@ -435,6 +454,10 @@ pub struct StatusReport {
     /// with the remedy (`ok` is false when there is one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub supabase_mismatches: Vec<strata_pg::HistoryMismatch>,
+    /// Errors in migration files that no row shows (a file whose name has no
+    /// version, a version with two up files); `ok` is false when there is one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Diagnostic>,
     /// Why the history could not be read, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,

@@ -172,14 +172,32 @@ pub fn run(global: &Global, args: &MigrateArgs) -> anyhow::Result<Outcome> {
         }
     } else {
         let applied = report.applied.iter().filter(|d| !d.skipped).count();
-        if applied == 0 {
+        if applied == 0 && report.stopped_before.is_none() {
             println!("nothing to apply: the database is up to date");
-        } else {
+        } else if applied > 0 {
             render::success(&run_summary(
                 &format!("applied {}", render::plural(applied, "migration")),
                 report.timing,
             ));
         }
     }
+    if !global.json
+        && let Some(stop) = &report.stopped_before
+    {
+        stopped(stop, args.dry_run)?;
+    }
     Ok(Outcome::of(report.ok))
+}
+
+/// Why the run stopped before a migration, and that nothing after it ran.
+fn stopped(stop: &strata::report::StoppedBefore, dry_run: bool) -> anyhow::Result<()> {
+    let mut err = anstream::stderr().lock();
+    render::problems(&mut err, &stop.problems)?;
+    let would = if dry_run { "would stop" } else { "stopped" };
+    writeln!(
+        err,
+        "error: {would} before {} {}: its file cannot be applied (above); the migrations after it wait for it",
+        stop.version, stop.name
+    )?;
+    Ok(())
 }

@@ -64,6 +64,13 @@ fn table(report: &strata::report::StatusReport) -> anyhow::Result<()> {
         if let Some(failure) = &r.failure {
             writeln!(out, "{:<width$}  {failure}", "")?;
         }
+        if let Some(invalid) = &r.invalid {
+            writeln!(out, "{:<width$}  invalid: {invalid}", "")?;
+        }
+    }
+    if !report.problems.is_empty() {
+        writeln!(out)?;
+        render::problems(&mut out, &report.problems)?;
     }
     if !report.catalog.is_empty() {
         writeln!(out)?;
@@ -88,9 +95,13 @@ fn table(report: &strata::report::StatusReport) -> anyhow::Result<()> {
         writeln!(out, "  help: {}", mismatch.help)?;
     }
     let broken = report.catalog.iter().filter(|f| f.kind.is_error()).count();
-    let problems = rows.iter().filter(|r| r.state.is_problem()).count()
+    let problems = rows
+        .iter()
+        .filter(|r| r.state.is_problem() || r.invalid.is_some())
+        .count()
         + broken
-        + report.supabase_mismatches.len();
+        + report.supabase_mismatches.len()
+        + report.problems.len();
     writeln!(
         out,
         "\n{} applied, {} pending, {problems} needing attention",

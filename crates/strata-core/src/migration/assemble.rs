@@ -25,24 +25,41 @@ pub(super) fn assemble_all(
         while let Some(next) = candidates.next_if(|c| c.name.version == group[0].name.version) {
             group.push(next);
         }
+        let from_new = group.iter().any(|c| c.from_new && part(c).1);
         if let Some(m) = assemble(group, problems) {
             if m.up.is_blank() {
-                let (line, _) = m.up.position(0);
-                problems.push(
-                    Diagnostic::error(
-                        ProblemCode::EmptyUp,
-                        &m.up.file,
-                        "the up section holds no SQL",
-                    )
-                    .at(line, None)
-                    .help("write the migration's SQL, or delete the file if it is not needed"),
-                );
+                problems.push(blank_up(&m, from_new));
             }
             migrations.push(m);
         }
     }
     migrations
 }
+/// The warning for a migration whose up holds no SQL. Another tool's empty
+/// or comment-only file is a migration that does nothing: applied and
+/// recorded like any other. A file `strata new` made and nobody filled in is
+/// a template: `migrate` stops before it, since recording it empty would make
+/// the edit to come look like a change to an applied migration.
+fn blank_up(m: &Migration, from_new: bool) -> Diagnostic {
+    let (line, _) = m.up.position(0);
+    let diagnostic = if from_new {
+        Diagnostic::warning(
+            ProblemCode::UnfilledTemplate,
+            &m.up.file,
+            "the migration `strata new` wrote has no SQL yet",
+        )
+        .help("write its SQL (migrate stops before it until then), or delete the file")
+    } else {
+        Diagnostic::warning(
+            ProblemCode::EmptyUp,
+            &m.up.file,
+            "the up section holds no SQL: the migration does nothing, and is applied and recorded as one that does",
+        )
+        .help("nothing to do if another tool wrote it so; otherwise write its SQL or delete the file")
+    };
+    diagnostic.at(line, None)
+}
+
 /// What part a candidate plays in its version's group.
 fn part(c: &Candidate) -> (Layout, bool) {
     match (c.origin, c.name.role) {
@@ -242,9 +259,12 @@ fn one_down(
 }
 
 /// The migration of an up file and its down file, if any (else the up
-/// file's own down section); a blank down counts as none.
+/// file's own down section, where a blank one counts as none).
 fn migration(version: Version, up: &Candidate, down_file: Option<&Candidate>) -> Migration {
     let up_section = Section::new(up.path.clone(), up.up.clone(), &up.file_directives);
+    // A down file that holds no SQL is a down that does nothing (golang-migrate
+    // and dbmate run it so); a blank down section in the up's own file is no
+    // down at all (a template's section nobody filled in).
     let down_section = match down_file {
         Some(d) => Some(Section::new(
             d.path.clone(),
@@ -254,9 +274,9 @@ fn migration(version: Version, up: &Candidate, down_file: Option<&Candidate>) ->
         None => up
             .down
             .clone()
-            .map(|raw| Section::new(up.path.clone(), raw, &up.file_directives)),
-    }
-    .filter(|s| !s.is_blank());
+            .map(|raw| Section::new(up.path.clone(), raw, &up.file_directives))
+            .filter(|s| !s.is_blank()),
+    };
     Migration {
         version,
         name: up.name.name.clone(),

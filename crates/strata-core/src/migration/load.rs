@@ -35,6 +35,8 @@ pub(super) struct Candidate {
     pub(super) file_directives: Directives,
     pub(super) up: RawSection,
     pub(super) down: Option<RawSection>,
+    /// The file starts with `strata new`'s header.
+    pub(super) from_new: bool,
 }
 
 /// Reads every migration in `source`; `dir` is the directory's display path.
@@ -315,7 +317,26 @@ fn read_candidate(
         }
     };
     let text = sql_text(&bytes, &path, problems)?;
-    let parsed = parse_text(&text);
+    let mut parsed = parse_text(&text);
+    let is_down_file = matches!(origin, Origin::DownDir | Origin::DownsBeside)
+        || matches!(name.role, NameRole::Down(_));
+    if is_down_file && parsed.style == FileStyle::Rollback {
+        // A down file is all down: `-- Rollback: 0001_add_users` at its top is
+        // the common header comment, not the start of a rollback block.
+        parsed.up = RawSection {
+            text: text.to_string(),
+            first_line: 1,
+            line_prefixes: Vec::new(),
+            directives: parsed.file_directives.clone(),
+        };
+        parsed.down = None;
+        parsed.style = FileStyle::Plain;
+        parsed.rollback_line = None;
+        // What the block reading found wrong is not wrong in a down file.
+        parsed
+            .problems
+            .retain(|p| p.0 != ProblemCode::SqlOutsideSection);
+    }
     for (code, line, column, message, help) in parsed.problems {
         let mut p = Diagnostic::error(code, &path, message).at(line, column);
         p.help = help;
@@ -341,6 +362,7 @@ fn read_candidate(
         file_directives: parsed.file_directives,
         up: parsed.up,
         down: parsed.down,
+        from_new: crate::new::has_new_header(&text),
     })
 }
 
@@ -475,6 +497,58 @@ mod tests {
 
     use super::load_on;
     use crate::source::MemorySource;
+
+    #[test]
+    fn a_rollback_header_comment_in_a_down_file_is_a_comment() {
+        let source = MemorySource::new()
+            .with(
+                "001_add_users_table.up.sql",
+                "create table users (id int);\n",
+            )
+            .with(
+                "001_add_users_table.down.sql",
+                "-- Rollback: 001_add_users_table\ndrop table users;\n",
+            );
+        let set = super::load(&source, Path::new("migrations"));
+        assert!(set.problems.is_empty(), "{:#?}", set.problems);
+        let down = set.migrations[0].down.as_ref().map(|d| d.text.as_str());
+        assert_eq!(
+            down,
+            Some("-- Rollback: 001_add_users_table\ndrop table users;\n")
+        );
+    }
+
+    #[test]
+    fn empty_files_of_other_tools_are_migrations_that_do_nothing() {
+        let source = MemorySource::new()
+            .with("1_init.up.sql", "create table a (id int);\n")
+            .with("1_init.down.sql", "")
+            .with("2_nothing.up.sql", "-- kept for numbering\n")
+            .with("2_nothing.down.sql", "\n");
+        let set = super::load(&source, Path::new("migrations"));
+        assert_eq!(set.migrations.len(), 2);
+        // An empty down file is a down, one that does nothing.
+        assert!(set.migrations.iter().all(|m| m.down.is_some()));
+        // A comment-only up is a warning, not an error.
+        assert!(!set.has_errors(), "{:#?}", set.problems);
+        assert_eq!(set.problems.len(), 1, "{:#?}", set.problems);
+        assert_eq!(set.problems[0].code, crate::ProblemCode::EmptyUp);
+    }
+
+    #[test]
+    fn a_template_of_strata_new_not_filled_in_is_told_apart() {
+        let template = "-- Migration: add invoices\n-- Author: someone\n-- Date: 2026-11-25 10:00:00 UTC\n-- Purpose: billing\n\n-- strata:up\n\n\n-- strata:down\n\n";
+        let source = MemorySource::new().with("20261125100000_add_invoices.sql", template);
+        let set = super::load(&source, Path::new("migrations"));
+        assert!(!set.has_errors(), "{:#?}", set.problems);
+        let codes: Vec<_> = set.problems.iter().map(|p| p.code).collect();
+        assert_eq!(
+            codes,
+            vec![crate::Code::from(crate::ProblemCode::UnfilledTemplate)]
+        );
+        // Its blank down section is no down at all.
+        assert!(set.migrations[0].down.is_none());
+    }
 
     #[test]
     fn downs_are_read_from_a_directory_beside() {
