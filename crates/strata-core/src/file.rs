@@ -275,12 +275,20 @@ fn assign_directives(
             (None, Some(d), None) => *idx > d,
             _ => false,
         };
-        let in_header = match (parsed.style, first_section_line) {
-            (FileStyle::Sections(_) | FileStyle::Rollback, Some(first)) => *idx < first,
-            (FileStyle::Rollback, None) => rollback_mark.is_some_and(|r| *idx < r),
-            (FileStyle::Sections(_), None) => false,
-            (FileStyle::Plain, _) => true,
-        };
+        // goose's `-- +goose NO TRANSACTION` covers both directions wherever it
+        // stands, as goose reads it: a directive of the whole file.
+        let goose_annotation = lines[*idx]
+            .text
+            .trim_start()
+            .strip_prefix("--")
+            .is_some_and(|rest| rest.trim_start().starts_with("+goose"));
+        let in_header = goose_annotation
+            || match (parsed.style, first_section_line) {
+                (FileStyle::Sections(_) | FileStyle::Rollback, Some(first)) => *idx < first,
+                (FileStyle::Rollback, None) => rollback_mark.is_some_and(|r| *idx < r),
+                (FileStyle::Sections(_), None) => false,
+                (FileStyle::Plain, _) => true,
+            };
         let target = if in_header {
             &mut parsed.file_directives
         } else if in_down {
@@ -680,6 +688,19 @@ mod tests {
         assert_eq!(p.problems[0].1, 3);
         let p = parse_text("-- strata:up\nselect 1;\n-- migrate:down\nselect 2;\n");
         assert_eq!(p.problems[0].0, ProblemCode::ConflictingMarkers);
+    }
+
+    #[test]
+    fn goose_no_transaction_covers_both_directions_wherever_it_stands() {
+        for text in [
+            "-- +goose NO TRANSACTION\n-- +goose Up\ncreate index concurrently i on t (a);\n-- +goose Down\ndrop index concurrently i;\n",
+            "-- +goose Up\n-- +goose NO TRANSACTION\ncreate index concurrently i on t (a);\n-- +goose Down\ndrop index concurrently i;\n",
+            "-- +goose Up\ncreate index concurrently i on t (a);\n-- +goose Down\n-- +goose NO TRANSACTION\ndrop index concurrently i;\n",
+        ] {
+            let parsed = parse_text(text);
+            assert!(parsed.problems.is_empty(), "{text}: {:?}", parsed.problems);
+            assert!(parsed.file_directives.no_transaction, "{text}");
+        }
     }
 
     #[test]
