@@ -17,25 +17,30 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// A project; without its own strata.toml, one that exposes no schema, so the
-/// row-level-security rules stay out of tests about other rules.
+/// A project; without its own strata.toml, a plain PostgreSQL one with the
+/// default configuration.
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     if !files.iter().any(|(p, _)| *p == "strata.toml") {
         std::fs::write(
             dir.path().join("strata.toml"),
-            "[lint]\nexposed_schemas = []\n",
+            "[migrations]\ndir = \"migrations\"\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
     }
+    write_files(dir.path(), files);
+    dir
+}
+
+/// Writes `files` (`("migrations/0001_a.sql", "...")`) below `root`.
+fn write_files(root: &Path, files: &[(&str, &str)]) {
     for (path, content) in files {
-        let path = dir.path().join(path);
+        let path = root.join(path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
         }
         std::fs::write(path, content).unwrap_or_else(|e| panic!("{e}"));
     }
-    dir
 }
 
 const BAD: &str = "create table a (id int);\ncommit;\ncreate index concurrently a_idx on a (id);\n";
@@ -145,7 +150,7 @@ fn configuration_and_allow_comments_silence_rules() {
     let stricter = project(&[
         (
             "strata.toml",
-            "[lint]\nexposed_schemas = []\nrules = { \"prefer-timestamptz\" = \"error\" }\n",
+            "[lint]\nrules = { \"prefer-timestamptz\" = \"error\" }\n",
         ),
         ("migrations/0001_a.sql", TIMESTAMP),
     ]);
@@ -156,7 +161,7 @@ fn configuration_and_allow_comments_silence_rules() {
     let off = project(&[
         (
             "strata.toml",
-            "[lint]\nexposed_schemas = []\nfamilies = { conventions = \"off\" }\n",
+            "[lint]\nfamilies = { conventions = \"off\" }\n",
         ),
         ("migrations/0001_a.sql", TIMESTAMP),
     ]);
@@ -350,5 +355,155 @@ fn pending_limits_the_report_to_migrations_not_yet_applied() {
     assert!(
         files.iter().all(|f| f.ends_with("0002_new.sql")),
         "{files:?}"
+    );
+}
+
+/// What API clients could reach in a Supabase project: a table without
+/// row-level security, one with it but no policy, a view that bypasses it and
+/// a write granted to `anon`.
+const EXPOSED: &str = "create table notes (id int primary key);
+create table tags (id int primary key);
+alter table tags enable row level security;
+create view recent_notes as select * from notes;
+grant insert on notes to anon;
+";
+
+/// The rules about API exposure, each of which `EXPOSED` draws.
+const EXPOSURE_RULES: [&str; 4] = [
+    "table-without-row-level-security",
+    "row-level-security-without-policy",
+    "view-without-security-invoker",
+    "granting-write-to-anon",
+];
+
+#[test]
+fn a_plain_project_creating_a_table_without_row_level_security_lints_clean() {
+    let plain = project(&[("migrations/0001_notes.sql", EXPOSED)]);
+    let output = strata(plain.path(), &["lint", "--format", "json"]);
+    let found = codes(&output);
+    assert_eq!(output.status.code(), Some(0), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .all(|(code, _)| !EXPOSURE_RULES.contains(&code.as_str())),
+        "{found:?}"
+    );
+
+    // A Supabase project exposes `public`; so does any project saying so.
+    for config in [
+        "compat = \"supabase\"\n",
+        "[lint]\nexposed_schemas = [\"public\"]\n",
+    ] {
+        let dir = project(&[
+            ("strata.toml", config),
+            ("migrations/0001_notes.sql", EXPOSED),
+        ]);
+        let output = strata(dir.path(), &["lint", "--format", "json"]);
+        let found = codes(&output);
+        assert_eq!(output.status.code(), Some(1), "{config}: {found:?}");
+        for rule in EXPOSURE_RULES {
+            assert!(
+                found.iter().any(|(code, _)| code == rule),
+                "{config}: no {rule} in {found:?}"
+            );
+        }
+        assert!(found.contains(&(
+            "table-without-row-level-security".to_owned(),
+            "error".to_owned()
+        )));
+    }
+
+    // So does a Supabase CLI project that strata was never set up in.
+    let supabase = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write_files(
+        supabase.path(),
+        &[("supabase/migrations/20240101000000_notes.sql", EXPOSED)],
+    );
+    let output = strata(supabase.path(), &["lint", "--format", "json"]);
+    let found = codes(&output);
+    assert_eq!(output.status.code(), Some(1), "{found:?}");
+    for rule in EXPOSURE_RULES {
+        assert!(found.iter().any(|(code, _)| code == rule), "{found:?}");
+    }
+}
+
+#[test]
+fn turning_on_an_exposure_rule_in_a_project_that_exposes_nothing_is_a_configuration_error() {
+    let dir = project(&[
+        (
+            "strata.toml",
+            "[lint]\nrules = { \"table-without-row-level-security\" = \"error\" }\n",
+        ),
+        ("migrations/0001_notes.sql", EXPOSED),
+    ]);
+    let output = strata(dir.path(), &["lint"]);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`table-without-row-level-security` judges what API clients can reach, and this project exposes no schema to them"),
+        "{err}"
+    );
+    assert!(err.contains("exposed_schemas"), "{err}");
+}
+
+#[test]
+fn a_plain_project_still_learns_of_tables_no_migration_creates() {
+    let dir = project(&[(
+        "migrations/0001_app.sql",
+        "create schema app;
+create table app.items (id int primary key, kind_id int references app.kinds (id));
+create table public.logs (id int primary key, user_id uuid references auth.users (id));
+drop table public.old_logs;
+drop table extensions.spatial_ref_sys;
+",
+    )]);
+    let output = strata(dir.path(), &["lint", "--format", "json"]);
+    let found = codes(&output);
+    assert_eq!(output.status.code(), Some(0), "{found:?}");
+    let count = |rule: &str| found.iter().filter(|(code, _)| code == rule).count();
+    // `app.kinds` and `public.old_logs`; not the platform's `auth.users` nor
+    // an extension's table.
+    assert_eq!(count("foreign-key-to-unknown-table"), 1, "{found:?}");
+    assert_eq!(count("dropping-missing-object"), 1, "{found:?}");
+}
+
+#[test]
+fn verify_warns_of_row_level_security_where_lint_does() {
+    let migration = "-- strata:up\ncreate table notes (id int primary key);\n-- strata:down\ndrop table notes;\n";
+    let catalog = |config: &str| -> Vec<String> {
+        let dir = project(&[
+            ("strata.toml", config),
+            ("migrations/0001_notes.sql", migration),
+        ]);
+        let output = strata(dir.path(), &["verify", "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)));
+        assert_eq!(output.status.code(), Some(0), "{config}: {report}");
+        report["catalog"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| {
+                        format!(
+                            "{} {}",
+                            f["code"].as_str().unwrap_or_default(),
+                            f["object"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let plain = catalog("[migrations]\ndir = \"migrations\"\n");
+    assert!(
+        plain
+            .iter()
+            .all(|f| !f.starts_with("table-without-row-level-security")),
+        "{plain:?}"
+    );
+    let supabase = catalog("compat = \"supabase\"\n");
+    assert!(
+        supabase.contains(&"table-without-row-level-security public.notes".to_owned()),
+        "{supabase:?}"
     );
 }

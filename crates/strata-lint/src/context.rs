@@ -20,7 +20,7 @@ use strata_sql::analyze::{
     Persistence, QualifiedName, TableDetails, TypeRef,
 };
 
-use crate::model::{Model, Origin, Table};
+use crate::model::{Model, Origin, Table, in_schemas};
 use crate::registry::Rule;
 use crate::section::SectionFacts;
 
@@ -40,8 +40,11 @@ pub(crate) struct StatementContext<'a> {
     pub facts: &'a SectionFacts,
     /// The schema as the migrations before this statement left it.
     pub model: &'a Model,
-    /// Schemas exposed to API clients (`public` by default).
+    /// Schemas exposed to API clients (none in a plain PostgreSQL project).
     pub exposed_schemas: &'a [String],
+    /// `public` and the exposed schemas: where the migrations make the
+    /// tables (see [`StatementContext::in_owned_schema`]).
+    pub owned_schemas: &'a [String],
 }
 
 impl<'a> StatementContext<'a> {
@@ -144,6 +147,18 @@ impl<'a> StatementContext<'a> {
         })
     }
 
+    /// Whether `name` is in a schema whose tables the migrations make:
+    /// `public` (where unqualified names go), an exposed schema, or one the
+    /// migrations before this statement created. A table elsewhere may come
+    /// from the platform (Supabase's `auth.users`) or from an extension, so
+    /// its absence from the migrations says nothing.
+    pub fn in_owned_schema(&self, name: &QualifiedName) -> bool {
+        in_schemas(name, self.owned_schemas)
+            || self
+                .model
+                .created_schema(name.schema.as_deref().unwrap_or("public"))
+    }
+
     /// Whether `table` existed before this migration: locking or rewriting it
     /// then hurts live traffic. A table the migrations never created (made
     /// outside them) counts as existing; one created by this same migration
@@ -233,7 +248,7 @@ fn table_of(effect: &Effect) -> Option<&QualifiedName> {
 /// What a schema rule sees: the schema left by all migrations.
 pub(crate) struct SchemaContext<'a> {
     pub model: &'a Model,
-    /// Schemas exposed to API clients.
+    /// Schemas exposed to API clients (none in a plain PostgreSQL project).
     pub exposed_schemas: &'a [String],
 }
 

@@ -46,6 +46,7 @@ fn assess(
         .filter_map(|&r| config.severity(r).map(|s| (r, s)))
         .collect();
     let exposed = config.exposed_schemas();
+    let owned = owned_schemas(&exposed);
     let mut model = Model::default();
     // The sections of each file, for `-- strata:allow` on schema rules.
     let mut sections_of_file: HashMap<&Path, Vec<&Section>> = HashMap::new();
@@ -94,6 +95,7 @@ fn assess(
                     facts: &facts,
                     model: &model,
                     exposed_schemas: &exposed,
+                    owned_schemas: &owned,
                 };
                 for &(rule, severity) in &rules {
                     let mut report = StatementReport::new(
@@ -151,6 +153,16 @@ fn assess(
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
+}
+
+/// The schemas whose tables the migrations make, whatever the platform:
+/// `public`, and the schemas exposed to API clients, whose tables the
+/// project serves. (Those the migrations create are added statement by
+/// statement, from the model.)
+fn owned_schemas(exposed: &[String]) -> Vec<String> {
+    let mut owned = vec!["public".to_owned()];
+    owned.extend(exposed.iter().filter(|s| *s != "public").cloned());
+    owned
 }
 
 /// A warning for each `-- strata:allow` of `migration` that names a rule

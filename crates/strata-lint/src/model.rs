@@ -6,7 +6,7 @@
 //! schema are taken to be in `public`, the default `search_path`. The model is
 //! built from [`strata_sql::analyze`] effects of up sections only.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -152,6 +152,9 @@ pub(crate) struct Model {
     /// one checks that the table still has the index (it may have been
     /// dropped, renamed or lost the column since).
     index_tables: HashMap<String, Vec<String>>,
+    /// The schemas the migrations created without `IF NOT EXISTS` (one that
+    /// may exist already may be the platform's, such as Supabase's `auth`).
+    created_schemas: BTreeSet<String>,
 }
 
 /// `schema.name`, with `public` for unqualified names, lowercase as PostgreSQL folds them.
@@ -179,6 +182,12 @@ impl Model {
     /// The table, if the migrations so far created it.
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.get(&key(name))
+    }
+
+    /// Whether the migrations so far created `schema` (without `IF NOT
+    /// EXISTS`).
+    pub fn created_schema(&self, schema: &str) -> bool {
+        self.created_schemas.contains(schema)
     }
 
     /// Every table, by `schema.name`.
@@ -211,6 +220,14 @@ impl Model {
     /// table (or all of a renamed table's).
     fn apply_effect(&mut self, effect: &Effect, analysis: &Analysis, origin: &OriginAt<'_>) {
         let object = &effect.object;
+        if let (Action::Create, ObjectKind::Schema, EffectDetails::Create(create)) =
+            (effect.action, object.kind, &effect.details)
+        {
+            if !create.if_not_exists {
+                self.created_schemas.insert(object.name.name.clone());
+            }
+            return;
+        }
         let table = match (effect.action, object.kind) {
             (Action::Rename, ObjectKind::Table) => match &effect.details {
                 EffectDetails::Rename(new_name) => Some(key(&QualifiedName::new(

@@ -131,8 +131,8 @@ rules! {
     SettingNotNullOnExistingColumn => "setting-not-null-on-existing-column", Locking, warning, statement, "SET NOT NULL on a column of an existing table (scan under ACCESS EXCLUSIVE)", setting_not_null_on_existing_column;
     VacuumFullOrCluster => "vacuum-full-or-cluster", Locking, warning, statement, "VACUUM FULL or CLUSTER (ACCESS EXCLUSIVE for the whole rewrite)", vacuum_full_or_cluster;
     CreatingExistingTable => "creating-existing-table", Correctness, error, statement, "CREATE TABLE without IF NOT EXISTS of a table an earlier migration already created", creating_existing_table;
-    DroppingMissingObject => "dropping-missing-object", Correctness, warning, statement, "DROP TABLE without IF EXISTS of a table in an exposed schema that no earlier migration creates", dropping_missing_object;
-    ForeignKeyToUnknownTable => "foreign-key-to-unknown-table", Correctness, warning, statement, "a foreign key to a table in an exposed schema that no earlier migration creates", foreign_key_to_unknown_table;
+    DroppingMissingObject => "dropping-missing-object", Correctness, warning, statement, "DROP TABLE without IF EXISTS of a table in a schema of the project that no earlier migration creates", dropping_missing_object;
+    ForeignKeyToUnknownTable => "foreign-key-to-unknown-table", Correctness, warning, statement, "a foreign key to a table in a schema of the project that no earlier migration creates", foreign_key_to_unknown_table;
     UsingNewEnumValueInSameTransaction => "using-new-enum-value-in-same-transaction", Correctness, error, statement, "a statement using an enum value added earlier in the same transactional migration", using_new_enum_value_in_same_transaction;
     DeleteWithoutWhere => "delete-without-where", DataLoss, warning, statement, "DELETE without WHERE on an existing table", delete_without_where;
     DroppingColumn => "dropping-column", DataLoss, warning, statement, "DROP COLUMN on an existing table", dropping_column;
@@ -143,7 +143,7 @@ rules! {
     AddingColumnWithoutIfNotExists => "adding-column-without-if-not-exists", Idempotency, off, statement, "ADD COLUMN without IF NOT EXISTS", adding_column_without_if_not_exists;
     CreatingWithoutIfNotExists => "creating-without-if-not-exists", Idempotency, off, statement, "CREATE TABLE, INDEX, SCHEMA, EXTENSION or SEQUENCE without IF NOT EXISTS", creating_without_if_not_exists;
     DroppingWithoutIfExists => "dropping-without-if-exists", Idempotency, off, statement, "DROP without IF EXISTS", dropping_without_if_exists;
-    GrantingWriteToAnon => "granting-write-to-anon", Security, warning, statement, "a GRANT of INSERT, UPDATE, DELETE, TRUNCATE or ALL to `anon`", granting_write_to_anon;
+    GrantingWriteToAnon => "granting-write-to-anon", Security, warning, statement, "a GRANT of INSERT, UPDATE, DELETE, TRUNCATE or ALL to `anon`, in a project exposing schemas to API clients", granting_write_to_anon;
     PolicyCallingAuthUidPerRow => "policy-calling-auth-uid-per-row", Security, warning, statement, "a policy calling `auth.uid()` not wrapped as `(select auth.uid())`, evaluated for every row", policy_calling_auth_uid_per_row;
     PolicyOnTableWithoutRowLevelSecurity => "policy-on-table-without-row-level-security", Security, error, schema, "policies on a table whose row level security is disabled, so they are ignored", policy_on_table_without_row_level_security;
     RowLevelSecurityWithoutPolicy => "row-level-security-without-policy", Security, warning, schema, "a table in an exposed schema with row level security but no policy: only its owner can use it", row_level_security_without_policy;
@@ -157,6 +157,23 @@ rules! {
     TableWithoutComment => "table-without-comment", Conventions, off, statement, "a new table with no `COMMENT ON TABLE` later in the same migration", table_without_comment;
     TableWithoutPrimaryKey => "table-without-primary-key", Conventions, warning, schema, "a table without a primary key by the end of the migrations", table_without_primary_key;
     TableWithoutTimestamps => "table-without-timestamps", Conventions, off, statement, "a new table without `created_at` and `updated_at` columns", table_without_timestamps;
+}
+
+impl Rule {
+    /// Whether the rule judges what API clients (Supabase's Data API,
+    /// PostgREST) can reach: row-level security of exposed tables, views
+    /// that bypass it, writes granted to `anon`. It runs only where some
+    /// schema is exposed to them (see [`crate::LintConfig::exposed_schemas`]),
+    /// and finds nothing in a plain PostgreSQL project.
+    pub fn judges_api_exposure(self) -> bool {
+        matches!(
+            self,
+            Self::GrantingWriteToAnon
+                | Self::RowLevelSecurityWithoutPolicy
+                | Self::TableWithoutRowLevelSecurity
+                | Self::ViewWithoutSecurityInvoker
+        )
+    }
 }
 
 /// Rules that were removed because validation makes the same judgement, with

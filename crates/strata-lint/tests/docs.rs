@@ -53,8 +53,15 @@ fn page(rule: Rule) -> String {
             source_path.display()
         );
     }
+    let exposure = if rule.judges_api_exposure() {
+        "\n\nRuns only where API clients reach the tables: in a Supabase project (`compat = \"supabase\"` \
+         in `strata.toml`, which exposes `public`), or where `[lint] exposed_schemas` lists the schemas \
+         they reach. A plain PostgreSQL project exposes none, and the rule finds nothing there."
+    } else {
+        ""
+    };
     format!(
-        "# {}\n\nFamily: {} · default severity: {}\n\n{}\n\n{}\n\nSilence it where it is intended: `-- strata:allow {} -- reason`.\n",
+        "# {}\n\nFamily: {} · default severity: {}\n\n{}{exposure}\n\n{}\n\nSilence it where it is intended: `-- strata:allow {} -- reason`.\n",
         rule.name(),
         rule.family().name(),
         severity(rule),

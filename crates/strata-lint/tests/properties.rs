@@ -164,7 +164,8 @@ fn file_name() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Every rule on, the opt-in ones too.
+/// Every rule on, the opt-in ones too, with `public` exposed to API clients
+/// for the rules about exposure.
 fn every_rule() -> LintConfig {
     let rules: toml::Table = Rule::ALL
         .iter()
@@ -172,6 +173,10 @@ fn every_rule() -> LintConfig {
         .collect();
     let mut table = toml::Table::new();
     table.insert("rules".to_owned(), toml::Value::Table(rules));
+    table.insert(
+        "exposed_schemas".to_owned(),
+        toml::Value::Array(vec![toml::Value::from("public")]),
+    );
     LintConfig::from_table(Some(&table)).unwrap_or_else(|error| panic!("{error}"))
 }
 

@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use strata_core::config::Compat;
 use strata_core::{Diagnostic, FsSource, Severity, load};
 use strata_lint::{Family, LintConfig, Rule, lint};
 
@@ -22,7 +23,8 @@ fn fixtures() -> PathBuf {
 /// in a project, so the snapshots name no path of the machine.
 const MIGRATIONS: &str = "migrations";
 
-/// A configuration with every rule off but `rule`.
+/// A configuration with every rule off but `rule`; for a rule about API
+/// exposure, with `public` exposed (as in a Supabase project).
 fn only(rule: Rule) -> LintConfig {
     let families = Family::ALL
         .iter()
@@ -33,8 +35,13 @@ fn only(rule: Rule) -> LintConfig {
         Some(Severity::Error) => "error",
         _ => "warning",
     };
+    let exposed = if rule.judges_api_exposure() {
+        "exposed_schemas = [\"public\"]\n"
+    } else {
+        ""
+    };
     let text = format!(
-        "families = {{ {families} }}\nrules = {{ \"{}\" = \"{severity}\" }}",
+        "{exposed}families = {{ {families} }}\nrules = {{ \"{}\" = \"{severity}\" }}",
         rule.name()
     );
     let table: toml::Table = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -157,6 +164,53 @@ fn every_rule_against_its_fixtures() {
             "{rule}: the fixture draws no finding"
         );
         insta::assert_snapshot!(rule.name(), render(&dir, &diagnostics));
+    }
+}
+
+/// The migrations of `rule`'s fixture.
+fn fixture(rule: Rule) -> strata_sql::ParsedSet {
+    let dir = fixtures().join(rule.name());
+    strata_sql::ParsedSet::new(load(&FsSource::new(&dir), Path::new(MIGRATIONS)))
+}
+
+#[test]
+fn a_plain_project_draws_no_finding_of_the_api_exposure_rules() {
+    // Plain PostgreSQL serves no table to API clients: a first `strata lint`
+    // of such a project must not fail on row-level security.
+    let plain = LintConfig::default();
+    let supabase =
+        LintConfig::for_project(None, Some(Compat::Supabase)).unwrap_or_else(|e| panic!("{e}"));
+    let exposed: toml::Table = "exposed_schemas = [\"public\"]"
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let exposed = LintConfig::from_table(Some(&exposed)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plain.exposed_schemas().is_empty());
+    assert_eq!(supabase.exposed_schemas(), ["public"]);
+    let exposure: Vec<Rule> = Rule::ALL
+        .iter()
+        .copied()
+        .filter(|rule| rule.judges_api_exposure())
+        .collect();
+    assert_eq!(exposure.len(), 4, "{exposure:?}");
+    for rule in exposure {
+        let set = fixture(rule);
+        let findings = |config: &LintConfig| -> Vec<Diagnostic> {
+            lint(&set, config)
+                .into_iter()
+                .filter(|d| d.code == rule)
+                .collect()
+        };
+        assert_eq!(plain.severity(rule), None, "{rule}");
+        assert!(
+            findings(&plain).is_empty(),
+            "{rule}: {:#?}",
+            findings(&plain)
+        );
+        // A Supabase project, or one naming its exposed schemas, gets them.
+        let expected = findings(&only(rule));
+        assert!(!expected.is_empty(), "{rule}");
+        assert_eq!(findings(&supabase), expected, "{rule}");
+        assert_eq!(findings(&exposed), expected, "{rule}");
     }
 }
 

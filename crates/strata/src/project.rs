@@ -35,6 +35,8 @@ pub struct Project {
     /// Whether `root` is the directory of a strata.toml (else the working
     /// directory, which says nothing about where the project ends).
     has_config: bool,
+    /// How to read the migrations directory (`[migrations]`, `compat`).
+    load_options: strata_core::LoadOptions,
 }
 
 impl Project {
@@ -80,12 +82,15 @@ impl Project {
             .downs
             .as_ref()
             .map(|downs| relative_to(&root.join(downs), &cwd));
+        let load_options = strata_core::LoadOptions::from_config(&config)
+            .map_err(|e| Error::input(format!("strata.toml: migrations.ignore: {e}")))?;
         Ok(Self {
             root,
             config,
             migrations_dir,
             downs_dir,
             has_config: config_path.is_some(),
+            load_options,
         })
     }
 
@@ -98,13 +103,18 @@ impl Project {
             source = source.within(&self.root);
         }
         let Some(downs_dir) = &self.downs_dir else {
-            return strata_core::load(&source, &self.migrations_dir);
+            return strata_core::load_with(&source, &self.migrations_dir, &self.load_options, None);
         };
         let mut downs = strata_core::FsSource::new(downs_dir);
         if self.has_config {
             downs = downs.within(&self.root);
         }
-        strata_core::load_with_downs(&source, &self.migrations_dir, Some((&downs, downs_dir)))
+        strata_core::load_with(
+            &source,
+            &self.migrations_dir,
+            &self.load_options,
+            Some((&downs, downs_dir)),
+        )
     }
 
     /// Loads the migrations and splits every section with PostgreSQL's
@@ -150,9 +160,20 @@ impl Project {
         Ok(set)
     }
 
-    /// The project's `[lint]` configuration.
+    /// The project's `[lint]` configuration, for its platform: a Supabase
+    /// project (`compat = "supabase"`, or without strata.toml, one whose
+    /// migrations are the Supabase CLI's `supabase/migrations`) exposes
+    /// `public` to API clients unless `exposed_schemas` says otherwise; a
+    /// plain PostgreSQL project exposes nothing.
     pub fn lint_config(&self) -> Result<strata_lint::LintConfig> {
-        strata_lint::LintConfig::from_table(self.config.lint.as_ref())
+        use strata_core::config::Compat;
+        let supabase_layout = !self.has_config
+            && self.config.migrations.dir == Path::new("supabase").join("migrations");
+        let compat = self
+            .config
+            .compat
+            .or(supabase_layout.then_some(Compat::Supabase));
+        strata_lint::LintConfig::for_project(self.config.lint.as_ref(), compat)
             .map_err(|e| Error::input(format!("strata.toml: {e}")))
     }
 

@@ -1,9 +1,10 @@
 //! ## What it flags
 //!
-//! `DROP TABLE` without `IF EXISTS` of a table in an exposed schema (`public` by default)
-//! that no earlier migration, or earlier statement of this one, creates, or that one
-//! already dropped or renamed. Other schemas are not judged: their tables may come from
-//! the platform or from extensions.
+//! `DROP TABLE` without `IF EXISTS` of a table that no earlier migration, or earlier
+//! statement of this one, creates, or that one already dropped or renamed, in a schema of
+//! the project: `public`, a schema exposed to API clients (`exposed_schemas`), or one an
+//! earlier statement creates (without `IF NOT EXISTS`). Other schemas are not judged: their
+//! tables may come from the platform or from extensions.
 //!
 //! ## Why it is dangerous
 //!
@@ -29,7 +30,6 @@
 use strata_sql::analyze::{Action, EffectDetails, ObjectKind};
 
 use crate::context::{StatementContext, StatementReport};
-use crate::model::in_schemas;
 
 pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
     for effect in context.effects() {
@@ -39,10 +39,7 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
             continue;
         };
         let name = &effect.object.name;
-        if drop.if_exists
-            || !in_schemas(name, context.exposed_schemas)
-            || context.model.table(name).is_some()
-        {
+        if drop.if_exists || !context.in_owned_schema(name) || context.model.table(name).is_some() {
             continue;
         }
         report.on(

@@ -2,9 +2,10 @@
 //!
 //! A foreign key (in `CREATE TABLE`, `ADD COLUMN` or `ADD CONSTRAINT`) that references a
 //! table no earlier migration, and no earlier statement of this one, creates. Only targets
-//! in an exposed schema (`public` by default) or without a schema are judged: tables such as
-//! `auth.users` come from the platform, not from the migrations. Down sections are not
-//! judged.
+//! in a schema of the project are judged: `public` (or no schema), a schema exposed to API
+//! clients (`exposed_schemas`), or one an earlier statement creates (without `IF NOT
+//! EXISTS`). Tables such as `auth.users` come from the platform, not from the migrations.
+//! Down sections are not judged.
 //!
 //! ## Why it is dangerous
 //!
@@ -38,7 +39,7 @@
 use strata_sql::analyze::{Action, ConstraintKind, EffectDetails, ForeignKeyTarget};
 
 use crate::context::{StatementContext, StatementReport};
-use crate::model::{in_schemas, key};
+use crate::model::key;
 
 pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport<'_>) {
     // Tables this statement creates may reference themselves.
@@ -67,9 +68,8 @@ pub(crate) fn check(context: &StatementContext<'_>, report: &mut StatementReport
     let mut reported: Vec<String> = Vec::new();
     for target in targets {
         let name = &target.table;
-        let judged = name.schema.is_none() || in_schemas(name, context.exposed_schemas);
         let target_key = key(name);
-        if !judged
+        if !context.in_owned_schema(name)
             || context.model.table(name).is_some()
             || created.contains(&target_key)
             || reported.contains(&target_key)

@@ -1,7 +1,8 @@
 //! ## What it flags
 //!
 //! `GRANT` of `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE` or `ALL` to the `anon` role, on
-//! objects, on all tables of a schema, or as default privileges.
+//! objects, on all tables of a schema, or as default privileges, in a project that exposes
+//! schemas to API clients.
 //!
 //! ## Why it is dangerous
 //!

@@ -1,7 +1,8 @@
 //! ## What it flags
 //!
-//! A table in a schema exposed to API clients (`public` by default) with row-level security
-//! enabled but no policy, once every migration has run. The finding points at the
+//! A table in a schema exposed to API clients (`public` in a Supabase project, or those
+//! `exposed_schemas` lists) with row-level security enabled but no policy, once every
+//! migration has run. The finding points at the
 //! `CREATE TABLE`.
 //!
 //! ## Why it is dangerous

@@ -1,8 +1,8 @@
 //! ## What it flags
 //!
-//! A table in a schema exposed to API clients (`public` by default, see `exposed_schemas`
-//! in `strata.toml`) that does not have row-level security enabled once every migration
-//! has run. The finding points at the `CREATE TABLE`.
+//! A table in a schema exposed to API clients (`public` in a Supabase project, or those
+//! `exposed_schemas` lists in `strata.toml`) that does not have row-level security enabled
+//! once every migration has run. The finding points at the `CREATE TABLE`.
 //!
 //! ## Why it is dangerous
 //!

@@ -1,7 +1,7 @@
 //! ## What it flags
 //!
-//! `CREATE VIEW` in a schema exposed to API clients (`public` by default) without
-//! `WITH (security_invoker = true)`.
+//! `CREATE VIEW` in a schema exposed to API clients (`public` in a Supabase project, or
+//! those `exposed_schemas` lists) without `WITH (security_invoker = true)`.
 //!
 //! ## Why it is dangerous
 //!
