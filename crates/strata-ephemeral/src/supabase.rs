@@ -45,9 +45,43 @@ pub const STANDIN_MARKER: &str = "strata_supabase.installed_v2";
 /// provides (the `auth`, `storage`, `extensions`, `supabase_functions` or `vault`
 /// schemas, or its roles), so
 /// that a local or throwaway database needs the stand-in. A heuristic over
-/// the text, erring towards installing: the stand-in is harmless where
-/// nothing uses it.
-pub fn used_by<'a>(mut texts: impl Iterator<Item = &'a str>) -> bool {
+/// the text, erring towards installing, except that migrations which create
+/// the `auth` schema themselves (a plain PostgreSQL project imitating
+/// Supabase's `auth.users` for its own tests) bring their own: with the
+/// stand-in, `auth` would be Supabase's and theirs would be refused.
+pub fn used_by<'a>(texts: impl Iterator<Item = &'a str> + Clone) -> bool {
+    let lowered = || {
+        texts
+            .clone()
+            .map(|text| squeeze(&text.to_ascii_lowercase()))
+    };
+    let creates_auth = lowered().any(|text| {
+        [
+            "create schema auth",
+            "create schema if not exists auth",
+            "create schema \"auth\"",
+            "create schema if not exists \"auth\"",
+        ]
+        .iter()
+        .any(|own| {
+            text.match_indices(own).any(|(at, _)| {
+                // `create schema authz` is another schema.
+                text[at + own.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+            })
+        })
+    });
+    !creates_auth && used_by_text(texts)
+}
+
+/// Runs of whitespace as one space.
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn used_by_text<'a>(mut texts: impl Iterator<Item = &'a str>) -> bool {
     const MARKERS: &[&str] = &[
         "auth.",
         "storage.",
@@ -67,6 +101,21 @@ pub fn used_by<'a>(mut texts: impl Iterator<Item = &'a str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn migrations_that_create_auth_themselves_need_no_stand_in() {
+        let own = [
+            "create extension pgcrypto;\nCREATE SCHEMA IF NOT EXISTS\n  auth;\ncreate table auth.users (id uuid primary key);",
+        ];
+        assert!(!used_by(own.iter().copied()));
+        let supabase = ["create table public.profiles (id uuid references auth.users);"];
+        assert!(used_by(supabase.iter().copied()));
+        let other = [
+            "create schema authz; create table authz.t (id int);",
+            "grant select on x to anon;",
+        ];
+        assert!(used_by(other.iter().copied()));
+    }
 
     #[test]
     fn the_sql_is_one_transaction() {
