@@ -111,7 +111,20 @@ fn validate_reports_each_problem_with_file_line_and_exit_code_2() {
     for case in subdirectories(&data().join("err")) {
         let dir = format!("err/{case}");
         let ran = Cmd::new().args(["validate", "--dir", &dir]).run();
-        let expected_code = if case == "ignored-file" { 0 } else { 2 };
+        // Warnings only: a file not read, a pair whose names differ (paired
+        // by version, as golang-migrate pairs them), a migration that does
+        // nothing, a template not filled in (which stops migrate, not validate).
+        let warnings_only = [
+            "ignored-file",
+            "pair-name-mismatch",
+            "empty-up",
+            "unfilled-template",
+        ];
+        let expected_code = if warnings_only.contains(&case.as_str()) {
+            0
+        } else {
+            2
+        };
         let ran = ran.assert_code(expected_code);
         let stdout = ran.stdout();
         if case != "many" {

@@ -6,6 +6,9 @@
 //! [migrations]
 //! dir = "migrations"           # relative to strata.toml
 //! numbering = "timestamp"      # or "sequential": what `strata new` writes
+//! versions = "number"          # or "name": the whole file name is the version
+//! order = "numeric"            # or "text"; default: text with compat = "supabase"
+//! ignore = ["README.md"]       # globs of files strata does not read
 //!
 //! [history]
 //! schema = "strata"
@@ -29,6 +32,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::directive::parse_duration;
+use crate::name::Versions;
+use crate::version::VersionOrder;
 
 /// The configuration file's conventional name.
 pub const CONFIG_FILE: &str = "strata.toml";
@@ -91,6 +96,15 @@ pub struct MigrationsConfig {
     /// migration's down as a file named as its up file (for a migrations
     /// directory another tool runs verbatim, e.g. `supabase/rollbacks`).
     pub downs: Option<PathBuf>,
+    /// What a file's version is: its leading number, or its whole name (for
+    /// runners that allow several files per number).
+    pub versions: Versions,
+    /// How versions are ordered, when not the project's default
+    /// ([`MigrationsConfig::version_order`]).
+    pub order: Option<VersionOrder>,
+    /// Globs, relative to `dir`, of files and directories strata does not
+    /// read (`README.md`, `seeds/**`).
+    pub ignore: Vec<String>,
 }
 
 impl Default for MigrationsConfig {
@@ -99,7 +113,25 @@ impl Default for MigrationsConfig {
             dir: PathBuf::from("migrations"),
             numbering: None,
             downs: None,
+            versions: Versions::Number,
+            order: None,
+            ignore: Vec::new(),
         }
+    }
+}
+
+impl MigrationsConfig {
+    /// How the project's versions are ordered: as `order` says, else as the
+    /// tool that runs them does: as text for the Supabase CLI and for whole
+    /// names, as numbers otherwise.
+    pub fn version_order(&self, compat: Option<Compat>) -> VersionOrder {
+        self.order.unwrap_or(
+            if compat == Some(Compat::Supabase) || self.versions == Versions::Name {
+                VersionOrder::Text
+            } else {
+                VersionOrder::Numeric
+            },
+        )
     }
 }
 
@@ -200,6 +232,9 @@ impl Config {
         if config.migrations.dir.as_os_str().is_empty() {
             return Err(invalid("migrations.dir is empty".to_owned()));
         }
+        if let Err(e) = crate::migration::IgnoreGlobs::new(&config.migrations.ignore) {
+            return Err(invalid(format!("migrations.ignore: {e}")));
+        }
         if !is_identifier(&config.history.schema) {
             return Err(invalid(format!(
                 "history.schema `{}` must be a plain identifier (lowercase letters, digits, _)",
@@ -296,6 +331,27 @@ pooler = "transaction"
     }
 
     #[test]
+    fn the_order_follows_the_tool_unless_set() {
+        let order = |text: &str| {
+            let c = parse(text).unwrap_or_else(|e| panic!("{e}"));
+            c.migrations.version_order(c.compat)
+        };
+        assert_eq!(order(""), VersionOrder::Numeric);
+        assert_eq!(order("compat = \"supabase\"\n"), VersionOrder::Text);
+        assert_eq!(
+            order("[migrations]\nversions = \"name\"\n"),
+            VersionOrder::Text
+        );
+        assert_eq!(
+            order("compat = \"supabase\"\n[migrations]\norder = \"numeric\"\n"),
+            VersionOrder::Numeric
+        );
+        let c = parse("[migrations]\nignore = [\"README.md\", \"seeds/**\"]\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.migrations.ignore, ["README.md", "seeds/**"]);
+    }
+
+    #[test]
     fn mistakes_are_reported_with_the_file() {
         for (text, needle) in [
             ("[migrations]\ndri = \"x\"\n", "unknown field `dri`"),
@@ -309,6 +365,18 @@ pooler = "transaction"
             ),
             ("[history]\nschema = \"Bad Name\"\n", "plain identifier"),
             ("compat = \"firebase\"\n", "unknown variant"),
+            (
+                "[migrations]\nignore = [\"seeds/[\"]\n",
+                "migrations.ignore: `seeds/[`",
+            ),
+            (
+                "[migrations]\nversions = \"stem\"\n",
+                "unknown variant `stem`",
+            ),
+            (
+                "[migrations]\norder = \"natural\"\n",
+                "unknown variant `natural`",
+            ),
             ("[migrations\n", "strata.toml"),
         ] {
             let err = parse(text).err().unwrap_or_default();

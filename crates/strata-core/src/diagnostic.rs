@@ -40,7 +40,8 @@ pub enum ProblemCode {
     DownWithoutUp,
     /// Two layouts (sections, pairs, up/down directories) for one version.
     MixedLayouts,
-    /// The up and down files of a pair disagree on the name.
+    /// The up and down files of a pair disagree on the name (they still pair,
+    /// by version, as golang-migrate pairs them).
     PairNameMismatch,
     /// The up section holds no SQL (a migration that does nothing).
     EmptyUp,
@@ -62,7 +63,8 @@ pub enum ProblemCode {
     SqlOutsideSection,
     /// A goose `StatementBegin` without `StatementEnd`, or the reverse.
     UnbalancedStatementBlock,
-    /// An `.sql` file in a sub-directory strata does not read.
+    /// A file strata does not read as a migration: an `.sql` file in a
+    /// sub-directory strata does not read, or one whose name has no version.
     IgnoredFile,
     /// SQL that PostgreSQL's parser rejects.
     SyntaxError,
@@ -85,6 +87,16 @@ pub enum ProblemCode {
     /// Down SQL that the Supabase CLI would run: a live down section or a
     /// down file inside `supabase/migrations`.
     DownRunBySupabaseCli,
+    /// A file or directory the Supabase CLI skips (its name is not
+    /// `<digits>_<name>.sql`), skipped the same way (`compat = "supabase"`).
+    SkippedBySupabaseCli,
+    /// Versions of different widths that order differently as numbers and
+    /// as text, so tools disagree on the order.
+    MixedVersionWidths,
+    /// A timestamp version that names no real time (month 13, second 60).
+    ImpossibleTimestamp,
+    /// A directory per migration whose `metadata.toml` cannot be read.
+    InvalidMetadata,
 }
 
 impl ProblemCode {
@@ -118,6 +130,10 @@ impl ProblemCode {
             Self::SymlinkOutsideProject => "symlink-outside-project",
             Self::FileTooLarge => "file-too-large",
             Self::DownRunBySupabaseCli => "down-run-by-supabase-cli",
+            Self::SkippedBySupabaseCli => "skipped-by-supabase-cli",
+            Self::MixedVersionWidths => "mixed-version-widths",
+            Self::ImpossibleTimestamp => "impossible-timestamp",
+            Self::InvalidMetadata => "invalid-metadata",
         }
     }
 }

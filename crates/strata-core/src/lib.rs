@@ -25,11 +25,12 @@ pub use diagnostic::{Code, Diagnostic, Edit, Fix, ProblemCode, Quote, Severity, 
 pub use directive::{Allow, Directives, MarkerStyle};
 pub use file::is_blank_sql;
 pub use migration::{
-    Layout, Migration, MigrationSet, Section, load, load_with_downs, read_by_supabase_cli,
+    Layout, LoadOptions, Migration, MigrationSet, Section, detect_versions, load, load_with,
+    load_with_downs, read_by_supabase_cli,
 };
-pub use name::{NamingScheme, PairStyle};
+pub use name::{NamingScheme, PairStyle, Versions};
 pub use source::{
     FileKind, FsSource, MAX_FILE_SIZE, MemorySource, MigrationSource, SourceEntry, SourceError,
     read_file,
 };
-pub use version::Version;
+pub use version::{Version, VersionOrder};

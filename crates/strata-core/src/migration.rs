@@ -15,12 +15,15 @@ use crate::diagnostic::Diagnostic;
 use crate::directive::{Directives, MarkerStyle};
 use crate::file::{RawSection, is_blank_sql};
 use crate::name::{NamingScheme, PairStyle};
-use crate::version::Version;
+use crate::version::{Version, VersionOrder};
 
 mod assemble;
+mod checks;
 mod load;
+mod options;
 
-pub use load::{load, load_with_downs, read_by_supabase_cli};
+pub use load::{detect_versions, load, load_with, load_with_downs, read_by_supabase_cli};
+pub use options::{IgnoreError, IgnoreGlobs, LoadOptions};
 
 /// How a migration's up and down are laid out on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
@@ -40,6 +43,9 @@ pub enum Layout {
     /// The up in the migrations directory, the down a file of the same name
     /// in a directory beside it (`[migrations] downs`).
     DownsDirectory,
+    /// A directory per migration, named as a migration file would be, holding
+    /// `up.sql`, maybe `down.sql` and diesel's `metadata.toml`.
+    MigrationDirectory,
 }
 
 impl Layout {
@@ -50,6 +56,7 @@ impl Layout {
             }
             Self::Pair(_) => "an up/down file pair",
             Self::Directories => "up/ and down/ directories",
+            Self::MigrationDirectory => "a directory of its own",
         }
     }
 }
@@ -171,10 +178,14 @@ impl serde::Serialize for Version {
 pub struct MigrationSet {
     /// The directory, as given (used as the prefix of every file path).
     pub dir: PathBuf,
-    /// Migrations in version order. A version with conflicting files is left out.
+    /// Migrations in `order`. A version with conflicting files is left out.
     pub migrations: Vec<Migration>,
     /// Every problem found, in file order.
     pub problems: Vec<Diagnostic>,
+    /// How versions are ordered here: the order migrations are applied in,
+    /// which every comparison of this set's versions (with each other, with
+    /// history) follows.
+    pub order: VersionOrder,
 }
 
 impl MigrationSet {
@@ -183,12 +194,22 @@ impl MigrationSet {
         self.problems.iter().any(Diagnostic::is_error)
     }
 
-    /// The migration with this version.
+    /// The migration with this version (under [`VersionOrder::Text`], one
+    /// written the same way).
     pub fn get(&self, version: &Version) -> Option<&Migration> {
+        self.position(version).map(|i| &self.migrations[i])
+    }
+
+    /// Where the migration with this version is in `migrations`.
+    pub fn position(&self, version: &Version) -> Option<usize> {
         self.migrations
-            .binary_search_by(|m| m.version.cmp(version))
+            .binary_search_by(|m| self.order.compare(&m.version, version))
             .ok()
-            .map(|i| &self.migrations[i])
+    }
+
+    /// Compares two versions as this set orders them.
+    pub fn compare(&self, a: &Version, b: &Version) -> std::cmp::Ordering {
+        self.order.compare(a, b)
     }
 
     /// The highest version, if any.

@@ -11,9 +11,18 @@
 //! | Flyway undo | `U7__create_users.sql` (the down of `V7__`) | `7` |
 //! | dotted | `V7.CreateUsers.up.sql` | `7` |
 //!
+//! The name after the number may follow `_` or `-` (`0007-create-users.sql`),
+//! or be absent (`0007.sql`). A directory per migration (diesel's
+//! `2024-01-01-120000_create_users/up.sql`) is named the same way, without
+//! the extension.
+//!
 //! A stem ending in `.up`/`.down` or `_up`/`_down` names one half of a pair
 //! (`0007_users.up.sql` + `0007_users.down.sql`). Flyway's repeatable
 //! migrations (`R__x.sql`) are recognised so they can be refused clearly.
+//!
+//! With [`Versions::Name`], the version is the whole stem instead
+//! (`0001_create_table_a.up.sql` has version `0001_create_table_a`), so
+//! several files may share a number.
 
 use crate::version::{Version, VersionError};
 
@@ -32,6 +41,34 @@ pub enum NamingScheme {
     Flyway,
     /// `V<n>.Name.up.sql`.
     Dotted,
+    /// A whole name as the version ([`Versions::Name`]) that follows no
+    /// numbering scheme, such as `create_users.sql`.
+    Name,
+}
+
+/// What a file's version is (`[migrations] versions`).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Versions {
+    /// The leading number of the name (`0001` of `0001_users.sql`): one
+    /// migration per number.
+    #[default]
+    Number,
+    /// The whole name without `.sql` and a pair's `.up`/`.down`
+    /// (`0001_users`): for runners that allow several files per number.
+    Name,
+}
+
+impl Versions {
+    /// The setting's value, as written in `strata.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Number => "number",
+            Self::Name => "name",
+        }
+    }
 }
 
 /// Which half of a pair a file is, and how the pair is spelled.
@@ -91,12 +128,68 @@ pub enum NameError {
 
 /// The naming schemes, for help messages.
 pub const ACCEPTED_NAMES: &str = "YYYYMMDDHHMMSS_name.sql, YYYY-MM-DD_HHMM_name.sql, NNN_name.sql, \
-V<n>__name.sql or V<n>.Name.up.sql (optionally .up.sql/.down.sql or _up.sql/_down.sql pairs)";
+NNN-name.sql, V<n>__name.sql or V<n>.Name.up.sql (optionally .up.sql/.down.sql or _up.sql/_down.sql pairs)";
 
-/// Reads a file name (without directories).
+/// Reads a file name (without directories), its version the leading number.
 pub fn parse_file_name(file_name: &str) -> Result<ParsedName, NameError> {
+    parse_file_name_as(file_name, Versions::Number)
+}
+
+/// Reads a file name (without directories), its version as `versions` says.
+pub fn parse_file_name_as(file_name: &str, versions: Versions) -> Result<ParsedName, NameError> {
     let stem = strip_suffix_ignore_case(file_name, ".sql").ok_or(NameError::NotSql)?;
-    let (stem, role) = if let Some(s) = stem.strip_suffix(".up") {
+    let (stem, role) = strip_role(stem);
+    match versions {
+        Versions::Number => parse_stem(stem, role),
+        Versions::Name => parse_whole_stem(stem, role),
+    }
+}
+
+/// Reads the name of a directory that holds one migration (diesel's
+/// `2024-01-01-120000_create_users`, holding `up.sql` and `down.sql`).
+pub fn parse_dir_name(dir_name: &str, versions: Versions) -> Result<ParsedName, NameError> {
+    match versions {
+        Versions::Number => parse_stem(dir_name, NameRole::Single),
+        Versions::Name => parse_whole_stem(dir_name, NameRole::Single),
+    }
+}
+
+/// A stem whose version is its leading number.
+fn parse_stem(stem: &str, role: NameRole) -> Result<ParsedName, NameError> {
+    let (version_text, name, scheme, role) = split_stem(stem, role)?;
+    let version = Version::parse(&version_text)?;
+    if version.is_name() {
+        // Only digits and dots reach here; a name would be a bug of the split.
+        return Err(NameError::Unrecognized);
+    }
+    Ok(ParsedName {
+        version,
+        name: name.to_owned(),
+        scheme,
+        role,
+    })
+}
+
+/// A stem that is its own version; its descriptive name is what a
+/// numbering scheme would call the name, else the whole stem.
+fn parse_whole_stem(stem: &str, role: NameRole) -> Result<ParsedName, NameError> {
+    let version = Version::parse(stem)?;
+    let (name, scheme) = match split_stem(stem, role) {
+        Ok((_, name, scheme, _)) if !name.is_empty() => (name, scheme),
+        Ok((_, _, scheme, _)) => (stem, scheme),
+        Err(_) => (stem, NamingScheme::Name),
+    };
+    Ok(ParsedName {
+        version,
+        name: name.to_owned(),
+        scheme,
+        role,
+    })
+}
+
+/// The stem without a pair suffix, and the role the suffix gives.
+fn strip_role(stem: &str) -> (&str, NameRole) {
+    if let Some(s) = stem.strip_suffix(".up") {
         (s, NameRole::Up(PairStyle::Dot))
     } else if let Some(s) = stem.strip_suffix(".down") {
         (s, NameRole::Down(PairStyle::Dot))
@@ -106,29 +199,26 @@ pub fn parse_file_name(file_name: &str) -> Result<ParsedName, NameError> {
         (s, NameRole::Down(PairStyle::Underscore))
     } else {
         (stem, NameRole::Single)
-    };
-    let (version_text, name, scheme, role) = split_stem(stem, role)?;
-    let version = Version::parse(&version_text)?;
-    Ok(ParsedName {
-        version,
-        name: name.to_owned(),
-        scheme,
-        role,
-    })
+    }
 }
 
 /// Like [`parse_file_name`], but without reading a pair suffix: used for a
 /// file that turned out to be a whole migration (it has section markers) even
 /// though its name ends in `_up`, such as `0001_sign_up.sql`.
 pub fn parse_file_name_whole(file_name: &str) -> Result<ParsedName, NameError> {
+    parse_file_name_whole_as(file_name, Versions::Number)
+}
+
+/// [`parse_file_name_whole`], the version as `versions` says.
+pub fn parse_file_name_whole_as(
+    file_name: &str,
+    versions: Versions,
+) -> Result<ParsedName, NameError> {
     let stem = strip_suffix_ignore_case(file_name, ".sql").ok_or(NameError::NotSql)?;
-    let (version_text, name, scheme, role) = split_stem(stem, NameRole::Single)?;
-    Ok(ParsedName {
-        version: Version::parse(&version_text)?,
-        name: name.to_owned(),
-        scheme,
-        role,
-    })
+    match versions {
+        Versions::Number => parse_stem(stem, NameRole::Single),
+        Versions::Name => parse_whole_stem(stem, NameRole::Single),
+    }
 }
 
 fn strip_suffix_ignore_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
@@ -182,7 +272,7 @@ fn split_flyway(stem: &str, role: NameRole) -> Result<Split<'_>, NameError> {
     Ok((rest[..digits].to_owned(), name, NamingScheme::Dotted, role))
 }
 
-/// `20240101120000_x`, `0007_x`, `0007`, `2024-01-01_1200_x`.
+/// `20240101120000_x`, `0007_x`, `0007-x`, `0007`, `2024-01-01_1200_x`.
 fn split_numeric(stem: &str, role: NameRole) -> Result<Split<'_>, NameError> {
     if let Some(split) = split_date_prefix(stem, role) {
         return Ok(split);
@@ -192,7 +282,8 @@ fn split_numeric(stem: &str, role: NameRole) -> Result<Split<'_>, NameError> {
     let name = if rest.is_empty() {
         ""
     } else {
-        rest.strip_prefix('_').ok_or(NameError::Unrecognized)?
+        rest.strip_prefix(['_', '-'])
+            .ok_or(NameError::Unrecognized)?
     };
     let scheme = if digits >= 12 {
         NamingScheme::Timestamp
@@ -272,6 +363,9 @@ mod tests {
             ("V1.2__add_index.sql", "1.2", "add_index", Flyway),
             ("V1_2__add_index.sql", "1.2", "add_index", Flyway),
             ("001_UPPER.SQL", "001", "UPPER", Sequential),
+            ("0001-init.sql", "0001", "init", Sequential),
+            ("12-users.sql", "12", "users", Sequential),
+            ("0002.sql", "0002", "", Sequential),
         ];
         for (file, version, name, scheme) in cases {
             assert_eq!(
@@ -320,6 +414,56 @@ mod tests {
     }
 
     #[test]
+    fn directories_of_one_migration_are_named_like_files() {
+        for (dir, version, name) in [
+            (
+                "2024-01-01-120000_create_users",
+                "20240101120000",
+                "create_users",
+            ),
+            ("20240102093000_add_email", "20240102093000", "add_email"),
+            (
+                "00000000000000_diesel_initial_setup",
+                "00000000000000",
+                "diesel_initial_setup",
+            ),
+        ] {
+            let p = parse_dir_name(dir, Versions::Number).unwrap_or_else(|e| panic!("{dir}: {e}"));
+            assert_eq!((p.version.as_str(), p.name.as_str()), (version, name));
+            assert_eq!(p.role, NameRole::Single);
+        }
+        assert_eq!(
+            parse_dir_name("seeds", Versions::Number),
+            Err(NameError::Unrecognized)
+        );
+    }
+
+    #[test]
+    fn whole_names_as_versions() {
+        let p = parse_file_name_as("0001_create_table_a.up.sql", Versions::Name)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.version.as_str(), "0001_create_table_a");
+        assert_eq!(p.name, "create_table_a");
+        assert_eq!(p.role, NameRole::Up(PairStyle::Dot));
+        let bare = parse_file_name_as("0002.sql", Versions::Name).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (bare.version.as_str(), bare.name.as_str()),
+            ("0002", "0002")
+        );
+        let plain =
+            parse_file_name_as("seed_users.sql", Versions::Name).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plain.scheme, NamingScheme::Name);
+        assert!(matches!(
+            parse_file_name_as("0003 spaced.sql", Versions::Name),
+            Err(NameError::Version(VersionError::NotNumeric(_)))
+        ));
+        assert_eq!(
+            parse_file_name_as("README.md", Versions::Name),
+            Err(NameError::NotSql)
+        );
+    }
+
+    #[test]
     fn non_migrations_and_bad_names() {
         assert_eq!(parse_file_name("README.md"), Err(NameError::NotSql));
         assert_eq!(parse_file_name(".sql"), Err(NameError::NotSql));
@@ -328,7 +472,7 @@ mod tests {
             "create_users.sql",
             "V__x.sql",
             "Vx__y.sql",
-            "12-users.sql",
+            "12+users.sql",
             "U1.Name.sql",
             "V1.2name.sql",
         ] {

@@ -306,6 +306,19 @@ fn files_for(layout: Layout, stem: &str, header: &str) -> Vec<NewFile> {
                 in_downs: false,
             },
         ],
+        // diesel's shape: a directory named as the migration.
+        Layout::MigrationDirectory => vec![
+            NewFile {
+                path: PathBuf::from(stem).join("up.sql"),
+                content: format!("{header}\n\n"),
+                in_downs: false,
+            },
+            NewFile {
+                path: PathBuf::from(stem).join("down.sql"),
+                content: format!("-- Rollback of {stem}\n\n"),
+                in_downs: false,
+            },
+        ],
     }
 }
 

@@ -140,23 +140,20 @@ pub struct StatusRow<'a> {
     pub down_changed: bool,
 }
 
-/// Every migration, from files and history, in version order.
+/// Every migration, from files and history, in the set's version order
+/// ([`MigrationSet::order`]).
 pub fn status<'a>(set: &'a MigrationSet, records: &'a [AppliedRecord]) -> Vec<StatusRow<'a>> {
-    let newest_applied = records
-        .iter()
-        .filter(|r| r.status == RecordStatus::Applied)
-        .map(|r| &r.version)
-        .max();
+    let newest_applied = newest_applied(set, records);
     let mut rows: Vec<StatusRow<'a>> = Vec::with_capacity(set.migrations.len().max(records.len()));
     let mut files = set.migrations.iter().peekable();
     let mut sorted: Vec<&AppliedRecord> = records.iter().collect();
-    sorted.sort_by(|a, b| a.version.cmp(&b.version));
+    sorted.sort_by(|a, b| set.compare(&a.version, &b.version));
     let mut recs = sorted.into_iter().peekable();
     let mut previous: Option<&'a Version> = None;
     loop {
         let next = match (files.peek(), recs.peek()) {
             (None, None) => break,
-            (Some(m), Some(r)) => m.version.cmp(&r.version),
+            (Some(m), Some(r)) => set.compare(&m.version, &r.version),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
         };
@@ -183,7 +180,7 @@ pub fn status<'a>(set: &'a MigrationSet, records: &'a [AppliedRecord]) -> Vec<St
         }
         let state = match (migration, record) {
             (Some(m), None) => {
-                if newest_applied.is_some_and(|newest| *newest > m.version) {
+                if newest_applied.is_some_and(|newest| set.compare(newest, &m.version).is_gt()) {
                     State::OutOfOrder
                 } else {
                     State::Pending
@@ -379,6 +376,15 @@ impl Blocker {
     }
 }
 
+/// The newest applied version of `records`, in the set's order.
+fn newest_applied<'r>(set: &MigrationSet, records: &'r [AppliedRecord]) -> Option<&'r Version> {
+    records
+        .iter()
+        .filter(|r| r.status == RecordStatus::Applied)
+        .map(|r| &r.version)
+        .max_by(|a, b| set.compare(a, b))
+}
+
 /// What `strata migrate` will do.
 #[derive(Clone, Debug, Default)]
 pub struct MigratePlan<'a> {
@@ -396,24 +402,22 @@ pub fn plan_migrate<'a>(
     allow_out_of_order: bool,
 ) -> MigratePlan<'a> {
     let mut plan = MigratePlan::default();
-    let newest_applied = records
-        .iter()
-        .filter(|r| r.status == RecordStatus::Applied)
-        .map(|r| r.version.clone())
-        .max();
+    let newest_applied = newest_applied(set, records).cloned();
+    // Up to `to`, included, in the set's order.
+    let within = |m: &Migration| to.is_none_or(|to| set.compare(&m.version, to).is_le());
     for row in status(set, records) {
         // Borrow the migration from `set` itself, so the plan outlives `records`.
         let file: Option<&'a Migration> = row.migration.and_then(|m| set.get(&m.version));
         match row.state {
             State::Applied => {}
             State::Pending => {
-                if let Some(m) = file.filter(|m| to.is_none_or(|to| m.version <= *to)) {
+                if let Some(m) = file.filter(|m| within(m)) {
                     plan.apply.push(m);
                 }
             }
             State::OutOfOrder => {
                 let Some(m) = file else { continue };
-                if to.is_some_and(|to| m.version > *to) {
+                if !within(m) {
                     continue;
                 }
                 if allow_out_of_order {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use strata_core::Severity;
+use strata_core::Versions;
 use strata_core::config::{CONFIG_FILE, Numbering};
 use strata_core::new::{NewError, NewRequest, plan_new};
 
@@ -203,9 +204,16 @@ pub fn init(options: &Init) -> Result<InitReport> {
         (None, true) => supabase_dir,
         (None, false) => PathBuf::from("migrations"),
     };
-    let toml = template(&dir, supabase)?;
     let migrations = root.join(&dir);
     let created_dir = !migrations.is_dir();
+    // Files another tool wrote, several sharing a number: their runner takes
+    // whole names as versions, and so must strata.
+    let versions = if created_dir {
+        Versions::Number
+    } else {
+        strata_core::detect_versions(&strata_core::FsSource::new(&migrations), &dir)
+    };
+    let toml = template(&dir, supabase, versions)?;
     std::fs::create_dir_all(&migrations)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     write_new(&root.join(&config_path), &toml).map_err(|f| Error::io(f.context, f.error))?;
@@ -216,12 +224,13 @@ pub fn init(options: &Init) -> Result<InitReport> {
         migrations_dir: dir,
         created_migrations_dir: created_dir,
         compat: supabase.then_some("supabase"),
+        versions: (versions == Versions::Name).then_some(versions.as_str()),
         gitignore_updated,
     })
 }
 
 /// The `strata.toml` that `init` writes.
-fn template(dir: &Path, supabase: bool) -> Result<String> {
+fn template(dir: &Path, supabase: bool, versions: Versions) -> Result<String> {
     let dir_text = dir
         .to_str()
         .ok_or_else(|| Error::input("the migrations directory must be a UTF-8 path"))?
@@ -239,6 +248,12 @@ fn template(dir: &Path, supabase: bool) -> Result<String> {
         writeln!(toml, "compat = \"supabase\"")?;
     }
     writeln!(toml, "\n[migrations]\ndir = {}", toml_string(&dir_text))?;
+    if versions == Versions::Name {
+        writeln!(
+            toml,
+            "# Several files share a number: each file's whole name is its version,\n# and versions are ordered by name, as the tool that wrote them does.\nversions = \"name\""
+        )?;
+    }
     writeln!(
         toml,
         "# numbering = \"timestamp\"   # or \"sequential\" (default: follow existing files)"

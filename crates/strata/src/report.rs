@@ -506,6 +506,10 @@ pub struct InitReport {
     /// `supabase` when a Supabase project was found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compat: Option<&'static str>,
+    /// `name` when the existing migrations share numbers, so `versions =
+    /// "name"` was written: each file's whole name is its version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<&'static str>,
     /// Whether `.strata/` was added to `.gitignore`.
     pub gitignore_updated: bool,
 }

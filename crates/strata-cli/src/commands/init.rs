@@ -20,6 +20,11 @@ pub fn run(global: &Global, _args: &InitArgs) -> anyhow::Result<Outcome> {
         } else {
             println!("using the existing {dir}/");
         }
+        if report.versions.is_some() {
+            println!(
+                "several migrations share a number: wrote versions = \"name\" (each file's whole name is its version)"
+            );
+        }
         if report.gitignore_updated {
             println!("added .strata/ to .gitignore");
         }

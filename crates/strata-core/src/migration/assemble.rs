@@ -6,12 +6,13 @@ use super::{Layout, Migration, Section};
 use crate::diagnostic::{Diagnostic, ProblemCode};
 use crate::file::{FileStyle, is_blank_sql};
 use crate::name::{NameRole, NamingScheme, PairStyle};
-use crate::version::Version;
+use crate::version::{Version, VersionOrder};
 
-/// Builds the migrations of `candidates`, in version order, leaving out the
+/// Builds the migrations of `candidates`, in `order`, leaving out the
 /// versions whose files do not make one migration.
 pub(super) fn assemble_all(
     mut candidates: Vec<Candidate>,
+    order: VersionOrder,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Migration> {
     // Files sharing a version form one group; the sort is stable, so a group
@@ -32,6 +33,12 @@ pub(super) fn assemble_all(
             }
             migrations.push(m);
         }
+    }
+    // Grouping went by version equality (`0042` is `42`: one version, a
+    // duplicate, whatever the order); the project's order places them. Under
+    // text order no two of them are then equal, so the order is strict.
+    if order != VersionOrder::Numeric {
+        migrations.sort_by(|a, b| order.compare(&a.version, &b.version));
     }
     migrations
 }
@@ -66,6 +73,8 @@ fn part(c: &Candidate) -> (Layout, bool) {
         (Origin::UpDir, _) => (Layout::Directories, true),
         (Origin::DownDir, _) => (Layout::Directories, false),
         (Origin::DownsBeside, _) => (Layout::DownsDirectory, false),
+        (Origin::OwnDirUp, _) => (Layout::MigrationDirectory, true),
+        (Origin::OwnDirDown, _) => (Layout::MigrationDirectory, false),
         (Origin::Top, NameRole::Up(style)) => (Layout::Pair(style), true),
         (Origin::Top, NameRole::Down(style)) => (Layout::Pair(style), false),
         (Origin::Top, NameRole::Single) => (
@@ -232,19 +241,26 @@ fn one_down(
         }
         if down.name.name != up.name.name && down.name.role != NameRole::Down(PairStyle::FlywayUndo)
         {
+            // golang-migrate pairs by version alone: `1_init.up.sql` with
+            // `1_initial.down.sql` is one migration. So does strata, saying so.
             problems.push(
-                Diagnostic::error(
+                Diagnostic::warning(
                     ProblemCode::PairNameMismatch,
                     &down.path,
                     format!(
-                        "the down file's name `{}` differs from the up file's `{}`",
+                        "the down file's name `{}` differs from the up file's `{}`: they pair by version {version}",
                         down.name.name, up.name.name
                     ),
                 )
-                .help("rename one so both halves of the pair share a name"),
+                .help("rename one so both halves of the pair share a name, unless another tool reads them as they are"),
             );
         }
-    } else if up.down.is_some() && matches!(part(up).0, Layout::Pair(_) | Layout::Directories) {
+    } else if up.down.is_some()
+        && matches!(
+            part(up).0,
+            Layout::Pair(_) | Layout::Directories | Layout::MigrationDirectory
+        )
+    {
         problems.push(
             Diagnostic::error(
                 ProblemCode::MixedLayouts,

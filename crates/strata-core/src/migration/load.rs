@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 
 use super::MigrationSet;
 use super::assemble::assemble_all;
+use super::checks::check_versions;
+use super::options::{LoadOptions, run_by_supabase_cli, skipped_as_old_init};
 use crate::checksum::normalize;
 use crate::diagnostic::{Diagnostic, ProblemCode};
 use crate::directive::Directives;
 use crate::file::{FileStyle, RawSection, parse_text};
 use crate::name::{
-    ACCEPTED_NAMES, NameError, NameRole, PairStyle, ParsedName, parse_file_name,
-    parse_file_name_whole,
+    ACCEPTED_NAMES, NameError, NameRole, PairStyle, ParsedName, Versions, parse_dir_name,
+    parse_file_name_as, parse_file_name_whole_as,
 };
 use crate::source::{MigrationSource, SourceError};
 
@@ -24,6 +26,10 @@ pub(super) enum Origin {
     DownDir,
     /// The directory of downs beside the migrations directory.
     DownsBeside,
+    /// `up.sql` in a directory of its own migration (diesel's layout).
+    OwnDirUp,
+    /// `down.sql` in a directory of its own migration.
+    OwnDirDown,
 }
 
 /// A file that named itself a migration, read and split.
@@ -41,7 +47,7 @@ pub(super) struct Candidate {
 
 /// Reads every migration in `source`; `dir` is the directory's display path.
 pub fn load(source: &dyn MigrationSource, dir: &Path) -> MigrationSet {
-    load_with_downs(source, dir, None)
+    load_with(source, dir, &LoadOptions::default(), None)
 }
 
 /// [`load`], with the downs of single-file migrations read from a directory
@@ -52,10 +58,21 @@ pub fn load_with_downs(
     dir: &Path,
     downs: Option<(&dyn MigrationSource, &Path)>,
 ) -> MigrationSet {
+    load_with(source, dir, &LoadOptions::default(), downs)
+}
+
+/// [`load_with_downs`], reading versions, their order and the files to skip
+/// as `options` say (`[migrations]` in `strata.toml`).
+pub fn load_with(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    options: &LoadOptions,
+    downs: Option<(&dyn MigrationSource, &Path)>,
+) -> MigrationSet {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(8);
-    let mut set = load_on(source, dir, threads, downs);
+    let mut set = load_on(source, dir, threads, options, downs);
     if let Some((_, downs_dir)) = downs
         && downs_dir.starts_with(dir)
     {
@@ -71,11 +88,40 @@ pub fn load_with_downs(
     set
 }
 
+/// What `versions` setting a directory needs: [`Versions::Name`] when
+/// several of its files share a number but not a name (as runners that take
+/// whole file names as versions allow), and reading them so leaves no two
+/// migrations on one version; else [`Versions::Number`].
+pub fn detect_versions(source: &dyn MigrationSource, dir: &Path) -> Versions {
+    let duplicates = |set: &MigrationSet| {
+        set.problems
+            .iter()
+            .filter(|p| p.code == ProblemCode::DuplicateVersion)
+            .count()
+    };
+    let by_number = load_on(source, dir, 1, &LoadOptions::default(), None);
+    if duplicates(&by_number) == 0 {
+        return Versions::Number;
+    }
+    let options = LoadOptions {
+        versions: Versions::Name,
+        ..LoadOptions::default()
+    };
+    let by_name = load_on(source, dir, 1, &options, None);
+    let errors = |set: &MigrationSet| set.problems.iter().filter(|p| p.is_error()).count();
+    if duplicates(&by_name) == 0 && errors(&by_name) < errors(&by_number) {
+        Versions::Name
+    } else {
+        Versions::Number
+    }
+}
+
 /// [`load`], reading files on up to `threads` threads.
 fn load_on(
     source: &dyn MigrationSource,
     dir: &Path,
     threads: usize,
+    options: &LoadOptions,
     downs: Option<(&dyn MigrationSource, &Path)>,
 ) -> MigrationSet {
     let mut problems = Vec::new();
@@ -94,11 +140,52 @@ fn load_on(
                 dir: dir.to_owned(),
                 migrations: Vec::new(),
                 problems,
+                order: options.order,
             };
         }
     };
+    let mut files = list_root(source, dir, root, options, &mut problems);
+    // Byte order of the relative paths (cheaper than comparing components,
+    // and the same order wherever it matters: names start with their version).
+    files.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
+
+    let mut candidates = read_candidates(source, dir, &files, threads, options, &mut problems);
+    if let Some((downs_source, downs_dir)) = downs {
+        candidates.extend(read_downs_beside(
+            downs_source,
+            downs_dir,
+            threads,
+            options,
+            &mut problems,
+        ));
+    }
+    let migrations = assemble_all(candidates, options.order, &mut problems);
+    if read_by_supabase_cli(dir) {
+        problems.extend(migrations.iter().filter_map(down_run_by_supabase_cli));
+    }
+    problems.extend(check_versions(&migrations, options.order));
+    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    MigrationSet {
+        dir: dir.to_owned(),
+        migrations,
+        problems,
+        order: options.order,
+    }
+}
+
+/// The files to read among the entries at the top of the migrations
+/// directory (and in its sub-directories), each with where it was found.
+fn list_root(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    mut root: Vec<crate::source::SourceEntry>,
+    options: &LoadOptions,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<(PathBuf, Origin)> {
+    // In name order, as the Supabase CLI lists them (its first file may be skipped).
+    root.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     let mut files: Vec<(PathBuf, Origin)> = Vec::new();
-    for entry in root {
+    for (index, entry) in root.iter().enumerate() {
         let Some(name) = entry.name.to_str() else {
             if !entry.is_dir && entry.name.as_encoded_bytes().ends_with(b".sql") {
                 problems.push(Diagnostic::error(
@@ -109,43 +196,85 @@ fn load_on(
             }
             continue;
         };
-        if name.starts_with('.') {
+        if name.starts_with('.') || options.ignore.matches(Path::new(name)) {
+            continue;
+        }
+        if options.supabase_cli
+            && let Some(problem) = skipped_by_supabase_cli(dir, name, entry.is_dir, index)
+        {
+            problems.push(problem);
             continue;
         }
         if entry.is_dir {
-            let origin = match name {
-                "up" => Some(Origin::UpDir),
-                "down" => Some(Origin::DownDir),
-                _ => None,
-            };
-            list_subdirectory(source, dir, name, origin, &mut files, &mut problems);
+            list_directory(source, dir, name, options, &mut files, problems);
         } else {
             files.push((PathBuf::from(name), Origin::Top));
         }
     }
-    // Byte order of the relative paths (cheaper than comparing components,
-    // and the same order wherever it matters: names start with their version).
-    files.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
+    files
+}
 
-    let mut candidates = read_candidates(source, dir, &files, threads, &mut problems);
-    if let Some((downs_source, downs_dir)) = downs {
-        candidates.extend(read_downs_beside(
-            downs_source,
-            downs_dir,
-            threads,
-            &mut problems,
-        ));
+/// The warning for an entry the Supabase CLI skips (`index` is its place in
+/// name order), when it does.
+fn skipped_by_supabase_cli(
+    dir: &Path,
+    name: &str,
+    is_dir: bool,
+    index: usize,
+) -> Option<Diagnostic> {
+    let why = if index == 0 && !is_dir && skipped_as_old_init(name) {
+        "the Supabase CLI skips a first file named `<timestamp>_init.sql` from before December 2021"
+    } else if is_dir {
+        "the Supabase CLI reads no sub-directory of its migrations directory"
+    } else if !run_by_supabase_cli(name) {
+        "the Supabase CLI skips a file whose name is not `<digits>_<name>.sql`"
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::warning(
+            ProblemCode::SkippedBySupabaseCli,
+            dir.join(name),
+            format!("{why}, so strata skips it too"),
+        )
+        .help("rename it `<timestamp>_<name>.sql` if it is a migration to run; if it is not, add it to `ignore` under [migrations] to silence this"),
+    )
+}
+
+/// Lists a sub-directory of the migrations directory: `up/` and `down/`,
+/// a directory of one migration, or one strata does not read.
+fn list_directory(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    name: &str,
+    options: &LoadOptions,
+    files: &mut Vec<(PathBuf, Origin)>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let origin = match name {
+        "up" => Some(Origin::UpDir),
+        "down" => Some(Origin::DownDir),
+        _ => None,
+    };
+    if origin.is_none() && parse_dir_name(name, options.versions).is_ok() {
+        match source.list(Path::new(name)) {
+            Ok(entries) if entries.iter().any(|e| !e.is_dir && e.name == "up.sql") => {
+                let own = Path::new(name);
+                files.push((own.join("up.sql"), Origin::OwnDirUp));
+                if entries.iter().any(|e| !e.is_dir && e.name == "down.sql") {
+                    files.push((own.join("down.sql"), Origin::OwnDirDown));
+                }
+                return;
+            }
+            // Without up.sql it is no migration: said below, if it holds SQL.
+            Ok(_) => {}
+            Err(e) => {
+                problems.push(unreadable(dir.join(name), "directory", e));
+                return;
+            }
+        }
     }
-    let migrations = assemble_all(candidates, &mut problems);
-    if read_by_supabase_cli(dir) {
-        problems.extend(migrations.iter().filter_map(down_run_by_supabase_cli));
-    }
-    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    MigrationSet {
-        dir: dir.to_owned(),
-        migrations,
-        problems,
-    }
+    list_subdirectory(source, dir, name, origin, options, files, problems);
 }
 
 /// Whether `dir` is the directory the Supabase CLI applies verbatim (`supabase db
@@ -193,19 +322,26 @@ fn read_downs_beside(
     source: &dyn MigrationSource,
     dir: &Path,
     threads: usize,
+    options: &LoadOptions,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Candidate> {
     let mut files = Vec::new();
+    // `ignore` is about the migrations directory, not this one.
+    let options = LoadOptions {
+        ignore: super::IgnoreGlobs::default(),
+        ..options.clone()
+    };
     list_subdirectory(
         source,
         dir,
         "",
         Some(Origin::DownsBeside),
+        &options,
         &mut files,
         problems,
     );
     files.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
-    read_candidates(source, dir, &files, threads, problems)
+    read_candidates(source, dir, &files, threads, &options, problems)
 }
 
 /// Below this many files one thread reads them faster than several started for it.
@@ -220,11 +356,14 @@ fn read_candidates(
     dir: &Path,
     files: &[(PathBuf, Origin)],
     threads: usize,
+    options: &LoadOptions,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Candidate> {
     let read_part = |part: &[(PathBuf, Origin)], problems: &mut Vec<Diagnostic>| {
         part.iter()
-            .filter_map(|(rel, origin)| read_candidate(source, dir, rel, *origin, problems))
+            .filter_map(|(rel, origin)| {
+                read_candidate(source, dir, rel, *origin, options.versions, problems)
+            })
             .collect::<Vec<_>>()
     };
     if threads < 2 || files.len() < PARALLEL_READ_MIN_FILES {
@@ -259,6 +398,7 @@ fn list_subdirectory(
     dir: &Path,
     name: &str,
     origin: Option<Origin>,
+    options: &LoadOptions,
     files: &mut Vec<(PathBuf, Origin)>,
     problems: &mut Vec<Diagnostic>,
 ) {
@@ -280,6 +420,9 @@ fn list_subdirectory(
         if entry.is_dir || !is_sql || entry.name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
+        if options.ignore.matches(&Path::new(name).join(&entry.name)) {
+            continue;
+        }
         match origin {
             Some(origin) => files.push((Path::new(name).join(&entry.name), origin)),
             None => ignored += 1,
@@ -292,7 +435,7 @@ fn list_subdirectory(
                 dir.join(name),
                 format!("{ignored} .sql file(s) in this sub-directory are not read"),
             )
-            .help("strata reads the migrations directory itself and its up/ and down/ sub-directories; move migrations there"),
+            .help("strata reads the migrations directory itself, its up/ and down/ sub-directories, and directories of one migration holding up.sql; move migrations there, or add the directory to `ignore` under [migrations]"),
         );
     }
 }
@@ -304,11 +447,15 @@ fn read_candidate(
     dir: &Path,
     rel: &Path,
     origin: Origin,
+    versions: Versions,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Candidate> {
     let path = dir.join(rel);
     let file_name = rel.file_name()?.to_str()?;
-    let mut name = version_name(file_name, &path, problems)?;
+    let mut name = match origin {
+        Origin::OwnDirUp | Origin::OwnDirDown => own_dir_name(rel, origin, versions)?,
+        _ => version_name(file_name, &path, versions, problems)?,
+    };
     let bytes = match source.read(rel) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -318,8 +465,10 @@ fn read_candidate(
     };
     let text = sql_text(&bytes, &path, problems)?;
     let mut parsed = parse_text(&text);
-    let is_down_file = matches!(origin, Origin::DownDir | Origin::DownsBeside)
-        || matches!(name.role, NameRole::Down(_));
+    let is_down_file = matches!(
+        origin,
+        Origin::DownDir | Origin::DownsBeside | Origin::OwnDirDown
+    ) || matches!(name.role, NameRole::Down(_));
     if is_down_file && parsed.style == FileStyle::Rollback {
         // A down file is all down: `-- Rollback: 0001_add_users` at its top is
         // the common header comment, not the start of a rollback block.
@@ -350,20 +499,91 @@ fn read_candidate(
     {
         // `0001_sign_up.sql` or `0002_tear_down.sql` with sections inside is a
         // whole migration whose name happens to end in `_up`/`_down`.
-        if let Ok(whole) = parse_file_name_whole(file_name) {
+        if let Ok(whole) = parse_file_name_whole_as(file_name, versions) {
             name = whole;
         }
+    }
+    let mut file_directives = parsed.file_directives;
+    if matches!(origin, Origin::OwnDirUp | Origin::OwnDirDown) {
+        let report = origin == Origin::OwnDirUp;
+        file_directives.no_transaction |= !runs_in_transaction(source, dir, rel, report, problems);
     }
     Some(Candidate {
         path,
         name,
         origin,
         style: parsed.style,
-        file_directives: parsed.file_directives,
+        file_directives,
         up: parsed.up,
         down: parsed.down,
         from_new: crate::new::has_new_header(&text),
     })
+}
+
+/// The name of `up.sql` or `down.sql` in a directory of one migration: the
+/// directory's.
+fn own_dir_name(rel: &Path, origin: Origin, versions: Versions) -> Option<ParsedName> {
+    let dir_name = rel.parent()?.file_name()?.to_str()?;
+    let mut name = parse_dir_name(dir_name, versions).ok()?;
+    name.role = if origin == Origin::OwnDirUp {
+        NameRole::Up(PairStyle::Dot)
+    } else {
+        NameRole::Down(PairStyle::Dot)
+    };
+    Some(name)
+}
+
+/// diesel's `metadata.toml` beside `up.sql`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Metadata {
+    /// `false`: the migration runs outside a transaction.
+    run_in_transaction: Option<bool>,
+}
+
+/// Whether the migration of the directory holding `rel` runs in a
+/// transaction, as its `metadata.toml` says (yes without one). A file that
+/// cannot be read is a problem, reported when `report` (once per directory).
+fn runs_in_transaction(
+    source: &dyn MigrationSource,
+    dir: &Path,
+    rel: &Path,
+    report: bool,
+    problems: &mut Vec<Diagnostic>,
+) -> bool {
+    let Some(metadata) = rel.parent().map(|own| own.join("metadata.toml")) else {
+        return true;
+    };
+    let path = dir.join(&metadata);
+    let bytes = match source.read(&metadata) {
+        Ok(bytes) => bytes,
+        Err(SourceError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return true,
+        Err(e) => {
+            if report {
+                problems.push(unreadable(path, "file", e));
+            }
+            return true;
+        }
+    };
+    let parsed = std::str::from_utf8(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|text| toml::from_str::<Metadata>(text).map_err(|e| e.message().to_owned()));
+    match parsed {
+        Ok(metadata) => metadata.run_in_transaction != Some(false),
+        Err(message) => {
+            if report {
+                problems.push(
+                    Diagnostic::error(
+                        ProblemCode::InvalidMetadata,
+                        path,
+                        format!("cannot read the migration's metadata: {message}"),
+                    )
+                    .help("diesel's metadata.toml holds one key, `run_in_transaction = false` for a migration that runs outside a transaction"),
+                );
+            }
+            true
+        }
+    }
 }
 
 /// The name of a migration file, or `None` when it is not one (a problem
@@ -371,11 +591,25 @@ fn read_candidate(
 fn version_name(
     file_name: &str,
     path: &Path,
+    versions: Versions,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<ParsedName> {
-    match parse_file_name(file_name) {
+    match parse_file_name_as(file_name, versions) {
         Ok(name) => Some(name),
         Err(NameError::NotSql) => None,
+        Err(NameError::Unrecognized) if !looks_versioned(file_name) => {
+            problems.push(
+                Diagnostic::warning(
+                    ProblemCode::IgnoredFile,
+                    path,
+                    "not a migration: the name has no version, so strata does not read the file",
+                )
+                .help(format!(
+                    "if it is a migration, name it like {ACCEPTED_NAMES}; if not, add it to `ignore` under [migrations] to silence this"
+                )),
+            );
+            None
+        }
         Err(NameError::Repeatable) => {
             problems.push(
                 Diagnostic::error(
@@ -398,6 +632,18 @@ fn version_name(
             );
             None
         }
+    }
+}
+
+/// Whether a file name that follows no scheme was meant as a migration: it
+/// starts with a number or a Flyway prefix (`12+users.sql`, `V__x.sql`),
+/// rather than being some other SQL file (`seed.sql`, `schema.sql`).
+fn looks_versioned(file_name: &str) -> bool {
+    let bytes = file_name.as_bytes();
+    match bytes {
+        [b'0'..=b'9', ..] => true,
+        [b'V' | b'U' | b'R', next, ..] => next.is_ascii_digit() || *next == b'_',
+        _ => false,
     }
 }
 
@@ -628,17 +874,23 @@ mod tests {
                 "-- strata:up\ncreate table d ();\n-- strata:down\n-- nothing to undo\n",
             );
         let codes = |dir: &str| {
-            load_on(&source, Path::new(dir), 1, None)
-                .problems
-                .iter()
-                .map(|p| {
-                    (
-                        p.code.as_str(),
-                        p.file.display().to_string(),
-                        p.line().unwrap_or(0),
-                    )
-                })
-                .collect::<Vec<_>>()
+            load_on(
+                &source,
+                Path::new(dir),
+                1,
+                &super::LoadOptions::default(),
+                None,
+            )
+            .problems
+            .iter()
+            .map(|p| {
+                (
+                    p.code.as_str(),
+                    p.file.display().to_string(),
+                    p.line().unwrap_or(0),
+                )
+            })
+            .collect::<Vec<_>>()
         };
         assert_eq!(
             codes("./supabase/migrations"),
@@ -692,12 +944,12 @@ mod tests {
     fn reading_on_several_threads_gives_what_reading_on_one_does() {
         let source = large_directory();
         let dir = Path::new("migrations");
-        let one = load_on(&source, dir, 1, None);
+        let one = load_on(&source, dir, 1, &super::LoadOptions::default(), None);
         assert!(one.migrations.len() > 300, "{}", one.migrations.len());
         assert!(one.problems.len() > 20, "{:#?}", one.problems);
         let expected = format!("{:?}", (&one.migrations, &one.problems));
         for threads in [2, 3, 4, 7] {
-            let many = load_on(&source, dir, threads, None);
+            let many = load_on(&source, dir, threads, &super::LoadOptions::default(), None);
             assert_eq!(
                 format!("{:?}", (&many.migrations, &many.problems)),
                 expected,

@@ -1,0 +1,1 @@
+create table typo (id int);

@@ -1,0 +1,1 @@
+create table prisma_style (id int);

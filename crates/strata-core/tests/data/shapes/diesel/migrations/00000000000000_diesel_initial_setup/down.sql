@@ -1,0 +1,1 @@
+drop function if exists touch_updated_at();

@@ -1,0 +1,1 @@
+create index concurrently users_email on users (email);

@@ -1,0 +1,1 @@
+create table old_events (id int);

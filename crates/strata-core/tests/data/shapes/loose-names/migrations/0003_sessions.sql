@@ -1,0 +1,1 @@
+create table sessions (id bigint primary key, account_id bigint references accounts);

@@ -1,0 +1,1 @@
+create table public.skipped_dated (id int);

@@ -1,0 +1,1 @@
+create table public.tags (id bigint primary key);

@@ -1,0 +1,1 @@
+create table table_a (id bigint primary key);

@@ -1,0 +1,1 @@
+drop index table_b_a_id;

@@ -1,0 +1,1 @@
+alter table table_a drop column label;

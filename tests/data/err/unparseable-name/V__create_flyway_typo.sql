@@ -1,0 +1,1 @@
+create table flyway_typo (id int);
