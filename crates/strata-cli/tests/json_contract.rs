@@ -186,7 +186,13 @@ fn without_a_database(contract: &Contract) {
     let report = contract.check("validate", &ran);
     assert_eq!(report["migrations"].as_array().map(Vec::len), Some(2));
 
-    // Findings, an error among them: a table without row-level security.
+    // Findings, an error among them: a table without row-level security in a
+    // schema the project exposes to API clients.
+    write(
+        &project,
+        "strata.toml",
+        "[migrations]\ndir = \"migrations\"\n\n[lint]\nexposed_schemas = [\"public\"]\n",
+    );
     let ran = strata(&project, &["lint"]).run().assert_code(1);
     let report = contract.check("lint", &ran);
     assert_eq!(report["ok"], false);
