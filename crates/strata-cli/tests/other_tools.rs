@@ -160,6 +160,14 @@ fn whole_names_are_versions_in_history_and_order() {
             ("0002".to_owned(), "applied".to_owned()),
         ]
     );
+    // A name whose number is 0 is a name, not `--to 0` (everything): it
+    // must name an applied migration.
+    db.strata(&project)
+        .args(["rollback", "--to", "0_typo", "--yes"])
+        .run()
+        .assert_code(2)
+        .assert_stderr(&["no applied migration has this version"]);
+    assert!(db.exists("b"));
     // Rollback undoes the last by name: b's note, then table b, then a.
     db.strata(&project)
         .args(["rollback", "--steps", "2", "--yes"])

@@ -187,7 +187,7 @@ pub fn rollback(
         // `--to V` must name an applied migration, or 0 for "everything": a
         // typo must not roll back more than meant.
         if let RollbackTarget::To(to) = &target
-            && to.parts().iter().any(|&p| p != 0)
+            && !to.is_zero()
         {
             let applied = session
                 .migrator
