@@ -93,6 +93,10 @@ pub struct VerifyArgs {
     /// Check round trips from this version on (earlier migrations are only applied).
     #[arg(long, value_name = "VERSION")]
     pub from: Option<String>,
+    /// After a failed round trip, go on to check the later migrations too (stop only at an
+    /// up that fails).
+    #[arg(long)]
+    pub keep_going: bool,
     /// Verify in a scratch database on this disposable server (created and dropped
     /// there) instead of a throwaway cluster; overrides `[verify] url`.
     #[arg(long, value_name = "URL")]

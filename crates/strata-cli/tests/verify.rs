@@ -258,3 +258,241 @@ rollback;
     let output = strata(dir.path(), &["verify"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }
+
+/// Three migrations: the first's down leaves a table (and a role) behind, the
+/// second's down fails, the third is sound.
+fn two_broken_downs() -> tempfile::TempDir {
+    project(&[
+        (
+            "migrations/0001_leaves_a_table.sql",
+            "-- strata:up\ncreate table kept_a (id int);\ncreate table kept_b (id int);\ncreate role keep_going_reader;\n-- strata:down\ndrop table kept_a;\n",
+        ),
+        (
+            "migrations/0002_down_errors.sql",
+            "-- strata:up\ncreate table errs (id int);\n-- strata:down\ndrop table no_such_table;\ndrop table errs;\n",
+        ),
+        (
+            "migrations/0003_sound.sql",
+            "-- strata:up\ncreate table sound (id int primary key);\n-- strata:down\ndrop table sound;\n",
+        ),
+    ])
+}
+
+#[test]
+fn keep_going_reports_every_broken_down_and_checks_the_migrations_after_them() {
+    let dir = two_broken_downs();
+    let output = strata(dir.path(), &["verify", "--keep-going"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAILED       0001 leaves_a_table"), "{out}");
+    assert!(out.contains("table public.kept_b was left behind"), "{out}");
+    // Rebuilt: the role the first migration made is dropped with the
+    // database, or making it again would fail.
+    assert!(out.contains("going on in a new database"), "{out}");
+    assert!(out.contains("FAILED       0002 down_errors"), "{out}");
+    assert!(out.contains("no_such_table"), "{out}");
+    assert!(out.contains("ok           0003 sound"), "{out}");
+    // The summary at the end lists both.
+    let failures = out
+        .split("failures:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no list of failures:\n{out}"));
+    assert!(
+        failures.contains(
+            "  0001 leaves_a_table: the down does not restore the schema: table public.kept_b was left behind"
+        ),
+        "{out}"
+    );
+    assert!(failures.contains("  0002 down_errors: down: "), "{out}");
+    assert!(
+        failures.contains("3 migrations checked") && failures.contains("1 round trip(s) passed"),
+        "{out}"
+    );
+    assert!(!out.contains("later migrations were not checked"), "{out}");
+
+    let output = strata(dir.path(), &["verify", "--keep-going", "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["unchecked"], 0, "{report}");
+    let results: Vec<_> = report["migrations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report}"))
+        .iter()
+        .map(|m| (m["result"].clone(), m["continued"].clone()))
+        .collect();
+    assert_eq!(
+        results,
+        vec![
+            ("schema-differs".into(), "rebuilt".into()),
+            ("down-failed".into(), "as-applied".into()),
+            ("passed".into(), serde_json::Value::Null),
+        ],
+        "{report}"
+    );
+    // The final schema was reached: the catalog checks ran, and name the
+    // migration of each object.
+    let catalog = report["catalog"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        catalog
+            .iter()
+            .any(|c| c["version"] == "0002" && c["object"] == "public.errs"),
+        "{report}"
+    );
+
+    // Without --keep-going, verify stops at the first failure, as it did.
+    let output = strata(dir.path(), &["verify"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAILED       0001 leaves_a_table"), "{out}");
+    assert!(!out.contains("0002 down_errors"), "{out}");
+    assert!(!out.contains("0003 sound"), "{out}");
+    assert!(
+        out.contains("later migrations were not checked: they build on the one that failed (--keep-going checks them too)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn keep_going_stops_at_an_up_that_fails() {
+    let dir = project(&[
+        (
+            "migrations/0001_leaves_a_table.sql",
+            "-- strata:up\ncreate table kept (id int);\n-- strata:down\nselect 1;\n",
+        ),
+        (
+            "migrations/0002_up_fails.sql",
+            "-- strata:up\nalter table nowhere add column x int;\n-- strata:down\nselect 1;\n",
+        ),
+        (
+            "migrations/0003_sound.sql",
+            "-- strata:up\ncreate table sound (id int primary key);\n-- strata:down\ndrop table sound;\n",
+        ),
+    ]);
+    let output = strata(dir.path(), &["verify", "--keep-going"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAILED       0001 leaves_a_table"), "{out}");
+    assert!(out.contains("FAILED       0002 up_fails"), "{out}");
+    assert!(!out.contains("0003 sound"), "{out}");
+    assert!(
+        out.contains(
+            "later migrations were not checked: they build on 0002 up_fails, whose up failed"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn keep_going_rebuilds_a_supabase_projects_database_with_the_stand_in() {
+    let dir = project(&[
+        ("strata.toml", "compat = \"supabase\"\n"),
+        (
+            "migrations/0001_notes.sql",
+            "-- strata:up\ncreate table public.notes (id bigint primary key, owner uuid references auth.users (id));\ncreate table public.extra (id int);\n-- strata:down\ndrop table public.notes;\n",
+        ),
+        (
+            "migrations/0002_policy.sql",
+            "-- strata:up\nalter table public.notes enable row level security;\ncreate policy own on public.notes for select to authenticated using ((select auth.uid()) = owner);\n-- strata:down\ndrop policy own on public.notes;\nalter table public.notes disable row level security;\n",
+        ),
+    ]);
+    let output = strata(dir.path(), &["verify", "--keep-going"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("table public.extra was left behind"), "{out}");
+    assert!(out.contains("going on in a new database"), "{out}");
+    assert!(out.contains("ok           0002 policy"), "{out}");
+}
+
+#[test]
+fn keep_going_on_a_provided_server_replaces_the_scratch_database_and_drops_every_one() {
+    let cluster = strata_ephemeral::Cluster::builder()
+        .start()
+        .unwrap_or_else(|e| panic!("cannot start a cluster: {e}"));
+    let psql = |sql: &str| {
+        let output = cluster
+            .client_command("psql")
+            .args(["-X", "-A", "-t", "-c", sql])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run psql: {e}"));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let databases = "select string_agg(datname, ',' order by datname) from pg_database";
+    let before = psql(databases);
+    let url = cluster.url("postgres");
+    let dir = project(&[
+        (
+            "migrations/0001_leaves_a_table.sql",
+            "-- strata:up\ncreate table kept_a (id int);\ncreate table kept_b (id int);\n-- strata:down\ndrop table kept_a;\n",
+        ),
+        (
+            "migrations/0002_sound.sql",
+            "-- strata:up\ncreate table sound (id int primary key);\n-- strata:down\ndrop table sound;\n",
+        ),
+    ]);
+    let output = strata(
+        dir.path(),
+        &["verify", "--keep-going", "--verify-url", &url],
+    );
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAILED       0001 leaves_a_table"), "{out}");
+    assert!(out.contains("going on in a new database"), "{out}");
+    assert!(out.contains("ok           0002 sound"), "{out}");
+    assert_eq!(
+        psql(databases),
+        before,
+        "a scratch database was left behind"
+    );
+
+    // Roles are the server's: strata does not drop them there, so making
+    // one again in the new database fails, and says so.
+    std::fs::write(
+        dir.path().join("migrations/0001_leaves_a_table.sql"),
+        "-- strata:up\ncreate table kept_a (id int);\ncreate table kept_b (id int);\ncreate role keep_going_provided;\n-- strata:down\ndrop table kept_a;\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = strata(
+        dir.path(),
+        &["verify", "--keep-going", "--verify-url", &url],
+    );
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("later migrations were not checked: in the new database, applying migration 0001 leaves_a_table again failed"),
+        "{out}"
+    );
+    assert!(out.contains("keep_going_provided"), "{out}");
+    assert!(!out.contains("0002 sound"), "{out}");
+    assert_eq!(
+        psql(databases),
+        before,
+        "a scratch database was left behind"
+    );
+}
+
+#[test]
+fn keep_going_rebuilds_after_a_down_outside_a_transaction_stops_part_way() {
+    // The down dropped the index before it failed: the migration is no
+    // longer applied as it was, so the next one needs a rebuilt database.
+    let dir = project(&[
+        (
+            "migrations/0001_concurrently.sql",
+            "-- strata:no-transaction\n-- strata:up\ncreate table t (id int);\ncreate index concurrently t_id_idx on t (id);\n-- strata:down\ndrop index concurrently t_id_idx;\ndrop table no_such_table;\ndrop table t;\n",
+        ),
+        (
+            "migrations/0002_uses_the_index.sql",
+            "-- strata:up\nalter index t_id_idx rename to t_id_index;\n-- strata:down\nalter index t_id_index rename to t_id_idx;\n",
+        ),
+    ]);
+    let output = strata(dir.path(), &["verify", "--keep-going", "--json"]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert_eq!(report["migrations"][0]["result"], "down-failed", "{report}");
+    assert_eq!(report["migrations"][0]["continued"], "rebuilt", "{report}");
+    assert_eq!(report["migrations"][1]["result"], "passed", "{report}");
+}

@@ -44,5 +44,5 @@ fn futures_are_send(
     send(migrator.repair(set, repair));
     send(migrator.baseline(set, None));
     send(migrator.history());
-    send(verify::verify(migrator, set, verify, checks));
+    send(verify::verify(migrator, set, verify, checks, None));
 }

@@ -13,10 +13,26 @@
 //! on objects that existed before the first migration (a stand-in such as
 //! Supabase's) are left out. Findings are warnings: they never make
 //! verification fail, and [`Report::ok`] does not depend on them.
+//!
+//! A failed round trip stops verification, unless
+//! [`VerifyOptions::keep_going`] says to go on; then the database is first
+//! put back in the state "this migration applied", which later migrations
+//! build on. A down whose transaction failed was rolled back with it: the
+//! history, written in the same transaction, still says the migration is
+//! applied, and nothing else is needed. Otherwise (a down that committed and
+//! left another schema, an up that failed after the down, a no-transaction
+//! down that stopped part-way) no SQL can be trusted to undo what happened,
+//! so the database is rebuilt: a [`FreshDatabase`] replaces it with a new one
+//! as it was before the first migration, and the ups of every migration up
+//! to this one are applied there again. A failed up stops verification
+//! either way: a later migration cannot be checked without it.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Instant;
 
+use strata_core::plan::RecordStatus;
 use strata_core::{Migration, MigrationSet, Version};
 use strata_sql::{ParsedMigration, ParsedSet};
 
@@ -35,6 +51,10 @@ pub struct VerifyOptions {
     /// The schemas exposed to API clients, whose tables the catalog checks
     /// want row-level security on (default `["public"]`).
     pub exposed_schemas: Vec<String>,
+    /// Go on after a failed round trip, with the database put back in the
+    /// state "this migration applied" (see the module's documentation);
+    /// stop only at an up that fails.
+    pub keep_going: bool,
 }
 
 impl Default for VerifyOptions {
@@ -43,8 +63,28 @@ impl Default for VerifyOptions {
             no_roundtrip: false,
             from: None,
             exposed_schemas: vec!["public".to_owned()],
+            keep_going: false,
         }
     }
+}
+
+/// Why a [`FreshDatabase`] could not give a new database (the caller's own
+/// error, its text already redacted).
+pub type FreshError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What [`FreshDatabase::fresh`] returns.
+pub type FreshFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<tokio_postgres::Client, FreshError>> + Send + 'a>>;
+
+/// Where [`verify`] gets a new database when, going on after a failure
+/// ([`VerifyOptions::keep_going`]), the one it ran in cannot be put back in
+/// the state "this migration applied" by SQL.
+pub trait FreshDatabase: Send {
+    /// Drops the database verification has run in (ending the connection
+    /// to it) and makes a new one, as that one was before the first
+    /// migration: empty, or with the same stand-in. Returns a connection to
+    /// it, as the role migrations run as.
+    fn fresh(&mut self) -> FreshFuture<'_>;
 }
 
 /// A catalog finding and the migration after which its object first existed.
@@ -113,8 +153,25 @@ pub struct Checked {
     /// What happened.
     #[serde(flatten)]
     pub outcome: Outcome,
-    /// Milliseconds spent on it (up, down, snapshots, up again).
+    /// Milliseconds spent on it (up, down, snapshots, up again, and the
+    /// database put back after a failure).
     pub duration_ms: u128,
+    /// After a failure, with `keep_going`: how the database was put back in
+    /// the state "this migration applied" for the migrations after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued: Option<Continued>,
+}
+
+/// How verification went on after a failed round trip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Continued {
+    /// The down's transaction was rolled back: the migration was still applied.
+    AsApplied,
+    /// In a new database, where the ups of every migration up to this one
+    /// were applied again.
+    Rebuilt,
 }
 
 /// Hooks for showing progress of a verification.
@@ -128,24 +185,39 @@ impl VerifyProgress for Quiet {}
 /// The whole verification.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Report {
-    /// Per migration, in order, up to the first failure (later ones depend on it).
+    /// Per migration, in order, up to the first failure (later ones depend
+    /// on it); with `keep_going`, up to the first failed up, or to a
+    /// failure after which the database could not be rebuilt.
     pub migrations: Vec<Checked>,
     /// Whether everything passed. Catalog findings do not count: they are warnings.
     pub ok: bool,
+    /// Whether every migration was applied: the final schema was reached
+    /// (the catalog checks ran on it).
+    pub complete: bool,
+    /// With `keep_going`: why the database could not be put back after the
+    /// last migration checked, so the ones after it were not checked.
+    pub rebuild_failed: Option<String>,
     /// The catalog checks' findings on the final schema, each with the
     /// migration that created its object, in migration order; empty when a
-    /// migration failed (the final schema was never reached).
+    /// migration stopped verification (the final schema was never reached).
     pub catalog: Vec<AttributedFinding>,
     /// Total milliseconds.
     pub duration_ms: u128,
 }
 
 /// Verifies `set` on the (empty, throwaway) database `migrator` is connected to.
+///
+/// With [`VerifyOptions::keep_going`], `fresh` gives a new database when a
+/// failure left one no later migration can build on; `migrator` is then
+/// connected to that one (with the same settings) when this returns.
+/// Without `fresh`, such a failure stops verification as without
+/// `keep_going`.
 pub async fn verify(
     migrator: &mut Migrator,
     set: &ParsedSet,
     options: &VerifyOptions,
     progress: &mut dyn VerifyProgress,
+    mut fresh: Option<&mut dyn FreshDatabase>,
 ) -> Result<Report, PgError> {
     let started = Instant::now();
     migrator.ensure_history().await?;
@@ -159,13 +231,33 @@ pub async fn verify(
     let mut existed: Vec<BTreeSet<String>> = Vec::with_capacity(set.migrations.len());
     let mut checked = Vec::with_capacity(set.migrations.len());
     let mut ok = true;
-    for (m, parsed) in set.iter() {
+    let mut complete = true;
+    let mut rebuild_failed = None;
+    for (index, (m, parsed)) in set.iter().enumerate() {
         let one = Instant::now();
         let roundtrip =
             !options.no_roundtrip && options.from.as_ref().is_none_or(|from| m.version >= *from);
         let outcome = check_one(migrator, m, parsed, roundtrip, &snapshot_options).await?;
         let failed = outcome.is_failure();
-        if !failed {
+        let mut continued = None;
+        // Whether the migrations after this one cannot be checked.
+        let mut stop = false;
+        if failed {
+            ok = false;
+            // Later migrations build on this one: without it, checking them
+            // would only add noise.
+            stop = !options.keep_going || matches!(outcome, Outcome::UpFailed { .. });
+            if !stop {
+                match put_back(migrator, set, index, &outcome, fresh.as_deref_mut()).await {
+                    Ok(how) => continued = Some(how),
+                    Err(why) => {
+                        rebuild_failed = Some(why);
+                        stop = true;
+                    }
+                }
+            }
+        }
+        if !stop {
             existed.push(objects(migrator.client(), &exclude).await?);
         }
         let entry = Checked {
@@ -174,16 +266,16 @@ pub async fn verify(
             file: m.up.file.clone(),
             outcome,
             duration_ms: one.elapsed().as_millis(),
+            continued,
         };
         progress.checked(&entry);
         checked.push(entry);
-        if failed {
-            ok = false;
-            // Later migrations build on this one: checking them would only add noise.
+        if stop {
+            complete = false;
             break;
         }
     }
-    let catalog = if ok {
+    let catalog = if complete {
         let findings =
             catalog_checks(migrator.client(), &options.exposed_schemas, &exclude).await?;
         attribute(findings, &baseline, &existed, set)
@@ -194,9 +286,121 @@ pub async fn verify(
     Ok(Report {
         migrations: checked,
         ok,
+        complete,
+        rebuild_failed,
         catalog,
         duration_ms: started.elapsed().as_millis(),
     })
+}
+
+/// Puts the database back in the state "migration `index` applied" after
+/// its round trip failed with `outcome` (not an up: that failure stops).
+/// Returns how, or why it could not.
+async fn put_back(
+    migrator: &mut Migrator,
+    set: &ParsedSet,
+    index: usize,
+    outcome: &Outcome,
+    fresh: Option<&mut (dyn FreshDatabase + '_)>,
+) -> Result<Continued, String> {
+    if matches!(outcome, Outcome::DownFailed { .. })
+        && let Some(m) = set.migrations.get(index)
+        && still_applied(migrator, m).await
+    {
+        return Ok(Continued::AsApplied);
+    }
+    let Some(fresh) = fresh else {
+        return Err("no new database can be made here to go on in".to_owned());
+    };
+    let client = fresh
+        .fresh()
+        .await
+        .map_err(|e| format!("cannot make a new database to go on in: {e}"))?;
+    *migrator = Migrator::new(client, migrator.settings().clone());
+    migrator
+        .ensure_history()
+        .await
+        .map_err(|e| format!("in the new database: {e}"))?;
+    for (m, parsed) in set.iter().take(index + 1) {
+        migrator.apply(m, &parsed.up).await.map_err(|e| {
+            format!(
+                "in the new database, applying migration {} {} again failed: {}",
+                m.version,
+                m.name,
+                failure_text(&e)
+            )
+        })?;
+    }
+    Ok(Continued::Rebuilt)
+}
+
+/// Whether the history says `m` is applied, completely: after a failed
+/// down, that its transaction was rolled back, the history row with it. A
+/// down run outside a transaction records where it stopped instead, and a
+/// lost connection cannot say.
+async fn still_applied(migrator: &Migrator, m: &Migration) -> bool {
+    migrator.history().await.is_ok_and(|rows| {
+        rows.iter()
+            .any(|row| row.version == m.version && row.status == RecordStatus::Applied)
+    })
+}
+
+/// The names of the roles on the server, for [`recreate_database`] to
+/// know which ones appeared since.
+pub async fn role_names(client: &tokio_postgres::Client) -> Result<Vec<String>, PgError> {
+    let rows = crate::history::exec(
+        client,
+        "SELECT rolname FROM pg_catalog.pg_roles ORDER BY rolname",
+        "cannot list the roles",
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| row.get(0).map(str::to_owned))
+        .collect())
+}
+
+/// On a throwaway cluster that is verify's alone: drops database `name`,
+/// ending any session in it, and the roles not in `roles` (those the
+/// migrations made: roles belong to the cluster, and applying the ups again
+/// would find them), then creates `name` again, empty. `client` must be
+/// connected to another database, as a superuser.
+pub async fn recreate_database(
+    client: &tokio_postgres::Client,
+    name: &str,
+    roles: &[String],
+) -> Result<(), PgError> {
+    let database = crate::sql::ident(name);
+    crate::history::exec(
+        client,
+        &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+        &format!("cannot drop database {name}"),
+    )
+    .await?;
+    let made: Vec<String> = role_names(client)
+        .await?
+        .into_iter()
+        .filter(|role| !roles.contains(role))
+        .collect();
+    if !made.is_empty() {
+        let list: Vec<String> = made.iter().map(|r| crate::sql::ident(r)).collect();
+        crate::history::exec(
+            client,
+            &format!("DROP ROLE IF EXISTS {}", list.join(", ")),
+            &format!(
+                "cannot drop the roles the migrations made ({})",
+                made.join(", ")
+            ),
+        )
+        .await?;
+    }
+    crate::history::exec(
+        client,
+        &format!("CREATE DATABASE {database}"),
+        &format!("cannot create database {name}"),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Gives each finding the first migration after which its object existed;

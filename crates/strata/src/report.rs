@@ -256,11 +256,18 @@ pub struct VerifyReport {
     /// the run made there and dropped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scratch: Option<crate::verify::ScratchDatabase>,
-    /// Per migration, in order, up to the first failure.
+    /// Per migration, in order, up to the first failure; with
+    /// `--keep-going`, up to the first up that failed (every failed round
+    /// trip is here).
     pub migrations: Vec<strata_pg::verify::Checked>,
     /// Migrations not checked because an earlier one failed.
     pub unchecked: usize,
-    /// The SQL tests of `[verify] tests`, run when every migration passed.
+    /// With `--keep-going`: why the database could not be rebuilt after the
+    /// last migration checked, so that later ones were not checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebuild_failed: Option<String>,
+    /// The SQL tests of `[verify] tests`, run when every migration was
+    /// applied (every one passed, or with `--keep-going` every up did).
     pub tests: Vec<SqlTest>,
     /// The catalog checks' findings on the final schema.
     pub catalog: Vec<CatalogCheck>,

@@ -8,6 +8,13 @@
 //! SQL tests are those `supabase test db` runs (every `.sql` and `.pg` file
 //! under `supabase/tests`, with pgTAP enabled in `extensions` when the server
 //! has it) unless `[verify] tests` names another directory.
+//!
+//! With `--keep-going`, a failed round trip does not stop verification; when
+//! the database must be rebuilt to go on (see [`strata_pg::verify`]), it is
+//! made again as the first one was: on the throwaway cluster, database
+//! `postgres` dropped with the roles the migrations made and created again
+//! (with the stand-in); on the user's server, a new scratch database in
+//! place of the old one, which is dropped.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,7 +25,8 @@ use strata_pg::connect::{self, Source, Target};
 use strata_pg::scratch::{Scratch, ScratchError};
 use strata_pg::setup::{Platform, create_extension_if_available};
 use strata_pg::verify::{
-    Checked, Outcome, SqlTest, VerifyOptions, VerifyProgress, run_sql_tests, verify,
+    Checked, FreshDatabase, FreshFuture, Outcome, SqlTest, VerifyOptions, VerifyProgress,
+    recreate_database, role_names, run_sql_tests, verify,
 };
 use strata_pg::{Migrator, Settings};
 use strata_sql::ParsedSet;
@@ -37,6 +45,9 @@ pub struct Verify {
     /// A disposable server to verify on (`--verify-url`), instead of `[verify] url`
     /// or a throwaway cluster.
     pub url: Option<String>,
+    /// Go on after a failed round trip (`--keep-going`), to report every
+    /// one; stop only at an up that fails.
+    pub keep_going: bool,
 }
 
 /// Where a verification runs, as [`Events::ready`] tells it.
@@ -78,6 +89,7 @@ pub fn run(project: &Project, options: &Verify, events: &mut dyn Events) -> Resu
             no_roundtrip: options.no_roundtrip,
             from: options.from.clone(),
             exposed_schemas: project.lint_config()?.exposed_schemas(),
+            keep_going: options.keep_going,
         },
         supabase,
         started,
@@ -129,16 +141,19 @@ impl Job<'_> {
             events,
             major: cluster.version().major(),
         };
+        let mut database = ThrowawayDatabase {
+            superuser_url: cluster.url("postgres"),
+            other_database_url: cluster.url("template1"),
+            user_url: self.supabase.then(|| cluster.user_url("postgres")),
+            roles: Vec::new(),
+        };
         crate::session::runtime()?.block_on(async {
-            let client = if self.supabase {
-                // Set up by the superuser, run as Supabase's postgres.
-                let admin = throwaway_client(cluster.url("postgres")).await?;
-                crate::session::install_standin(&admin, "the throwaway database").await?;
-                drop(admin);
-                throwaway_client(cluster.user_url("postgres")).await?
-            } else {
-                throwaway_client(cluster.url("postgres")).await?
-            };
+            let client = database.create().await?;
+            if self.options.keep_going {
+                database.roles = role_names(&client)
+                    .await
+                    .map_err(|e| Error::Database(e.to_string()))?;
+            }
             let server = cluster.version().to_string();
             events.events.ready(&Ready {
                 server: server.clone(),
@@ -146,7 +161,8 @@ impl Job<'_> {
                 supabase: self.supabase,
                 scratch: None,
             });
-            self.prove(client, server, None, &mut events).await
+            self.prove(client, server, None, &mut events, &mut database)
+                .await
         })
     }
 
@@ -167,40 +183,52 @@ impl Job<'_> {
             events,
             major: scratch.major,
         };
+        let version = scratch.version.clone();
+        let mut scratch = ProvidedDatabase {
+            target,
+            supabase: self.supabase,
+            scratch: Some(scratch),
+        };
         let outcome = async {
-            let client = connect::connect(&scratch.target, "strata verify")
-                .await
-                .map_err(|e| Error::Connect(format!("[verify] url: {e}")))?;
+            let client = scratch.connect().await?;
             events.events.ready(&Ready {
-                server: scratch.version.clone(),
+                server: version.clone(),
                 took_ms: ready_started.elapsed().as_millis(),
                 supabase: self.supabase,
                 scratch: Some(database.clone()),
             });
             self.prove(
                 client,
-                scratch.version.clone(),
+                version.clone(),
                 Some(database.clone()),
                 &mut events,
+                &mut scratch,
             )
             .await
         }
         .await;
         // The connection is closed by now: the drop ends nothing of ours.
-        match (outcome, scratch.remove().await) {
+        let removed = match scratch.scratch.take() {
+            Some(scratch) => scratch.remove().await,
+            None => Ok(()),
+        };
+        match (outcome, removed) {
             (outcome, Ok(())) => outcome,
             (Ok(_), Err(e)) => Err(scratch_error(e)),
             (Err(first), Err(then)) => Err(Error::Database(format!("{first}; {then}"))),
         }
     }
 
-    /// Every migration and rollback, then the SQL tests, on `client`.
+    /// Every migration and rollback, then the SQL tests, on `client`; with
+    /// `--keep-going`, in a database from `fresh` after a failure that left
+    /// one no later migration can build on.
     async fn prove(
         &self,
         client: tokio_postgres::Client,
         server: String,
         scratch: Option<ScratchDatabase>,
         events: &mut Advised<'_>,
+        fresh: &mut dyn FreshDatabase,
     ) -> Result<VerifyReport> {
         let mut migrator = Migrator::new(
             client,
@@ -210,10 +238,12 @@ impl Job<'_> {
                 ..Settings::default()
             },
         );
-        let report = verify(&mut migrator, self.set, &self.options, events)
+        let report = verify(&mut migrator, self.set, &self.options, events, Some(fresh))
             .await
             .map_err(|e| Error::Database(e.to_string()))?;
-        let tests = if report.ok && !self.tests.is_empty() {
+        // Tests need the final schema; with --keep-going it is reached
+        // whatever round trips failed, and the tests are reported as well.
+        let tests = if report.complete && !self.tests.is_empty() {
             if self.supabase {
                 // As `supabase test db` does before running pg_prove.
                 create_extension_if_available(migrator.client(), "pgtap", "extensions")
@@ -254,6 +284,7 @@ impl Job<'_> {
             supabase: self.supabase,
             scratch,
             unchecked: self.set.migrations.len() - report.migrations.len(),
+            rebuild_failed: report.rebuild_failed,
             migrations: report
                 .migrations
                 .into_iter()
@@ -262,6 +293,90 @@ impl Job<'_> {
             tests,
             catalog,
             duration_ms: self.started.elapsed().as_millis(),
+        })
+    }
+}
+
+/// Verify's database on the throwaway cluster: `postgres`, where migrations
+/// run as the superuser, or in a Supabase project as `postgres` with the
+/// stand-in installed by the superuser.
+struct ThrowawayDatabase {
+    /// The superuser in the database.
+    superuser_url: String,
+    /// The superuser in another database, to drop and create this one.
+    other_database_url: String,
+    /// Supabase's `postgres` in the database, when migrations run as it.
+    user_url: Option<String>,
+    /// The roles there were before the first migration (with `--keep-going`).
+    roles: Vec<String>,
+}
+
+impl ThrowawayDatabase {
+    /// Sets the database up (the stand-in, when migrations run as
+    /// Supabase's `postgres`) and connects to it as migrations run.
+    async fn create(&self) -> Result<tokio_postgres::Client> {
+        match &self.user_url {
+            Some(user_url) => {
+                // Set up by the superuser, run as Supabase's postgres.
+                let admin = throwaway_client(self.superuser_url.clone()).await?;
+                crate::session::install_standin(&admin, "the throwaway database").await?;
+                drop(admin);
+                throwaway_client(user_url.clone()).await
+            }
+            None => throwaway_client(self.superuser_url.clone()).await,
+        }
+    }
+}
+
+impl FreshDatabase for ThrowawayDatabase {
+    fn fresh(&mut self) -> FreshFuture<'_> {
+        Box::pin(async move {
+            let admin = throwaway_client(self.other_database_url.clone()).await?;
+            recreate_database(&admin, "postgres", &self.roles)
+                .await
+                .map_err(|e| Error::Database(e.to_string()))?;
+            drop(admin);
+            Ok(self.create().await?)
+        })
+    }
+}
+
+/// Verify's scratch database on the user's server; after a failure that
+/// needs a new one, a new one.
+struct ProvidedDatabase<'a> {
+    target: &'a Target,
+    supabase: bool,
+    /// The database in use (none once it could not be replaced).
+    scratch: Option<Scratch>,
+}
+
+impl ProvidedDatabase<'_> {
+    /// A connection to the scratch database.
+    async fn connect(&self) -> Result<tokio_postgres::Client> {
+        let scratch = self
+            .scratch
+            .as_ref()
+            .ok_or_else(|| Error::Database("the scratch database is gone".to_owned()))?;
+        connect::connect(&scratch.target, "strata verify")
+            .await
+            .map_err(|e| Error::Connect(format!("[verify] url: {e}")))
+    }
+}
+
+impl FreshDatabase for ProvidedDatabase<'_> {
+    fn fresh(&mut self) -> FreshFuture<'_> {
+        Box::pin(async move {
+            // Dropped first (ending the connection to it), so that the new
+            // one never sees it as another run's leftover.
+            if let Some(old) = self.scratch.take() {
+                old.remove().await.map_err(scratch_error)?;
+            }
+            self.scratch = Some(
+                Scratch::create(self.target, self.supabase)
+                    .await
+                    .map_err(scratch_error)?,
+            );
+            Ok(self.connect().await?)
         })
     }
 }

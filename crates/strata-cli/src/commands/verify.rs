@@ -4,7 +4,7 @@ use std::io::Write as _;
 
 use strata::report::VerifyReport;
 use strata::verify::{Events, Ready, Verify};
-use strata_pg::verify::{Checked, Outcome as Result_, SqlTest, VerifyProgress};
+use strata_pg::verify::{Checked, Continued, Outcome as Result_, SqlTest, VerifyProgress};
 
 use crate::Outcome;
 use crate::args::{Global, VerifyArgs, version_opt};
@@ -100,6 +100,12 @@ impl VerifyProgress for Lines {
         for line in extra {
             let _ = writeln!(out, "             {line}");
         }
+        if c.continued == Some(Continued::Rebuilt) {
+            let _ = writeln!(
+                out,
+                "             going on in a new database, with the ups up to this one applied again"
+            );
+        }
     }
 }
 
@@ -109,6 +115,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         no_roundtrip: args.no_roundtrip,
         from: version_opt("--from", args.from.as_deref())?,
         url: args.verify_url.clone(),
+        keep_going: args.keep_going,
     };
     let project = strata::Project::discover(&global.discover())?;
     let mut lines = Lines { quiet: global.json };
@@ -166,11 +173,61 @@ fn summary(report: &VerifyReport) {
     );
     if report.ok {
         render::success(&summary);
-    } else {
-        println!("{summary}");
-        if report.unchecked > 0 {
-            println!("later migrations were not checked: they build on the one that failed");
+        return;
+    }
+    let failed: Vec<String> = report
+        .migrations
+        .iter()
+        .filter(|c| c.outcome.is_failure())
+        .map(|c| format!("{} {}: {}", c.version, c.name, reason(&c.outcome)))
+        .chain(
+            report
+                .tests
+                .iter()
+                .filter(|t| !t.passed)
+                .map(|t| format!("test {}", t.file.display())),
+        )
+        .collect();
+    if !failed.is_empty() {
+        println!("failures:");
+        for line in failed {
+            println!("  {line}");
         }
+    }
+    println!("{summary}");
+    if report.unchecked > 0 {
+        match (&report.rebuild_failed, report.migrations.last()) {
+            (Some(why), _) => println!("later migrations were not checked: {why}"),
+            (None, Some(last)) if matches!(last.outcome, Result_::UpFailed { .. }) => println!(
+                "later migrations were not checked: they build on {} {}, whose up failed",
+                last.version, last.name
+            ),
+            _ => println!(
+                "later migrations were not checked: they build on the one that failed \
+                 (--keep-going checks them too)"
+            ),
+        }
+    }
+}
+
+/// A failure in one line, for the list at the end.
+fn reason(outcome: &Result_) -> String {
+    let first = |text: &str| text.lines().next().unwrap_or_default().to_owned();
+    match outcome {
+        Result_::UpFailed { error } => format!("up: {}", first(error)),
+        Result_::DownFailed { error } => format!("down: {}", first(error)),
+        Result_::ReapplyFailed { error } => format!("up again after the down: {}", first(error)),
+        Result_::SchemaDiffers { differences } => {
+            let more = match differences.len() {
+                0 | 1 => String::new(),
+                n => format!(", and {} more", n - 1),
+            };
+            format!(
+                "the down does not restore the schema: {}{more}",
+                differences.first().map(String::as_str).unwrap_or_default()
+            )
+        }
+        _ => "failed".to_owned(),
     }
 }
 
