@@ -103,8 +103,9 @@ impl Scratch {
     pub async fn create(target: &Target, supabase: bool) -> Result<Self> {
         let server = target.display();
         let source = target.dbname().unwrap_or("postgres").to_owned();
-        // A database cannot be copied while anyone, this connection included,
-        // is connected to it: for a copy, create from another database.
+        // A database cannot be copied while other sessions are connected to
+        // it; the admin connection, which stays open until the drop, goes to
+        // another database so that it never counts as one of them.
         let admin_target = if supabase {
             target.with_dbname(if source == "postgres" {
                 "template1"
