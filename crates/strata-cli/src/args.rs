@@ -221,6 +221,21 @@ pub struct BaselineArgs {
     /// Record migrations up to and including this version (default: all).
     #[arg(long, value_name = "VERSION")]
     pub version: Option<String>,
+    /// Record what this tool's history table says it applied (the table is only read).
+    #[arg(
+        long,
+        value_name = "TOOL",
+        value_parser = clap::builder::TypedValueParser::try_map(
+            clap::builder::PossibleValuesParser::new(
+                strata_pg::import::Tool::ALL.iter().map(|t| t.as_str())
+            ),
+            |name| name.parse::<strata_pg::import::Tool>()
+        )
+    )]
+    pub from: Option<strata_pg::import::Tool>,
+    /// The tool's history table, when it was configured with another than its default.
+    #[arg(long, value_name = "[SCHEMA.]TABLE", requires = "from")]
+    pub table: Option<String>,
 }
 
 /// `strata log`.

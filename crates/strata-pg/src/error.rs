@@ -221,6 +221,10 @@ pub enum PgError {
     /// A request that does not fit the history or the files; nothing was changed.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The history of the tool a baseline imports from cannot be read as
+    /// that tool's; nothing was changed.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// strata talks to the server through a transaction pooler nobody declared.
     #[error("{0}")]
     UndeclaredPooler(PoolerEvidence),

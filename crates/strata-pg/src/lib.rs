@@ -9,6 +9,7 @@ pub mod checks;
 pub mod connect;
 pub mod error;
 mod history;
+pub mod import;
 pub mod migrator;
 pub mod scratch;
 pub mod setup;

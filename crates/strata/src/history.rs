@@ -273,41 +273,79 @@ pub fn repair(project: &Project, connect: &Connect, action: &Repair) -> Result<H
 /// (all of them without), for a database whose schema exists already. In a
 /// Supabase project whose CLI applied migrations, exactly those; a version
 /// the CLI recorded without a file is reported, not recorded, and makes the
-/// report not `ok`.
+/// report not `ok`. With `from`, exactly what that tool's history says it
+/// applied (see [`strata_pg::import`]): a migration it left failed is
+/// recorded as failed, and a version without a file or whose file was
+/// edited since is reported, not recorded; either makes the report not `ok`.
 pub fn baseline(
     project: &Project,
     connect: &Connect,
     version: Option<&Version>,
+    from: Option<&strata_pg::import::Source>,
 ) -> Result<HistoryChange> {
     let set = project.load_valid()?;
+    // Another tool's checksum is of the file as it is on disk.
+    let read_file = |path: &std::path::Path| {
+        strata_core::read_file(path, Some(&project.root)).map_err(|e| e.to_string())
+    };
     runtime()?.block_on(async {
         let mut session = Session::open(project, connect, Purpose::Run(&set)).await?;
-        let result = session.migrator.baseline(&set, version).await;
-        let (from_supabase_cli, not_recorded) = match &result {
-            Ok(baseline) => (baseline.from_supabase, baseline.without_file.clone()),
-            Err(_) => (false, Vec::new()),
+        let result = match from {
+            Some(source) => {
+                session
+                    .migrator
+                    .baseline_from(&set, version, source, &read_file)
+                    .await
+            }
+            None => session.migrator.baseline(&set, version).await,
+        };
+        let (from_supabase_cli, not_recorded, imported) = match &result {
+            Ok(baseline) => (
+                baseline.from_supabase,
+                baseline.without_file.clone(),
+                baseline.from.map(|tool| crate::report::Imported {
+                    from: tool,
+                    table: baseline.table.clone().unwrap_or_default(),
+                    failed: baseline.failed.iter().map(ToString::to_string).collect(),
+                    not_imported: baseline.not_imported.clone(),
+                }),
+            ),
+            Err(_) => (false, Vec::new(), None),
         };
         let mut report = change(
             &session,
             result.map(|baseline| {
                 let versions: Vec<String> =
                     baseline.versions.iter().map(ToString::to_string).collect();
-                let done = baseline.from_supabase.then(|| {
-                    format!(
-                        "recorded {} as applied without running them{}: exactly the versions the Supabase CLI had applied (supabase_migrations.schema_migrations) that have a file",
+                let upto = versions
+                    .last()
+                    .map(|last| format!(" (up to {last})"))
+                    .unwrap_or_default();
+                let done = if let (Some(tool), Some(table)) = (baseline.from, &baseline.table) {
+                    Some(format!(
+                        "recorded {} as applied without running them{upto}: those {}'s history ({table}) records as applied that have a file{}",
                         count_of(versions.len()),
-                        versions
-                            .last()
-                            .map(|last| format!(" (up to {last})"))
-                            .unwrap_or_default()
-                    )
-                });
+                        tool.display(),
+                        if tool.records_checksums() { " unchanged since" } else { "" },
+                    ))
+                } else {
+                    baseline.from_supabase.then(|| {
+                        format!(
+                            "recorded {} as applied without running them{upto}: exactly the versions the Supabase CLI had applied (supabase_migrations.schema_migrations) that have a file",
+                            count_of(versions.len()),
+                        )
+                    })
+                };
                 (done, versions)
             }),
         );
-        report.ok &= not_recorded.is_empty();
+        report.ok &= not_recorded.is_empty()
+            && imported
+                .as_ref()
+                .is_none_or(|i| i.failed.is_empty() && i.not_imported.is_empty());
         report.from_supabase_cli = from_supabase_cli;
         report.not_recorded = not_recorded;
+        report.imported = imported;
         Ok(report)
     })
 }
@@ -330,6 +368,7 @@ fn change(
             versions,
             from_supabase_cli: false,
             not_recorded: Vec::new(),
+            imported: None,
             error: None,
         },
         Err(e) => HistoryChange {
@@ -339,6 +378,7 @@ fn change(
             versions: Vec::new(),
             from_supabase_cli: false,
             not_recorded: Vec::new(),
+            imported: None,
             error: Some(RunError::new(&e, &|s| session.redact(s))),
         },
     }

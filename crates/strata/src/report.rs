@@ -406,9 +406,30 @@ pub struct HistoryChange {
     /// has, so not recorded, each with what to do (`ok` is false).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_recorded: Vec<strata_pg::HistoryMismatch>,
+    /// `baseline --from TOOL`: what was imported from the tool's history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Imported>,
     /// Why not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,
+}
+
+/// What `strata baseline --from TOOL` imported. `ok` is false when a
+/// migration was recorded as failed or a version was not recorded.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Imported {
+    /// The tool whose history was read.
+    pub from: strata_pg::import::Tool,
+    /// Its history table, schema-qualified; left as it was.
+    pub table: String,
+    /// Versions recorded as failed part-way, as the tool left them: `strata
+    /// repair --mark-applied` or `--clear-failed` settles each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+    /// Versions of the tool's history not recorded (no file, or a file
+    /// edited after the tool applied it), each with what to do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_imported: Vec<strata_pg::import::NotImported>,
 }
 
 /// One migration in `strata status`.

@@ -15,7 +15,7 @@
 //!   statement by statement (a claimed row that says how far it got);
 //! - `inspect`: what the catalog says about a run that was cut off;
 //! - `failure`: server errors located in their files, advice, notes;
-//! - `rollback`, `repair`: planning and running those commands.
+//! - `rollback`, `repair`, `baseline`: planning and running those commands.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -29,6 +29,7 @@ use tokio_postgres::Client;
 
 use crate::error::{LockHolder, PgError, PoolerEvidence, Refusal};
 
+mod baseline;
 mod failure;
 mod inspect;
 mod lock;
@@ -40,12 +41,12 @@ mod verbs;
 
 use crate::history::{self, exec};
 use crate::sql::ident;
+pub use baseline::{Baseline, ReadFile};
 pub use failure::advice;
 use failure::*;
 use inspect::*;
 pub use inspect::{HistoryMismatch, RecordedBy};
 use lock::*;
-pub use repair::Baseline;
 pub use rollback::{DownSource, RollbackStep};
 use session::*;
 use verbs::*;

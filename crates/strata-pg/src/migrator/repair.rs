@@ -1,16 +1,15 @@
-//! `strata repair` and `strata baseline`: history fixed by hand, each change
-//! recorded as an event; a damaged or ambiguous row is handled, never guessed.
-//! In a Supabase project the Supabase CLI's history changes with strata's, in
-//! the same transaction; a baseline there adopts what the CLI applied.
+//! `strata repair`: history fixed by hand, each change recorded as an event;
+//! a damaged or ambiguous row is handled, never guessed. In a Supabase
+//! project the Supabase CLI's history changes with strata's, in the same
+//! transaction.
 
 use strata_core::plan::{AppliedRecord, Direction, RecordStatus};
 use strata_core::{Migration, MigrationSet, Version};
-use strata_sql::{ParsedSection, ParsedSet};
+use strata_sql::ParsedSection;
 
 use super::runner::SectionRun;
 use super::*;
 use crate::error::PgError;
-use crate::history::SupabaseRecord;
 use crate::sql::{literal, literal_opt};
 
 impl Migrator {
@@ -202,113 +201,11 @@ impl Migrator {
         })
     }
 
-    /// `strata baseline`: records every migration up to `version` (default: all)
-    /// as applied without running them, to adopt an existing database. In a
-    /// Supabase project whose CLI has applied migrations, the versions are
-    /// exactly those the CLI recorded (up to `version`); each of them without
-    /// a file is reported in [`Baseline::without_file`], not recorded.
-    pub async fn baseline(
-        &mut self,
-        set: &ParsedSet,
-        version: Option<&Version>,
-    ) -> Result<Baseline, PgError> {
-        self.lock(&mut Quiet).await?;
-        let result = self.baseline_inner(set, version).await;
-        self.unlock().await?;
-        result
-    }
-
-    pub(super) async fn baseline_inner(
-        &self,
-        set: &ParsedSet,
-        version: Option<&Version>,
-    ) -> Result<Baseline, PgError> {
-        self.ensure_history().await?;
-        if !self.history().await?.is_empty() {
-            return Err(Refusal::HistoryExists.into());
-        }
-        if let Some(v) = version
-            && set.get(v).is_none()
-        {
-            return Err(Refusal::NoFile { version: v.clone() }.into());
-        }
-        let cli = if self.settings.supabase_history {
-            self.own(history::supabase_read(&self.client)).await?
-        } else {
-            Vec::new()
-        };
-        let baseline = if cli.is_empty() {
-            self.baseline_files(set, version)
-        } else {
-            adopt_cli(set, &cli, version)
-        };
-        let Some(last) = baseline.chosen.last() else {
-            if baseline.without_file.is_empty() {
-                return Err(Refusal::NothingToBaseline.into());
-            }
-            // Every version the CLI applied lacks its file: nothing to record.
-            return Ok(baseline.done());
-        };
-        let mut batch = format!("BEGIN;\n{}", self.lock.transaction_prefix());
-        for m in &baseline.chosen {
-            batch.push_str(&self.history_insert(m, "applied"));
-        }
-        batch.push_str(&baseline.supabase_sql);
-        let mut detail = format!("{} migration(s) recorded as applied", baseline.chosen.len());
-        if baseline.from_supabase {
-            detail.push_str(", those the Supabase CLI had applied");
-        }
-        if !baseline.without_file.is_empty() {
-            let missing: Vec<&str> = baseline
-                .without_file
-                .iter()
-                .map(|m| m.version.as_str())
-                .collect();
-            detail.push_str(&format!("; not recorded, no file: {}", missing.join(", ")));
-        }
-        batch.push_str(&self.event_insert(
-            "baseline",
-            &last.version,
-            &last.name,
-            "ok",
-            Some(&detail),
-        ));
-        batch.push_str("COMMIT;");
-        if let Err(e) = self.exec(&batch, "cannot record the baseline").await {
-            let _ = self.client.simple_query("ROLLBACK").await;
-            return Err(e);
-        }
-        Ok(baseline.done())
-    }
-
-    /// A baseline of the files up to `version`, with, in a Supabase project
-    /// whose CLI applied nothing yet, the CLI's rows of the same migrations.
-    fn baseline_files<'s>(&self, set: &'s ParsedSet, version: Option<&Version>) -> Chosen<'s> {
-        let chosen: Vec<&Migration> = set
-            .migrations
-            .iter()
-            .filter(|m| version.is_none_or(|v| m.version <= *v))
-            .collect();
-        let supabase_sql = chosen
-            .iter()
-            .map(|m| {
-                let up = set.section(m, Direction::Up);
-                self.supabase_applied(&m.version, &m.name, Some(m), Some(&up))
-            })
-            .collect();
-        Chosen {
-            chosen,
-            from_supabase: false,
-            without_file: Vec::new(),
-            supabase_sql,
-        }
-    }
-
     /// History verb, in a Supabase project: the Supabase CLI's row of a
     /// migration recorded as applied without running it, with the statements
     /// of its file's up (split as `parsed` when given), as a run would have
     /// recorded them; no statements without a file. Nothing elsewhere.
-    fn supabase_applied(
+    pub(super) fn supabase_applied(
         &self,
         version: &Version,
         name: &str,
@@ -336,85 +233,6 @@ impl Migrator {
             direction: Direction::Up,
         };
         self.supabase_record(version, name, run.statement_texts())
-    }
-}
-
-/// What `strata baseline` recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Baseline {
-    /// The versions recorded as applied without running them, in order.
-    pub versions: Vec<Version>,
-    /// The versions are those the Supabase CLI had recorded as applied
-    /// (`supabase_migrations.schema_migrations`), not every file.
-    pub from_supabase: bool,
-    /// Versions the Supabase CLI recorded that no migration file has: not
-    /// recorded by strata, each with what to do.
-    pub without_file: Vec<HistoryMismatch>,
-}
-
-/// The migrations a baseline records, before it does.
-struct Chosen<'s> {
-    chosen: Vec<&'s Migration>,
-    from_supabase: bool,
-    without_file: Vec<HistoryMismatch>,
-    /// The Supabase CLI's rows to write with them (none when adopting the
-    /// CLI's own).
-    supabase_sql: String,
-}
-
-impl Chosen<'_> {
-    fn done(&self) -> Baseline {
-        Baseline {
-            versions: self.chosen.iter().map(|m| m.version.clone()).collect(),
-            from_supabase: self.from_supabase,
-            without_file: self.without_file.clone(),
-        }
-    }
-}
-
-/// A baseline of exactly the versions the Supabase CLI applied (up to
-/// `version`): each found among the files, the others reported. The CLI's
-/// rows stay as it wrote them.
-fn adopt_cli<'s>(
-    set: &'s ParsedSet,
-    cli: &[SupabaseRecord],
-    version: Option<&Version>,
-) -> Chosen<'s> {
-    let mut chosen: Vec<&Migration> = Vec::new();
-    let mut missing = Vec::new();
-    for row in cli {
-        let parsed = Version::parse(&row.version).ok();
-        if let (Some(v), Some(up_to)) = (&parsed, version)
-            && v > up_to
-        {
-            continue;
-        }
-        match parsed.as_ref().and_then(|v| set.get(v)) {
-            Some(m) => chosen.push(m),
-            None => missing.push(row),
-        }
-    }
-    chosen.sort_by(|a, b| a.version.cmp(&b.version));
-    chosen.dedup_by(|a, b| std::ptr::eq(*a, *b));
-    // What to do about each: strata's history is empty after the baseline
-    // only when it recorded nothing.
-    let without_file = missing
-        .into_iter()
-        .map(|row| {
-            let mut mismatch = HistoryMismatch::cli_only(row, None, chosen.is_empty());
-            mismatch.message = format!(
-                "migration {}{}, which the Supabase CLI recorded as applied, has no file: strata did not record it",
-                row.version,
-                row.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
-            );
-            mismatch
-        })
-        .collect();
-    Chosen {
-        chosen,
-        from_supabase: true,
-        without_file,
-        supabase_sql: String::new(),
     }
 }
 
