@@ -43,7 +43,9 @@ fn write_files(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
-const BAD: &str = "create table a (id int);\ncommit;\ncreate index concurrently a_idx on a (id);\n";
+/// A file that manages its own transactions (a warning) with a concurrent
+/// index build inside one of its blocks (an error).
+const BAD: &str = "create table a (id int);\ncommit;\nbegin;\ncreate index concurrently a_idx on a (id);\ncommit;\n";
 
 #[test]
 fn human_output_points_at_the_statement_and_exits_1_on_errors() {
@@ -52,7 +54,7 @@ fn human_output_points_at_the_statement_and_exits_1_on_errors() {
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
     // What validation refuses, lint reports under validation's codes.
-    assert!(out.contains("error[transaction-control]"), "{out}");
+    assert!(out.contains("warning[transaction-control]"), "{out}");
     assert!(out.contains("--> migrations/0001_bad.sql:2:1"), "{out}");
     assert!(out.contains("error[non-transactional-statement]"), "{out}");
     // A rule's finding links to its documentation.
@@ -119,7 +121,7 @@ fn json_sarif_and_github_formats() {
     assert!(
         github
             .lines()
-            .any(|l| l.starts_with("::error file=migrations/0001_bad.sql,line=2,col=1,")),
+            .any(|l| l.starts_with("::error file=migrations/0001_bad.sql,line=4,col=1,")),
         "{github}"
     );
 }
@@ -205,7 +207,7 @@ fn what_validation_refuses_lint_reports_and_configuration_cannot_silence() {
         ),
         (
             "migrations/0001_bad.sql",
-            "-- strata:allow correctness -- reviewed\ncreate table a (id int);\ncommit;\ncreate table b (id int);\n",
+            "-- strata:allow correctness -- reviewed\ncreate table a (id int);\ncommit;\nbegin;\ncreate table b (id int);\n",
         ),
     ]);
     let output = strata(dir.path(), &["lint", "--format", "json"]);

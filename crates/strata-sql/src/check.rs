@@ -2,12 +2,15 @@
 //!
 //! Every section is split with PostgreSQL's parser: syntax errors become
 //! problems with file, line and column; statements that cannot run in a
-//! transaction block are refused in a transactional section, with the fix;
-//! transaction control that would break a migration's atomicity is refused;
-//! in a no-transaction section, statements that only work inside a
-//! transaction block (LOCK TABLE, SET LOCAL...) are pointed out. A `COPY` to
-//! or from the client is refused at the statement, and the inline data psql
-//! would send to a `COPY ... FROM STDIN` is not reported as SQL.
+//! transaction block are refused where they would run in one, with the fix.
+//! A section whose transaction control strata's one transaction cannot absorb
+//! manages its own transactions and runs statement by statement, as does a
+//! no-transaction section: one warning says so and what a failure part-way
+//! leaves; statements that only work inside a transaction block (LOCK TABLE,
+//! SET LOCAL, SAVEPOINT...) outside one, and a block never closed, are
+//! pointed out. A `COPY` to or from the client is refused at the statement,
+//! and the inline data psql would send to a `COPY ... FROM STDIN` is not
+//! reported as SQL.
 
 use std::cell::OnceCell;
 
@@ -47,7 +50,7 @@ pub fn check_section(section: &Section, parsed: &ParsedSection, which: &str) -> 
     let mut problems = check.client_copies(parsed);
     match parsed.parsed() {
         Err(error) => problems.push(check.syntax_error(error)),
-        Ok(statements) => problems.extend(check.statements(statements)),
+        Ok(statements) => problems.extend(check.statements(parsed, statements)),
     }
     problems
 }
@@ -117,42 +120,68 @@ impl<'a> SectionCheck<'a> {
     /// The problems of the statements of a section that parsed: statements
     /// that need a transaction block or cannot run in one, and transaction
     /// control.
-    fn statements(&self, statements: &[Statement]) -> Vec<Diagnostic> {
+    fn statements(&self, parsed: &ParsedSection, statements: &[Statement]) -> Vec<Diagnostic> {
+        let mode = if self.section.no_transaction() {
+            Mode::NoTransaction
+        } else if parsed.manages_own_transactions() {
+            Mode::OwnTransactions
+        } else {
+            Mode::Wrapped
+        };
+        if mode == Mode::Wrapped {
+            // Inside strata's one transaction: whatever transaction control
+            // there is, strata absorbs or it works there (savepoints).
+            return statements
+                .iter()
+                .filter_map(|statement| {
+                    let reason = statement.no_transaction_reason()?;
+                    Some(self.at(statement.span.start, self.non_transactional(reason)))
+                })
+                .collect();
+        }
+        // One statement at a time, as psql runs a file: each on its own,
+        // unless inside a block the section opened with BEGIN.
         let mut problems = Vec::new();
-        let no_transaction = self.section.no_transaction();
-        // In a no-transaction section each statement runs on its own, unless the
-        // section opens a block of its own with BEGIN.
-        let mut in_block = false;
+        let open_after = parsed.open_after();
+        let mut block_start = None;
         for (i, statement) in statements.iter().enumerate() {
             let start = statement.span.start;
-            if no_transaction
-                && !in_block
-                && let Some(needs) = statement.needs_transaction()
-            {
-                problems.push(self.at(start, self.needs_transaction_block(needs)));
+            let open_before = i > 0 && open_after.get(i - 1) == Some(&true);
+            if !open_before {
+                block_start = None;
             }
-            if let Some(reason) = statement.no_transaction_reason()
-                && !no_transaction
-            {
-                problems.push(self.at(start, self.non_transactional(reason)));
+            if !open_before && let Some(needs) = statement.needs_transaction() {
+                problems.push(self.at(start, self.needs_transaction_block(needs, mode)));
+            }
+            if let (Some(reason), Some(begin)) = (statement.no_transaction_reason(), block_start) {
+                problems.push(self.at(start, self.non_transactional_in_block(reason, begin)));
             }
             let Some(control) = statement.transaction_control() else {
                 continue;
             };
-            if no_transaction {
-                in_block = match control {
-                    TransactionControl::Begin | TransactionControl::BeginWithModes => true,
-                    TransactionControl::Commit
-                    | TransactionControl::Rollback
-                    | TransactionControl::PrepareTransaction => false,
-                    _ => in_block,
-                };
-                problems.push(self.at(start, self.control_on_its_own(control)));
-                continue;
+            if !open_before && fails_outside_block(control) {
+                problems.push(self.at(start, self.control_outside_block(control, mode)));
             }
-            if !control.fits_wrapping_transaction(i, statements.len()) {
-                problems.push(self.at(start, self.control_breaking_atomicity(control)));
+            if open_after.get(i) == Some(&true) && block_start.is_none() {
+                block_start = Some(start);
             }
+        }
+        // One warning: at what makes the section manage its own transactions,
+        // or at a no-transaction section's first transaction control.
+        let said = match mode {
+            Mode::OwnTransactions => parsed.own_transaction_control(),
+            Mode::NoTransaction | Mode::Wrapped => statements
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.transaction_control().is_some()),
+        };
+        if let Some((_, statement)) = said
+            && let Some(control) = statement.transaction_control()
+        {
+            problems.push(self.at(statement.span.start, self.runs_as_psql(control, mode)));
+        }
+        if let Some((_, begin)) = parsed.unclosed_block() {
+            problems.push(self.at(begin.span.start, self.unclosed_block(mode)));
         }
         problems
     }
@@ -160,8 +189,9 @@ impl<'a> SectionCheck<'a> {
     /// A statement that needs a transaction block, outside one in a
     /// no-transaction section: an error when it fails there, a warning when
     /// it only does nothing.
-    fn needs_transaction_block(&self, needs: NeedsTransaction) -> Diagnostic {
+    fn needs_transaction_block(&self, needs: NeedsTransaction, mode: Mode) -> Diagnostic {
         let which = self.which;
+        let runs = mode.runs(which);
         let consequence = if needs.fails() {
             "fails outside a transaction block"
         } else {
@@ -178,9 +208,7 @@ impl<'a> SectionCheck<'a> {
         let mut problem = Diagnostic::error(
             ProblemCode::NeedsTransactionBlock,
             &self.section.file,
-            format!(
-                "{needs} {consequence}, and this no-transaction {which} section runs each statement on its own"
-            ),
+            format!("{needs} {consequence}, and {runs} each statement on its own"),
         )
         .help(help);
         if !needs.fails() {
@@ -201,28 +229,104 @@ impl<'a> SectionCheck<'a> {
         .help("add `-- strata:no-transaction` above the statement's section (each statement then runs on its own, so keep such a migration small, ideally this one statement)")
     }
 
-    /// Transaction control in a no-transaction section, where each statement
-    /// runs on its own.
-    fn control_on_its_own(&self, control: TransactionControl) -> Diagnostic {
-        let which = self.which;
-        Diagnostic::warning(
-            ProblemCode::TransactionControl,
+    /// A statement that cannot run inside a transaction block, inside a
+    /// block the section opened itself at byte `begin`.
+    fn non_transactional_in_block(&self, reason: NonTransactional, begin: usize) -> Diagnostic {
+        let (line, _) = self.positions().position(begin);
+        Diagnostic::error(
+            ProblemCode::NonTransactionalStatement,
             &self.section.file,
-            format!("{control} in a no-transaction {which} section"),
+            format!(
+                "{reason} cannot run inside a transaction block, and here it runs in the one opened by the BEGIN on line {line}"
+            ),
         )
-        .help("strata runs each statement of a no-transaction section on its own; if a failure midway leaves a half-applied block, `strata repair` is needed")
+        .help("move it out of the block: after its COMMIT, or before its BEGIN")
     }
 
-    /// Transaction control that the transaction wrapping the section cannot
-    /// absorb.
-    fn control_breaking_atomicity(&self, control: TransactionControl) -> Diagnostic {
+    /// A savepoint command or `AND CHAIN`, which fail outside a transaction
+    /// block, outside one.
+    fn control_outside_block(&self, control: TransactionControl, mode: Mode) -> Diagnostic {
         let which = self.which;
+        let runs = mode.runs(which);
+        Diagnostic::error(
+            ProblemCode::NeedsTransactionBlock,
+            &self.section.file,
+            format!(
+                "{control} fails outside a transaction block, and {runs} each statement on its own, outside any block here"
+            ),
+        )
+        .help("put it inside a BEGIN ... COMMIT block, after the BEGIN")
+    }
+
+    /// The one warning of a section that runs statement by statement with
+    /// transaction control of its own: how it runs, and what a failure
+    /// part-way leaves.
+    fn runs_as_psql(&self, control: TransactionControl, mode: Mode) -> Diagnostic {
+        let which = self.which;
+        let consequence = "strata runs it one statement at a time, as psql runs a file, honouring its BEGIN ... COMMIT blocks, so it cannot be applied atomically: if a statement fails, the block it is in is rolled back, what ran before stays (committed blocks and statements outside blocks), and the migration is recorded as failed with how far it got";
+        let (message, help) = match mode {
+            Mode::OwnTransactions => (
+                format!(
+                    "this {which} section manages its own transactions (strata's one transaction absorbs only a BEGIN first and a COMMIT last, not this {control}): {consequence}"
+                ),
+                "to have it applied atomically, remove the transaction control inside it (a BEGIN first and a COMMIT last are absorbed) or split it into migrations; if it is meant to run this way, say so with `-- strata:no-transaction`",
+            ),
+            Mode::NoTransaction | Mode::Wrapped => (
+                format!("{control} in a no-transaction {which} section: {consequence}"),
+                "keep the statements that must succeed or fail together in one block; `strata repair` says what to do after a failure part-way",
+            ),
+        };
+        Diagnostic::warning(ProblemCode::TransactionControl, &self.section.file, message).help(help)
+    }
+
+    /// A block the section opens and never closes.
+    fn unclosed_block(&self, mode: Mode) -> Diagnostic {
+        let which = self.which;
+        let runs = mode.runs(which);
         Diagnostic::error(
             ProblemCode::TransactionControl,
             &self.section.file,
-            format!("{control} here would break the {which} section's atomicity"),
+            format!(
+                "this BEGIN opens a transaction block that nothing closes before the end of the {which} section: {runs} statement by statement, and psql would roll such a block back when it exits, so strata refuses to run it"
+            ),
         )
-        .help("strata wraps each migration in one transaction (a BEGIN first and a COMMIT last are absorbed); split the work into separate migrations instead")
+        .help("end the block with COMMIT (or ROLLBACK, to undo it)")
+    }
+}
+
+/// Whether PostgreSQL refuses `control` outside a transaction block
+/// (`... can only be used in transaction blocks`), rather than warning.
+fn fails_outside_block(control: TransactionControl) -> bool {
+    matches!(
+        control,
+        TransactionControl::Savepoint
+            | TransactionControl::Release
+            | TransactionControl::RollbackToSavepoint
+            | TransactionControl::CommitAndChain
+            | TransactionControl::RollbackAndChain
+    )
+}
+
+/// How a section runs, as validation judges it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// In strata's one transaction.
+    Wrapped,
+    /// `-- strata:no-transaction`: statement by statement.
+    NoTransaction,
+    /// Statement by statement, because of transaction control of its own.
+    OwnTransactions,
+}
+
+impl Mode {
+    /// How the section of `which` runs, as the subject of a sentence.
+    fn runs(self, which: &str) -> String {
+        match self {
+            Self::NoTransaction => format!("this no-transaction {which} section runs"),
+            Self::OwnTransactions | Self::Wrapped => {
+                format!("this {which} section, which manages its own transactions, runs")
+            }
+        }
     }
 }
 
@@ -322,6 +426,87 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// Every problem of a one-file migration set, as `line code severity`.
+    fn judged(sql: &str) -> Vec<String> {
+        let source = MemorySource::new().with("0001_x.sql", sql);
+        let set = strata_core::load(&source, Path::new("m"));
+        super::validate(&crate::ParsedSet::new(set))
+            .into_iter()
+            .map(|p| format!("{} {} {:?}", p.line().unwrap_or(0), p.code, p.severity))
+            .collect()
+    }
+
+    #[test]
+    fn a_file_with_two_blocks_of_its_own_is_one_warning_not_an_error() {
+        let sql = "begin;\ncreate table a (id int);\ncommit;\nbegin;\ncreate table b (id int);\ncommit;\n";
+        assert_eq!(judged(sql), ["3 transaction-control Warning"]);
+        let source = MemorySource::new().with("0001_x.sql", sql);
+        let problems = super::validate(&crate::ParsedSet::new(strata_core::load(
+            &source,
+            Path::new("m"),
+        )));
+        let message = &problems[0].message;
+        assert!(
+            message.contains("manages its own transactions"),
+            "{message}"
+        );
+        assert!(
+            message.contains("cannot be applied atomically"),
+            "{message}"
+        );
+        assert!(
+            message.contains("the block it is in is rolled back"),
+            "{message}"
+        );
+        // A COMMIT in the middle, a ROLLBACK at the end: the same.
+        assert_eq!(
+            judged("create table a (id int);\ncommit;\ncreate table b (id int);\n"),
+            ["2 transaction-control Warning"]
+        );
+        assert_eq!(
+            judged("create table a (id int);\nrollback;\n"),
+            ["2 transaction-control Warning"]
+        );
+    }
+
+    #[test]
+    fn a_block_that_is_never_closed_is_refused_at_its_begin() {
+        assert_eq!(
+            judged("begin;\ncreate table a (id int);\ncommit;\nbegin;\ncreate table b (id int);\n"),
+            [
+                "3 transaction-control Warning",
+                "4 transaction-control Error"
+            ]
+        );
+        assert_eq!(
+            judged(
+                "-- strata:no-transaction\ncreate index concurrently i on t (a);\nbegin;\ninsert into t values (1);\n"
+            ),
+            [
+                "3 transaction-control Warning",
+                "3 transaction-control Error"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_running_statement_by_statement_is_judged_block_by_block() {
+        // Outside its blocks a concurrent index builds; inside one it cannot,
+        // and a LOCK or a SAVEPOINT needs one.
+        let sql = "create table t (a int);\ncommit;\ncreate index concurrently i on t (a);\nlock table t;\nsavepoint s;\nbegin;\nlock table t;\nsavepoint s;\ncreate index concurrently j on t (a);\ncommit;\n";
+        assert_eq!(
+            judged(sql),
+            [
+                "2 transaction-control Warning",
+                "4 needs-transaction-block Error",
+                "5 needs-transaction-block Error",
+                "9 non-transactional-statement Error",
+            ]
+        );
+        // A plain BEGIN first and COMMIT last are absorbed: nothing to say.
+        assert!(judged("begin;\ncreate table a (id int);\ncommit;\n").is_empty());
     }
 
     #[test]

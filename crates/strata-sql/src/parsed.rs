@@ -9,7 +9,12 @@
 //! The one rule about a section's own `BEGIN`/`COMMIT` inside strata's
 //! transaction (a plain `BEGIN` first and a plain `COMMIT` last are absorbed)
 //! is applied here: [`ParsedSection::runnable`] and
-//! [`ParsedSection::transaction_body`].
+//! [`ParsedSection::transaction_body`]. So is what follows when a section's
+//! transaction control cannot be absorbed (several `BEGIN` ... `COMMIT`
+//! blocks, a `COMMIT` in the middle): the section manages its own
+//! transactions ([`ParsedSection::manages_own_transactions`]) and runs
+//! statement by statement as psql runs a file, where
+//! [`ParsedSection::open_after`] says where a block of its own is open.
 
 use std::borrow::Cow;
 use std::ops::Deref;
@@ -17,7 +22,9 @@ use std::ops::Deref;
 use strata_core::plan::Direction;
 use strata_core::{Migration, MigrationSet};
 
-use crate::{CopySplit, InlineData, Statement, SyntaxError, split_with_inline_data};
+use crate::{
+    CopySplit, InlineData, Statement, SyntaxError, TransactionControl, split_with_inline_data,
+};
 
 /// One section's SQL, split with PostgreSQL's parser (inline `COPY` data
 /// stepped over).
@@ -114,6 +121,69 @@ impl ParsedSection {
         }
         // Only ASCII bytes were replaced by spaces: still UTF-8.
         String::from_utf8(bytes).map_or(Cow::Borrowed(sql), Cow::Owned)
+    }
+
+    /// The first transaction control statement (by index) that a
+    /// transaction wrapping the whole section cannot absorb: a `COMMIT` or
+    /// `ROLLBACK` before the end, a second `BEGIN`, a `BEGIN` with
+    /// transaction modes... `None` when there is none, or when the SQL does
+    /// not parse.
+    #[must_use]
+    pub fn own_transaction_control(&self) -> Option<(usize, &Statement)> {
+        let statements = self.parsed().ok()?;
+        statements.iter().enumerate().find(|(i, s)| {
+            s.transaction_control()
+                .is_some_and(|c| !c.fits_wrapping_transaction(*i, statements.len()))
+        })
+    }
+
+    /// Whether the section manages its own transactions: it holds
+    /// transaction control that strata's one transaction cannot absorb (see
+    /// [`ParsedSection::own_transaction_control`]). Such a file was written
+    /// for a runner that executes it as psql does, so it runs statement by
+    /// statement, its own blocks honoured, and cannot be applied atomically.
+    #[must_use]
+    pub fn manages_own_transactions(&self) -> bool {
+        self.own_transaction_control().is_some()
+    }
+
+    /// For each statement, whether a transaction block of the section's own
+    /// is open once it has run, when the statements run one at a time from
+    /// outside any block, as psql runs a file: a `BEGIN` opens one; `COMMIT`,
+    /// `ROLLBACK` and `PREPARE TRANSACTION` close it; `AND CHAIN` and
+    /// savepoints leave it as it was. Where this is false, nothing of the
+    /// section is pending: what ran so far is committed (or rolled back by
+    /// its own `ROLLBACK`), and a runner may record its progress.
+    #[must_use]
+    pub fn open_after(&self) -> Vec<bool> {
+        let mut open = false;
+        self.statements()
+            .iter()
+            .map(|statement| {
+                open = match statement.transaction_control() {
+                    Some(TransactionControl::Begin | TransactionControl::BeginWithModes) => true,
+                    Some(
+                        TransactionControl::Commit
+                        | TransactionControl::Rollback
+                        | TransactionControl::PrepareTransaction,
+                    ) => false,
+                    _ => open,
+                };
+                open
+            })
+            .collect()
+    }
+
+    /// The `BEGIN` (by index) whose block is still open after the last
+    /// statement: nothing closes it before the section ends.
+    #[must_use]
+    pub fn unclosed_block(&self) -> Option<(usize, &Statement)> {
+        let open = self.open_after();
+        if open.last() != Some(&true) {
+            return None;
+        }
+        let first_open = open.iter().rposition(|o| !o).map_or(0, |i| i + 1);
+        self.statements().get(first_open).map(|s| (first_open, s))
     }
 }
 
@@ -269,6 +339,56 @@ mod tests {
         let parsed = ParsedSection::of(middle);
         assert_eq!(parsed.transaction_body(middle), middle);
         assert_eq!(parsed.runnable().count(), 3);
+    }
+
+    #[test]
+    fn a_file_with_blocks_of_its_own_manages_its_own_transactions() {
+        let two_blocks =
+            "begin;\ncreate table a ();\ncommit;\nbegin;\ncreate table b ();\ncommit;\n";
+        let parsed = ParsedSection::of(two_blocks);
+        assert!(parsed.manages_own_transactions());
+        assert_eq!(parsed.own_transaction_control().map(|(i, _)| i), Some(2));
+        assert_eq!(parsed.open_after(), [true, true, false, true, true, false]);
+        assert!(parsed.unclosed_block().is_none());
+
+        let middle = "create table a ();\ncommit;\ncreate table b ();\n";
+        let parsed = ParsedSection::of(middle);
+        assert!(parsed.manages_own_transactions());
+        assert_eq!(parsed.open_after(), [false, false, false]);
+
+        // Absorbed, or savepoints: strata's own transaction holds them.
+        for wrapped in [
+            "BEGIN;\ncreate table t ();\nCOMMIT;\n",
+            "begin;\ncreate table t ();\n",
+            "create table t ();\nsavepoint s;\nrollback to savepoint s;\nrelease s;\n",
+        ] {
+            assert!(
+                !ParsedSection::of(wrapped).manages_own_transactions(),
+                "{wrapped}"
+            );
+        }
+        // A syntax error decides nothing.
+        assert!(!ParsedSection::of("commit;\nselec 1;\n").manages_own_transactions());
+    }
+
+    #[test]
+    fn a_block_left_open_at_the_end_is_found_at_its_begin() {
+        let sql = "begin;\ncreate table a ();\ncommit;\ncreate table b ();\nstart transaction;\nsavepoint s;\ncommit and chain;\ncreate table c ();\n";
+        let parsed = ParsedSection::of(sql);
+        assert_eq!(
+            parsed.open_after(),
+            [true, true, false, false, true, true, true, true]
+        );
+        let (index, begin) = parsed
+            .unclosed_block()
+            .unwrap_or_else(|| panic!("no unclosed block"));
+        assert_eq!((index, begin.text(sql)), (4, "start transaction"));
+        assert!(
+            ParsedSection::of("create table a ();\n")
+                .unclosed_block()
+                .is_none()
+        );
+        assert!(ParsedSection::of("").unclosed_block().is_none());
     }
 
     #[test]

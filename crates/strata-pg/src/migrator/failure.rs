@@ -9,6 +9,7 @@
 use strata_core::plan::Direction;
 use strata_core::{Migration, Section};
 
+use super::runner::Stop;
 use super::*;
 use crate::error::{MigrationFailure, ServerError};
 
@@ -120,14 +121,20 @@ pub fn advice(sqlstate: &str) -> Option<String> {
     Some(text.to_owned())
 }
 
-/// What is recorded in history about a no-transaction section that stopped.
-pub(super) fn stop_summary(
-    i: usize,
-    total: usize,
-    error: &ServerError,
-    left: &[InvalidIndex],
-) -> String {
-    let mut text = format!("statement {} of {total} failed: {error}", i + 1);
+/// What is recorded in history about a section run statement by statement
+/// that stopped at `stop`.
+pub(super) fn stop_summary(stop: Stop, error: &ServerError, left: &[InvalidIndex]) -> String {
+    let mut text = format!(
+        "statement {} of {} failed: {error}",
+        stop.failed + 1,
+        stop.total
+    );
+    if stop.in_block() {
+        text.push_str(&format!(
+            "; the transaction block it was in, from statement {}, was rolled back",
+            stop.settled + 1
+        ));
+    }
     for index in left {
         text.push_str(&format!(
             "; it left the index {} on {} INVALID",
@@ -137,20 +144,25 @@ pub(super) fn stop_summary(
     text
 }
 
-/// The note for a no-transaction section that stopped after `done` statements.
-pub(super) fn part_way_note(
-    m: &Migration,
-    direction: Direction,
-    done: usize,
-    total: usize,
-) -> String {
+/// The note for a section run statement by statement that stopped at
+/// `stop`, with statements settled before it.
+pub(super) fn part_way_note(m: &Migration, direction: Direction, stop: Stop) -> String {
     let v = &m.version;
+    let Stop { settled, total, .. } = stop;
+    let block = if stop.in_block() {
+        format!(
+            " (the transaction block statement {} failed in was rolled back)",
+            stop.failed + 1
+        )
+    } else {
+        String::new()
+    };
     match direction {
         Direction::Up => format!(
-            "this migration runs without a transaction: {done} of {total} statement(s) completed and stay applied; it is recorded as failed.\n    Inspect the database, then either finish the work by hand and run `strata repair --mark-applied {v}`,\n    or undo what ran and run `strata repair --clear-failed {v}` so the next migrate runs it again."
+            "this migration runs without a transaction: {settled} of {total} statement(s) completed and stay applied{block}; it is recorded as failed.\n    Inspect the database, then either finish the work by hand and run `strata repair --mark-applied {v}`,\n    or undo what ran and run `strata repair --clear-failed {v}` so the next migrate runs it again."
         ),
         Direction::Down => format!(
-            "this down section runs without a transaction: {done} of {total} statement(s) completed and stay done; migration {v} is recorded as failed part-way through its rollback.\n    Inspect the database, then either finish the rollback by hand and run `strata repair --mark-rolled-back {v}`,\n    or redo what the down undid and run `strata repair --mark-applied {v}`."
+            "this down section runs without a transaction: {settled} of {total} statement(s) completed and stay done{block}; migration {v} is recorded as failed part-way through its rollback.\n    Inspect the database, then either finish the rollback by hand and run `strata repair --mark-rolled-back {v}`,\n    or redo what the down undid and run `strata repair --mark-applied {v}`."
         ),
     }
 }

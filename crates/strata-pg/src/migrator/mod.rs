@@ -400,12 +400,12 @@ impl Migrator {
         }
         progress.planned(plan.apply.len());
         for migration in plan.apply {
-            if let Some(warning) = self.untimed_warning(migration, &migration.up, "up") {
+            let up = set.section(migration, Direction::Up);
+            if let Some(warning) = self.untimed_warning(migration, &migration.up, &up, "up") {
                 progress.warning(&warning);
             }
             progress.started(migration, Direction::Up);
             let started = Instant::now();
-            let up = set.section(migration, Direction::Up);
             let skipped = match self.apply(migration, &up).await {
                 Ok(skipped) => skipped,
                 Err(PgError::Migration(mut failure))

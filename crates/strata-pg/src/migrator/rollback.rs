@@ -161,19 +161,20 @@ impl Migrator {
         }
         progress.planned(plan.len());
         for RollbackStep { migration: m, .. } in plan {
+            // The step's down: the file's or the one stored in history.
+            let parsed = m
+                .down
+                .as_ref()
+                .map(|d| strata_sql::ParsedSection::of(&d.text))
+                .unwrap_or_default();
             if let Some(down) = &m.down
-                && let Some(warning) = self.untimed_warning(&m, down, "down")
+                && let Some(warning) = self.untimed_warning(&m, down, &parsed, "down")
             {
                 progress.warning(&warning);
             }
             progress.started(&m, Direction::Down);
             let started = Instant::now();
-            // The step's down: the file's or the one stored in history.
-            let down = m
-                .down
-                .as_ref()
-                .map(|d| strata_sql::ParsedSection::of(&d.text));
-            self.undo(&m, &down.unwrap_or_default()).await?;
+            self.undo(&m, &parsed).await?;
             let took = started.elapsed();
             progress.finished(&m, Direction::Down, took);
             report.done.push(Done {

@@ -1,10 +1,13 @@
 //! The one section runner that apply and undo share. A transactional section
 //! travels as one simple-protocol query: `BEGIN`, `SET LOCAL` timeouts, the
 //! body (top-level `BEGIN`/`COMMIT` blanked out, so byte offsets stay put), the
-//! history writes, `COMMIT`. A no-transaction section runs statement by
-//! statement between a claim and its end, its progress recorded after each
-//! statement; where it stops, the history says so. Deadlines seen from
-//! strata's side keep a stalled connection from hanging a run.
+//! history writes, `COMMIT`. A no-transaction section, and one that manages
+//! its own transactions (transaction control strata's one transaction cannot
+//! absorb), runs statement by statement as psql runs a file, between a claim
+//! and its end: its own `BEGIN` ... `COMMIT` blocks are honoured, its progress
+//! is recorded after each statement that leaves no block of its own open, and
+//! where it stops, the history says so. Deadlines seen from strata's side keep
+//! a stalled connection from hanging a run.
 
 use std::time::{Duration, Instant};
 
@@ -55,7 +58,7 @@ impl Migrator {
             direction,
         };
         refuse_client_copy(&run)?;
-        if section.no_transaction() {
+        if run.statement_by_statement() {
             self.run_statements(&run).await
         } else {
             self.run_transaction(&run).await
@@ -80,8 +83,10 @@ impl Migrator {
         batch.push_str(&body);
         batch.push_str("\n;\n");
         // The history is written as the connecting user, whatever role the
-        // body switched to; the switch ends with the migration.
+        // body switched to (the switch ends with the migration), and with
+        // strata's search path, whatever the body set.
         batch.push_str(RESET_ROLE);
+        batch.push_str("SET LOCAL search_path = pg_catalog;\n");
         batch.push_str(&self.record_done(run));
         batch.push_str("COMMIT;");
         let started = Instant::now();
@@ -195,10 +200,14 @@ impl Migrator {
         })
     }
 
-    /// A no-transaction section, statement by statement. The history row is
-    /// claimed first (`failed`, 0 done, this backend) and advances after each
-    /// statement, so that a run stopped anywhere (error, kill, lost connection)
-    /// leaves a row that says how far it got.
+    /// A section run statement by statement (no-transaction, or managing its
+    /// own transactions). The history row is claimed first (`failed`, 0 done,
+    /// this backend) and advances after each statement that leaves no block
+    /// of the section's own open, so that a run stopped anywhere (error,
+    /// kill, lost connection) leaves a row that says how far it got: what it
+    /// counts is committed. Inside a block of the section's own, strata sends
+    /// nothing but the section's statements; a failure there rolls the block
+    /// back, as the server does when the connection is lost.
     pub(super) async fn run_statements(&self, run: &SectionRun<'_>) -> Result<bool, PgError> {
         let SectionRun {
             m,
@@ -207,6 +216,10 @@ impl Migrator {
             direction,
         } = *run;
         let statements = parsed.parsed().map_err(|e| unparsed(run, e))?;
+        if let Some((_, begin)) = parsed.unclosed_block() {
+            return Err(unclosed(run, begin.span.start));
+        }
+        let open_after = parsed.open_after();
         let claimed = match self
             .send_waiting_for_others(&self.claim(m, direction), self.deadline(section, 1))
             .await
@@ -240,6 +253,9 @@ impl Migrator {
             self.exec(&timeouts, "cannot set timeouts").await?;
         }
         let total = statements.len();
+        // Statements whose effects are settled (committed, or undone by the
+        // section's own ROLLBACK): what the history row counts.
+        let mut settled = 0;
         for (i, statement) in statements.iter().enumerate() {
             let sql = &section.text[statement.span.clone()];
             if let Err(unanswered) = self.send(sql, self.deadline(section, 1)).await {
@@ -261,43 +277,59 @@ impl Migrator {
                 if failure.line.is_none() {
                     set_location(&mut failure, section, statement.span.start);
                 }
-                failure.statements_done = Some((i, total));
+                let stop = Stop {
+                    failed: i,
+                    settled,
+                    total,
+                };
+                failure.statements_done = Some((settled, total));
                 if lost {
                     self.broken.store(true, Ordering::Relaxed);
                     // The server may still be running the statement, or have
                     // finished it: the row keeps this backend's pid, and the next
                     // command asks the catalog what happened.
-                    failure.note = format!(
-                        "the connection was lost while statement {} of {total} was running: it may still be running on the server, or have completed; migration {} stays recorded as failed, and the next `strata status` or `strata migrate` finds out from the catalog what happened",
-                        i + 1,
-                        m.version
-                    );
+                    failure.note = lost_note(m, stop);
                     return Err(PgError::Migration(Box::new(failure)));
+                }
+                // A block of the section's own that the statement failed in
+                // ends here, rolled back, before strata writes anything.
+                if stop.in_block() {
+                    let _ = self.client.simple_query("ROLLBACK").await;
                 }
                 let _ = self.reset_session().await;
                 self.name_lock_blockers(run, &mut failure).await;
                 let left = self.invalid_indexes_since(&invalid_before).await;
-                let what = stop_summary(i, total, &failure.error, &left);
+                let what = stop_summary(stop, &failure.error, &left);
                 failure.left_behind = left.iter().map(|l| l.recovery(m, i + 1 == total)).collect();
-                if i == 0 && left.is_empty() {
+                if settled == 0 && left.is_empty() {
                     let _ = self
                         .client
                         .simple_query(&self.withdraw_claim(m, direction))
                         .await;
-                    failure.note = match direction {
-                        Direction::Up => "this migration runs without a transaction, and its first statement failed: nothing of it ran and it is not recorded; fix it and run migrate again".to_owned(),
-                        Direction::Down => format!("this down section runs without a transaction, and its first statement failed: nothing of it ran, and migration {} stays applied", m.version),
-                    };
+                    failure.note = nothing_stays_note(m, direction, stop);
                 } else {
                     let _ = self.client.simple_query(&self.record_stop(m, &what)).await;
-                    failure.note = part_way_note(m, direction, i, total);
+                    failure.note = part_way_note(m, direction, stop);
                 }
                 self.record_failure(direction, m, &failure.error.to_string())
                     .await;
                 return Err(PgError::Migration(Box::new(failure)));
             }
-            self.exec(&self.progress(m, i + 1), "cannot record progress")
-                .await?;
+            if open_after.get(i) == Some(&true) {
+                // Inside a block of the section's own: nothing of strata's may
+                // join it, and nothing of it is settled until it ends.
+                continue;
+            }
+            settled = i + 1;
+            if let Err(e) = self
+                .exec(&self.progress(m, settled), "cannot record progress")
+                .await
+            {
+                // Should a block of the section's be open after all, the
+                // guard stopped strata's write inside it: end it.
+                let _ = self.client.simple_query("ROLLBACK").await;
+                return Err(e);
+            }
         }
         self.reset_session().await?;
         self.exec(
@@ -470,10 +502,11 @@ impl Migrator {
         &self,
         m: &Migration,
         section: &Section,
+        parsed: &ParsedSection,
         which: &str,
     ) -> Option<String> {
         (!self.session.keeps_settings()
-            && section.no_transaction()
+            && runs_statement_by_statement(section, parsed)
             && !self.timeouts(section, false).is_empty())
         .then(|| {
             format!(
@@ -548,12 +581,20 @@ pub(super) struct SectionRun<'a> {
 }
 
 impl<'a> SectionRun<'a> {
+    /// Whether the section runs statement by statement, outside a
+    /// transaction of strata's: it says `-- strata:no-transaction`, or it
+    /// manages its own transactions (see
+    /// [`ParsedSection::manages_own_transactions`]).
+    pub fn statement_by_statement(&self) -> bool {
+        runs_statement_by_statement(self.section, self.parsed)
+    }
+
     /// The text of each statement that runs, in order, as the Supabase CLI
     /// records them: inside strata's transaction, all but an absorbed
     /// `BEGIN`/`COMMIT`; without one, every statement.
     pub fn statement_texts(&self) -> impl Iterator<Item = &'a str> + use<'a> {
         let text = self.section.text.as_str();
-        let statements: Vec<&'a strata_sql::Statement> = if self.section.no_transaction() {
+        let statements: Vec<&'a strata_sql::Statement> = if self.statement_by_statement() {
             self.parsed.statements().iter().collect()
         } else {
             self.parsed.runnable().collect()
@@ -562,6 +603,103 @@ impl<'a> SectionRun<'a> {
             .into_iter()
             .filter_map(move |s| text.get(s.span.clone()))
     }
+}
+
+/// Whether `section`, split as `parsed`, runs statement by statement: see
+/// [`SectionRun::statement_by_statement`].
+pub(super) fn runs_statement_by_statement(section: &Section, parsed: &ParsedSection) -> bool {
+    section.no_transaction() || parsed.manages_own_transactions()
+}
+
+/// Where a section run statement by statement stopped: statement `failed`
+/// (0-based) of `total` failed, and `settled` statements before it are
+/// settled, those between inside a block of the section's own.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Stop {
+    pub failed: usize,
+    pub settled: usize,
+    pub total: usize,
+}
+
+impl Stop {
+    /// Whether the failed statement ran inside a block the section opened
+    /// (the block's `BEGIN` is statement `settled`).
+    pub fn in_block(self) -> bool {
+        self.settled < self.failed
+    }
+}
+
+/// The note of a section whose connection was lost at `stop`.
+fn lost_note(m: &Migration, stop: Stop) -> String {
+    let Stop {
+        failed,
+        settled,
+        total,
+    } = stop;
+    let n = failed + 1;
+    let v = &m.version;
+    if stop.in_block() {
+        format!(
+            "the connection was lost while statement {n} of {total} was running, inside the transaction block opened by statement {}: the server rolls that block back, unless it was committing it; migration {v} stays recorded as failed after {settled} statement(s), and the next `strata status` or `strata migrate` finds out from the catalog what happened",
+            settled + 1
+        )
+    } else {
+        format!(
+            "the connection was lost while statement {n} of {total} was running: it may still be running on the server, or have completed; migration {v} stays recorded as failed, and the next `strata status` or `strata migrate` finds out from the catalog what happened"
+        )
+    }
+}
+
+/// The note of a section that stopped at `stop` with nothing settled and
+/// nothing left behind: it is not recorded.
+fn nothing_stays_note(m: &Migration, direction: Direction, stop: Stop) -> String {
+    let v = &m.version;
+    let how = if stop.in_block() {
+        format!(
+            "statement {} failed inside its first transaction block, which was rolled back: nothing of it stays",
+            stop.failed + 1
+        )
+    } else {
+        "its first statement failed: nothing of it ran".to_owned()
+    };
+    match direction {
+        Direction::Up => format!(
+            "this migration runs without a transaction, and {how} and it is not recorded; fix it and run migrate again"
+        ),
+        Direction::Down => format!(
+            "this down section runs without a transaction, and {how}, and migration {v} stays applied"
+        ),
+    }
+}
+
+/// The failure of a section that opens a transaction block of its own and
+/// never closes it (validation refuses such files first; a down stored in
+/// history is not validated): refused before anything runs, as psql would
+/// roll the block back when it exits.
+fn unclosed(run: &SectionRun<'_>, begin: usize) -> PgError {
+    let section = run.section;
+    let (line, column) = section.position(begin);
+    PgError::Migration(Box::new(MigrationFailure {
+        version: run.m.version.to_string(),
+        name: run.m.name.clone(),
+        file: section.file.clone(),
+        section: run.direction,
+        line: Some(line),
+        column: Some(column),
+        source_line: section.file_line(line),
+        error: ServerError {
+            sqlstate: "25000".to_owned(),
+            message: "this BEGIN opens a transaction block that nothing closes before the end of the section".to_owned(),
+            detail: None,
+            hint: Some("end the block with COMMIT (or ROLLBACK, to undo it)".to_owned()),
+            position: None,
+        },
+        advice: None,
+        statements_done: Some((0, run.parsed.statements().len())),
+        note: "nothing of it ran: strata refuses a section that leaves a transaction block open, which psql would roll back when it exits".to_owned(),
+        left_behind: Vec::new(),
+        blocked_by: Vec::new(),
+    }))
 }
 
 /// The failure of a section the parser refuses (validation refuses such

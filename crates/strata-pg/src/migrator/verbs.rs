@@ -3,6 +3,12 @@
 //! an event), for the runner to send with the migration's own SQL. All of it
 //! runs as the connecting user, whatever role a migration switched to.
 //!
+//! Between the statements of a section that runs statement by statement,
+//! the writes go in a transaction of strata's own ([`Migrator::bookkeeping`]),
+//! sent only where no transaction block of the section's own is open, with
+//! the role and search path reset for that transaction alone: the section
+//! gets its role and settings back at its `COMMIT`.
+//!
 //! In a Supabase project ([`Settings::supabase_history`]) the verbs that
 //! make a migration applied or not applied also write the Supabase CLI's
 //! history, in the same SQL, so both histories commit together or not at all.
@@ -67,11 +73,8 @@ VALUES ({}, {}, {}, {}, {}, {}, {}, '{status}', {claim}, {}, {}, (extract(epoch 
             Direction::Up => "apply",
             Direction::Down => "rollback",
         };
-        let sql = format!(
-            "BEGIN;\n{}{}COMMIT;",
-            as_connecting_user(),
-            self.event_insert(kind, &m.version, &m.name, "failed", Some(detail))
-        );
+        let sql =
+            self.bookkeeping(&self.event_insert(kind, &m.version, &m.name, "failed", Some(detail)));
         let _ = self.client.simple_query(&sql).await;
         let _ = self.client.simple_query("ROLLBACK").await;
     }
@@ -170,7 +173,15 @@ END $strata$;\n"
     /// runs, so that those it leaves behind can be told apart.
     pub(super) fn claim(&self, m: &Migration, direction: Direction) -> String {
         let bookkeeping = match direction {
-            Direction::Up => self.history_insert(m, "failed"),
+            // Claimed, the up runs statement by statement: its row says so
+            // also when the file manages its own transactions without the
+            // directive.
+            Direction::Up => format!(
+                "{}UPDATE {}.migrations SET no_transaction = true WHERE version = {};\n",
+                self.history_insert(m, "failed"),
+                self.schema(),
+                literal(m.version.as_str())
+            ),
             Direction::Down => format!(
                 "UPDATE {}.migrations SET status = 'failed', failed_direction = 'down', statements_done = 0, backend_pid = {}, failure = NULL WHERE version = {};\n",
                 self.schema(),
@@ -178,21 +189,20 @@ END $strata$;\n"
                 literal(m.version.as_str())
             ),
         };
-        format!(
-            "BEGIN;\n{}{}{bookkeeping}{INVALID_INDEX_OIDS};\nCOMMIT;",
+        self.bookkeeping(&format!(
+            "{}{}{bookkeeping}{INVALID_INDEX_OIDS};\n",
             self.lock.transaction_prefix(),
             self.done_by_another_guard(&m.version, direction),
-        )
+        ))
     }
 
     /// History verb: `done` statements of a claimed section completed.
     pub(super) fn progress(&self, m: &Migration, done: usize) -> String {
-        format!(
-            "BEGIN;\n{}UPDATE {}.migrations SET statements_done = {done} WHERE version = {};\nCOMMIT;",
-            as_connecting_user(),
+        self.bookkeeping(&format!(
+            "UPDATE {}.migrations SET statements_done = {done} WHERE version = {};\n",
             self.schema(),
             literal(m.version.as_str())
-        )
+        ))
     }
 
     /// History verb: a no-transaction section completed.
@@ -208,7 +218,7 @@ END $strata$;\n"
             ),
             Direction::Down => self.forget(m),
         };
-        format!("BEGIN;\n{}{bookkeeping}COMMIT;", as_connecting_user())
+        self.bookkeeping(&bookkeeping)
     }
 
     /// History verb: a no-transaction section stopped at its first statement
@@ -225,18 +235,17 @@ END $strata$;\n"
                 "UPDATE {s}.migrations SET status = 'applied', failed_direction = NULL, backend_pid = NULL WHERE version = {v} AND statements_done = 0;\n"
             ),
         };
-        format!("BEGIN;\n{}{sql}COMMIT;", as_connecting_user())
+        self.bookkeeping(&sql)
     }
 
     /// History verb: what is known about a section that stopped part-way.
     pub(super) fn record_stop(&self, m: &Migration, failure: &str) -> String {
-        format!(
-            "BEGIN;\n{}UPDATE {}.migrations SET backend_pid = NULL, failure = {} WHERE version = {};\nCOMMIT;",
-            as_connecting_user(),
+        self.bookkeeping(&format!(
+            "UPDATE {}.migrations SET backend_pid = NULL, failure = {} WHERE version = {};\n",
             self.schema(),
             literal(failure),
             literal(m.version.as_str())
-        )
+        ))
     }
 }
 
@@ -244,9 +253,29 @@ END $strata$;\n"
 /// AUTHORIZATION`, which `RESET ALL` leaves alone) to the connecting user.
 pub(super) const RESET_ROLE: &str = "RESET SESSION AUTHORIZATION;\nRESET ROLE;\n";
 
-/// For the rest of the current transaction only, act as the connecting user:
-/// the history writes between the statements of a no-transaction section must
-/// not run as a role the section switched to, and must not end that switch.
-pub(super) fn as_connecting_user() -> &'static str {
-    "SET LOCAL SESSION AUTHORIZATION DEFAULT;\nSET LOCAL role TO DEFAULT;\n"
+/// For the rest of the current transaction only, strata's own settings for
+/// its history writes: act as the connecting user, and find functions and
+/// operators in `pg_catalog` alone (strata's tables are named with their
+/// schema). A section may have switched role or search path for its own
+/// statements; these must not apply to strata's writes, and must not end
+/// that switch, which `SET LOCAL` gives back at `COMMIT`.
+pub(super) const OWN_SETTINGS: &str = "SET LOCAL SESSION AUTHORIZATION DEFAULT;\nSET LOCAL role TO DEFAULT;\nSET LOCAL search_path = pg_catalog;\n";
+
+/// Fails with SR006 when the transaction it runs in began in an earlier
+/// message than this one's: then it is a transaction block the migration
+/// opened, not strata's, and strata's writes must not join it (its `COMMIT`
+/// would commit the migration's block half-way). A transaction begun in the
+/// message that holds the check started when the message arrived, so
+/// `now()` equals `statement_timestamp()`.
+pub(super) const OWN_TRANSACTION_GUARD: &str = "DO $strata$ BEGIN IF now() <> statement_timestamp() THEN RAISE EXCEPTION 'strata: a transaction block of the migration is open where strata records its history' USING ERRCODE = 'SR006'; END IF; END $strata$;\n";
+
+impl Migrator {
+    /// `sql`, history writes, in a transaction of strata's own: never one
+    /// the migration opened (checked by [`OWN_TRANSACTION_GUARD`]), read-write
+    /// whatever the session's default, as the connecting user with strata's
+    /// [`OWN_SETTINGS`], so that a section's `SET ROLE` or `SET search_path`
+    /// neither stops nor misdirects them and lasts after them.
+    pub(super) fn bookkeeping(&self, sql: &str) -> String {
+        format!("BEGIN READ WRITE;\n{OWN_SETTINGS}{OWN_TRANSACTION_GUARD}{sql}COMMIT;")
+    }
 }

@@ -1,3 +1,4 @@
 create table a (id int);
 commit;
+begin;
 create table b (id int);
