@@ -289,6 +289,13 @@ impl Global {
 
 /// Parses a version given to `flag` (`--to 20240101120000`).
 pub fn version(flag: &str, text: &str) -> Result<strata_core::Version, strata::Error> {
+    // Every version starts with its number, whole-name versions included
+    // (`0001_create_a`): `--to latest` is a mistake, not a version.
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(strata::Error::input(format!(
+            "{flag}: `{text}` is not a version: a version starts with digits (`20240101120000`, `0003`)"
+        )));
+    }
     strata_core::Version::parse(text).map_err(|e| strata::Error::input(format!("{flag}: {e}")))
 }
 

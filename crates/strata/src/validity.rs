@@ -48,6 +48,12 @@ impl Validity {
             if !blocks(d) {
                 continue;
             }
+            // A down the Supabase CLI would run endangers the whole directory,
+            // whichever tool applies it next: nothing runs until it is moved.
+            if d.code == ProblemCode::DownRunBySupabaseCli {
+                unplaced.push(i);
+                continue;
+            }
             match place(migrations, d) {
                 Some((version, part)) => by_version.entry(version).or_default().push((part, i)),
                 None => unplaced.push(i),
