@@ -151,7 +151,7 @@ fn golang_migrate_errors_say_what_is_wrong_and_change_nothing() {
         .run()
         .assert_code(1)
         .assert_stderr(&[
-            "there is no golang-migrate history here: table schema_migrations does not exist (if golang-migrate was configured with another table, name it with `--table`)",
+            "there is no history of golang-migrate here: table schema_migrations does not exist (if golang-migrate was configured with another table, name it with `--table`)",
         ]);
     assert_eq!(history(&none), Vec::<String>::new());
 
@@ -567,4 +567,264 @@ fn goose_log_imports_what_its_latest_rows_leave_applied() {
         .assert_code(0)
         .assert_stdout(&["00003"]);
     assert!(db.exists("tags"));
+}
+
+// Flyway: a log with each SQL file's CRC-32, a baseline, undos.
+
+/// Flyway's history table as its PostgreSQL support creates it.
+const FLYWAY_DDL: &str = "create table flyway_schema_history (
+    installed_rank integer not null primary key,
+    version varchar(50),
+    description varchar(200) not null,
+    type varchar(20) not null,
+    script varchar(1000) not null,
+    checksum integer,
+    installed_by varchar(100) not null,
+    installed_on timestamp not null default now(),
+    execution_time integer not null,
+    success boolean not null
+)";
+
+/// Flyway's checksum of a file: CRC-32 of its lines without their ends,
+/// as a signed number (written here from its documentation, to check
+/// strata's own against).
+fn flyway_checksum(content: &str) -> i32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in content
+        .as_bytes()
+        .iter()
+        .filter(|b| **b != b'\n' && **b != b'\r')
+    {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    (crc ^ 0xFFFF_FFFF).cast_signed()
+}
+
+#[test]
+fn flyway_log_is_imported_with_its_baseline_and_checksums() {
+    let server = Server::start();
+    let db = server.database("flyway");
+    let project = Project::new();
+    let posts = "create table posts (id int primary key);\n";
+    let tags = "create table tags (id int primary key);\n";
+    project.write(
+        "V1__create_users.sql",
+        "create table users (id int primary key);\n",
+    );
+    project.write("V2__create_posts.sql", &posts.replace('\n', "\r\n"));
+    project.write(
+        "V3__create_tags.sql",
+        "create table tags (id bigint primary key);\n",
+    );
+    project.write(
+        "V4__create_likes.sql",
+        "create table likes (id int primary key);\n",
+    );
+    tables(&db, &["users", "posts", "tags"]);
+    db.query(FLYWAY_DDL);
+    db.query(&format!(
+        "insert into flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) values
+         (1, '1', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', null, 'me', 0, true),
+         (2, '2', 'create posts', 'SQL', 'V2__create_posts.sql', {}, 'me', 5, true),
+         (3, '3', 'create tags', 'SQL', 'V3__create_tags.sql', {}, 'me', 5, true),
+         (4, null, 'views', 'SQL', 'R__views.sql', 42, 'me', 5, true)",
+        flyway_checksum(posts),
+        flyway_checksum(tags)
+    ));
+
+    db.strata(&project)
+        .args(["baseline", "--from", "flyway"])
+        .run()
+        .assert_code(1)
+        .assert_stdout(&[
+            "recorded 2 migrations as applied without running them (up to 2): those Flyway's history (public.flyway_schema_history) records as applied that have a file unchanged since",
+        ])
+        .assert_stderr(&[
+            "V3__create_tags.sql: migration 3 (create_tags) was edited after Flyway applied it",
+        ]);
+    assert_eq!(history(&db), ["1 applied", "2 applied"]);
+}
+
+// Prisma: attempts per migration, each with the file's SHA-256.
+
+/// Prisma Migrate's history table as it creates it on PostgreSQL.
+const PRISMA_DDL: &str = "create table _prisma_migrations (
+    id varchar(36) primary key,
+    checksum varchar(64) not null,
+    finished_at timestamptz,
+    migration_name varchar(255) not null,
+    logs text,
+    rolled_back_at timestamptz,
+    started_at timestamptz not null default now(),
+    applied_steps_count integer not null default 0
+)";
+
+#[test]
+fn prisma_attempts_are_imported_as_applied_or_failed() {
+    let server = Server::start();
+    let db = server.database("prisma");
+    let project = Project::new();
+    let init = "create table users (id int primary key);\n";
+    let posts = "create table posts (id int primary key);\n";
+    let tags = "create table tags (id int primary key);\n";
+    project.write("20240101000001_init.sql", init);
+    project.write("20240101000002_posts.sql", posts);
+    project.write("20240101000003_tags.sql", tags);
+    tables(&db, &["users", "posts"]);
+    db.query(PRISMA_DDL);
+    let sha = |content: &str| format!("encode(sha256(convert_to($c${content}$c$, 'UTF8')), 'hex')");
+    db.query(&format!(
+        "insert into _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, started_at) values
+         ('a', {}, now(), '20240101000001_init', null, now() - interval '3 min'),
+         ('b', {}, null, '20240101000002_posts', now(), now() - interval '2 min'),
+         ('c', {}, now(), '20240101000002_posts', null, now() - interval '1 min'),
+         ('d', {}, null, '20240101000003_tags', null, now())",
+        sha(init),
+        sha(posts),
+        sha(posts),
+        sha(tags)
+    ));
+
+    db.strata(&project)
+        .args(["baseline", "--from", "prisma"])
+        .run()
+        .assert_code(1)
+        .assert_stdout(&[
+            "recorded 2 migrations as applied without running them (up to 20240101000002): those Prisma's history (public._prisma_migrations) records as applied that have a file unchanged since",
+        ])
+        .assert_stderr(&["recorded migration 20240101000003 as failed part-way, as prisma left it"]);
+    assert_eq!(
+        history(&db),
+        [
+            "20240101000001 applied",
+            "20240101000002 applied",
+            "20240101000003 failed"
+        ]
+    );
+}
+
+// The Supabase CLI, named: its rows are adopted as they are.
+
+#[test]
+fn supabase_cli_history_is_adopted_with_from_supabase_in_any_project() {
+    let server = Server::start();
+    let db = server.database("supabase_from");
+    let project = Project::new();
+    project.write(
+        "20240101000001_create_users.sql",
+        "create table users (id int primary key);\n",
+    );
+    project.write(
+        "20240101000002_create_posts.sql",
+        "create table posts (id int primary key);\n",
+    );
+    tables(&db, &["users"]);
+    db.query(
+        "create schema supabase_migrations;
+         create table supabase_migrations.schema_migrations (version text not null primary key, statements text[], name text);
+         insert into supabase_migrations.schema_migrations (version, name) values
+           ('20231201000000', 'from_another_branch'), ('20240101000001', 'create_users');",
+    );
+    db.strata(&project)
+        .args(["baseline", "--from", "supabase"])
+        .run()
+        .assert_code(1)
+        .assert_stdout(&[
+            "recorded 1 migration as applied without running them (up to 20240101000001): those the Supabase CLI's history (supabase_migrations.schema_migrations) records as applied that have a file",
+        ])
+        .assert_stderr(&[
+            "migration 20231201000000 (from_another_branch), which the Supabase CLI recorded as applied, has no file: strata did not record it",
+        ]);
+    assert_eq!(history(&db), ["20240101000001 applied"]);
+    assert_eq!(
+        db.query("select count(*) from supabase_migrations.schema_migrations"),
+        "2"
+    );
+    let none = server.database("supabase_none");
+    none.strata(&project)
+        .args(["baseline", "--from", "supabase"])
+        .run()
+        .assert_code(1)
+        .assert_stderr(&[
+            "there is no history of the Supabase CLI here: table supabase_migrations.schema_migrations does not exist",
+        ]);
+}
+
+// diesel: a row per applied migration, versions without the dashes.
+
+#[test]
+fn diesel_directories_are_matched_by_their_version_without_dashes() {
+    let server = Server::start();
+    let db = server.database("diesel");
+    let project = Project::new();
+    let dirs = [
+        ("2024-01-01-120000_create_users", "users"),
+        ("2024-01-02-120000_create_posts", "posts"),
+    ];
+    for (dir, table) in dirs {
+        let path = project.root().join("migrations").join(dir);
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            path.join("up.sql"),
+            format!("create table {table} (id int primary key);\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(path.join("down.sql"), format!("drop table {table};\n"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    tables(&db, &["users"]);
+    // diesel's table as diesel_migrations creates it.
+    db.query(
+        "create table __diesel_schema_migrations (version varchar(50) primary key not null, run_on timestamp not null default current_timestamp);
+         insert into __diesel_schema_migrations (version) values ('20240101120000');",
+    );
+    db.strata(&project)
+        .args(["baseline", "--from", "diesel"])
+        .run()
+        .assert_code(0)
+        .assert_stdout(&[
+            "recorded 1 migration as applied without running them (up to 20240101120000)",
+        ]);
+    assert_eq!(history(&db), ["20240101120000 applied"]);
+    db.strata(&project)
+        .args(["migrate"])
+        .run()
+        .assert_code(0)
+        .assert_stdout(&["20240102120000"]);
+}
+
+// refinery: a row per applied migration.
+
+#[test]
+fn refinery_rows_are_imported_by_version() {
+    let server = Server::start();
+    let db = server.database("refinery");
+    let project = Project::new();
+    project.write(
+        "V1__create_users.sql",
+        "create table users (id int primary key);\n",
+    );
+    project.write(
+        "V2__create_posts.sql",
+        "create table posts (id int primary key);\n",
+    );
+    tables(&db, &["users"]);
+    // refinery's table as refinery_core creates it.
+    db.query(
+        "create table refinery_schema_history (version int4 primary key, name varchar(255), applied_on varchar(255), checksum varchar(255));
+         insert into refinery_schema_history values (1, 'create_users', '2024-01-01T00:00:00Z', '1234567890');",
+    );
+    db.strata(&project)
+        .args(["baseline", "--from", "refinery"])
+        .run()
+        .assert_code(0)
+        .assert_stdout(&["recorded 1 migration as applied without running them (up to 1)"]);
+    assert_eq!(history(&db), ["1 applied"]);
 }

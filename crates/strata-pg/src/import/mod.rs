@@ -24,8 +24,12 @@ use crate::sql::literal;
 
 mod checksum;
 mod dbmate;
+mod diesel;
+mod flyway;
 mod golang_migrate;
 mod goose;
+mod prisma;
+mod refinery;
 mod sqlx;
 
 pub use checksum::Recorded;
@@ -45,11 +49,32 @@ pub enum Tool {
     Sqlx,
     /// goose: `goose_db_version`, a log of applies (and rollbacks).
     Goose,
+    /// Flyway: `flyway_schema_history`, a log with each SQL file's CRC-32.
+    Flyway,
+    /// Prisma Migrate: `_prisma_migrations`, attempts with each file's SHA-256.
+    Prisma,
+    /// The Supabase CLI: `supabase_migrations.schema_migrations`, a row per
+    /// applied migration.
+    Supabase,
+    /// diesel: `__diesel_schema_migrations`, a row per applied migration.
+    Diesel,
+    /// refinery: `refinery_schema_history`, a row per applied migration.
+    Refinery,
 }
 
 impl Tool {
     /// Every tool, in the order `--from` lists them.
-    pub const ALL: &'static [Tool] = &[Tool::GolangMigrate, Tool::Dbmate, Tool::Sqlx, Tool::Goose];
+    pub const ALL: &'static [Tool] = &[
+        Tool::GolangMigrate,
+        Tool::Dbmate,
+        Tool::Sqlx,
+        Tool::Goose,
+        Tool::Flyway,
+        Tool::Prisma,
+        Tool::Supabase,
+        Tool::Diesel,
+        Tool::Refinery,
+    ];
 
     /// The name `--from` takes.
     pub fn as_str(self) -> &'static str {
@@ -58,6 +83,11 @@ impl Tool {
             Self::Dbmate => "dbmate",
             Self::Sqlx => "sqlx",
             Self::Goose => "goose",
+            Self::Flyway => "flyway",
+            Self::Prisma => "prisma",
+            Self::Supabase => "supabase",
+            Self::Diesel => "diesel",
+            Self::Refinery => "refinery",
         }
     }
 
@@ -68,6 +98,11 @@ impl Tool {
             Self::Dbmate => "dbmate",
             Self::Sqlx => "sqlx",
             Self::Goose => "goose",
+            Self::Flyway => "Flyway",
+            Self::Prisma => "Prisma",
+            Self::Supabase => "the Supabase CLI",
+            Self::Diesel => "diesel",
+            Self::Refinery => "refinery",
         }
     }
 
@@ -75,8 +110,13 @@ impl Tool {
     /// compute again, so that a file edited since is found.
     pub fn records_checksums(self) -> bool {
         match self {
-            Self::Sqlx => true,
-            Self::GolangMigrate | Self::Dbmate | Self::Goose => false,
+            Self::Sqlx | Self::Flyway | Self::Prisma => true,
+            Self::GolangMigrate
+            | Self::Dbmate
+            | Self::Goose
+            | Self::Supabase
+            | Self::Diesel
+            | Self::Refinery => false,
         }
     }
 
@@ -87,6 +127,11 @@ impl Tool {
             Self::GolangMigrate | Self::Dbmate => "schema_migrations",
             Self::Sqlx => "_sqlx_migrations",
             Self::Goose => "goose_db_version",
+            Self::Flyway => "flyway_schema_history",
+            Self::Prisma => "_prisma_migrations",
+            Self::Supabase => "supabase_migrations.schema_migrations",
+            Self::Diesel => "__diesel_schema_migrations",
+            Self::Refinery => "refinery_schema_history",
         }
     }
 
@@ -97,6 +142,11 @@ impl Tool {
             Self::Dbmate => dbmate::COLUMNS,
             Self::Sqlx => sqlx::COLUMNS,
             Self::Goose => goose::COLUMNS,
+            Self::Flyway => flyway::COLUMNS,
+            Self::Prisma => prisma::COLUMNS,
+            Self::Supabase => &["version"],
+            Self::Diesel => diesel::COLUMNS,
+            Self::Refinery => refinery::COLUMNS,
         }
     }
 
@@ -107,7 +157,7 @@ impl Tool {
         match self {
             Self::GolangMigrate => Some(Self::Dbmate),
             Self::Dbmate => Some(Self::GolangMigrate),
-            Self::Sqlx | Self::Goose => None,
+            _ => None,
         }
     }
 }
@@ -156,9 +206,10 @@ pub struct Source {
 pub enum ImportError {
     /// The table is not there.
     #[error(
-        "there is no {tool} history here: table {table} does not exist{}",
+        "there is no history of {} here: table {table} does not exist{}",
+        tool.display(),
         if *named { String::new() } else {
-            format!(" (if {tool} was configured with another table, name it with `--table`)")
+            format!(" (if {} was configured with another table, name it with `--table`)", tool.display())
         }
     )]
     NoTable {
@@ -170,7 +221,7 @@ pub enum ImportError {
         named: bool,
     },
     /// The table lacks columns the tool's has.
-    #[error("table {table} is not {tool}'s history: {}", not_the_tool(missing, *looks_like))]
+    #[error("table {table} is not {}'s history: {}", tool.display(), not_the_tool(missing, *looks_like))]
     NotTheTool {
         /// The tool.
         tool: Tool,
@@ -183,7 +234,8 @@ pub enum ImportError {
     },
     /// The table records nothing applied.
     #[error(
-        "{tool}'s history ({table}) records no applied migration: there is nothing to import, and `strata migrate` applies every migration"
+        "{}'s history ({table}) records no applied migration: there is nothing to import, and `strata migrate` applies every migration",
+        tool.display()
     )]
     Empty {
         /// The tool.
@@ -192,7 +244,7 @@ pub enum ImportError {
         table: String,
     },
     /// A row holds what the tool never writes.
-    #[error("{tool}'s history ({table}) has a row strata cannot read: {problem}")]
+    #[error("{}'s history ({table}) has a row strata cannot read: {problem}", tool.display())]
     Unreadable {
         /// The tool.
         tool: Tool,
@@ -202,7 +254,7 @@ pub enum ImportError {
         problem: String,
     },
     /// A migration file could not be read to compute the tool's checksum.
-    #[error("{}: cannot read it to compare its checksum with {tool}'s: {message}", file.display())]
+    #[error("{}: cannot read it to compare its checksum with {}'s: {message}", file.display(), tool.display())]
     ReadFile {
         /// The tool.
         tool: Tool,
@@ -574,6 +626,12 @@ pub(crate) async fn read(client: &Client, source: &Source) -> Result<Read, PgErr
         Tool::Dbmate => dbmate::read(client, &table.name, &context).await?,
         Tool::Sqlx => sqlx::read(client, &table.name, &context).await?,
         Tool::Goose => goose::read(client, &table.name, &context).await?,
+        Tool::Flyway => flyway::read(client, &table.name, &context).await?,
+        Tool::Prisma => prisma::read(client, &table.name, &context).await?,
+        // Versions only, to see that the table holds some: the baseline
+        // adopts the CLI's rows as `strata baseline` does in a Supabase project.
+        Tool::Supabase | Tool::Diesel => diesel::read(client, &table.name, &context).await?,
+        Tool::Refinery => refinery::read(client, &table.name, &context).await?,
     };
     let entries = entries.map_err(|problem| ImportError::Unreadable {
         tool,

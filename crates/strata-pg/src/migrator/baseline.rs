@@ -95,6 +95,11 @@ impl Migrator {
         } else {
             adopt_cli(set, &cli, version)
         };
+        self.record_chosen(baseline).await
+    }
+
+    /// Records the migrations `baseline` chose, with its event.
+    async fn record_chosen(&self, baseline: Chosen<'_>) -> Result<Baseline, PgError> {
         let Some(last) = baseline.chosen.last() else {
             if baseline.without_file.is_empty() {
                 return Err(Refusal::NothingToBaseline.into());
@@ -144,6 +149,15 @@ impl Migrator {
         self.baseline_checks(set, version).await?;
         let tool = source.tool;
         let read = self.own(import::read(&self.client, source)).await?;
+        if tool == Tool::Supabase {
+            // The CLI's own rows, adopted as a Supabase project's baseline
+            // adopts them, and left as they are.
+            let cli = self.own(history::supabase_read(&self.client)).await?;
+            let mut done = self.record_chosen(adopt_cli(set, &cli, version)).await?;
+            done.from = Some(tool);
+            done.table = Some(read.table);
+            return Ok(done);
+        }
         let plan = import::plan(tool, set, &read.entries, version, read_file)?;
         let done = Baseline {
             versions: plan.applied.iter().map(|m| m.version.clone()).collect(),
