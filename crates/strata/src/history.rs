@@ -71,43 +71,15 @@ pub fn migrate(
                     return Ok(report);
                 }
             };
-            // A version whose files make no migration (two up files, say) is
-            // a pending one that cannot be applied, where it stands.
-            let absent = validity.first_absent(&set);
-            let blocked = pending.iter().position(|m| {
-                !validity.up_blockers(&m.version).is_empty()
-                    || absent.as_ref().is_some_and(|(v, _)| m.version > **v)
-            });
-            let stop = match blocked {
-                Some(i) if !validity.up_blockers(&pending[i].version).is_empty() => Some((
-                    i,
-                    pending[i].version.to_string(),
-                    pending[i].name.clone(),
-                    validity.up_blockers(&pending[i].version),
-                )),
-                _ => absent.map(|(version, problems)| {
-                    let name = problems
-                        .first()
-                        .and_then(|d| d.file.file_stem())
-                        .map(|stem| stem.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    (
-                        blocked.unwrap_or(pending.len()),
-                        version.to_string(),
-                        name,
-                        problems,
-                    )
-                }),
-            };
-            if let Some((i, version, name, problems)) = stop {
-                if i == 0 {
-                    return Err(invalid(&set, problems));
+            if let Some(stop) = validity.stop_in(&set, &pending) {
+                if stop.index == 0 {
+                    return Err(invalid(&set, stop.problems));
                 }
-                run.to = Some(pending[i - 1].version.clone());
+                run.to = Some(pending[stop.index - 1].version.clone());
                 report.stopped_before = Some(StoppedBefore {
-                    version,
-                    name,
-                    problems: problems.into_iter().cloned().collect(),
+                    version: stop.version,
+                    name: stop.name,
+                    problems: stop.problems.into_iter().cloned().collect(),
                 });
             }
         }

@@ -81,9 +81,7 @@ impl Session {
     /// Resolves the target from the options, `strata.toml`, `.env` and the
     /// environment, and connects.
     pub async fn open(project: &Project, how: &Connect, purpose: Purpose<'_>) -> Result<Self> {
-        let dotenv =
-            connect::load_dotenv(&project.root).map_err(|e| Error::input(e.to_string()))?;
-        let vars = connect::vars_with_dotenv(dotenv);
+        let vars = variables(project)?;
         let inputs = Inputs {
             url: how.url.as_deref(),
             env: how.env.as_deref(),
@@ -141,6 +139,13 @@ impl Session {
             connect::redact(text, &secrets)
         }
     }
+}
+
+/// The variables a URL of `strata.toml` may use: the process environment,
+/// merged with the project's `.env`.
+pub(crate) fn variables(project: &Project) -> Result<impl Fn(&str) -> Option<String> + use<>> {
+    let dotenv = connect::load_dotenv(&project.root).map_err(|e| Error::input(e.to_string()))?;
+    Ok(connect::vars_with_dotenv(dotenv))
 }
 
 /// What a command says when it runs a Supabase project's migrations on a
@@ -212,11 +217,7 @@ pub(crate) async fn open_local(project: &Project, supabase: bool) -> Result<Loca
         None
     };
     if let Some(admin) = standin_url {
-        let target = Target::parse(&admin, Source::Other("local".to_owned()), None, &|_| None)
-            .map_err(|e| Error::Connect(e.to_string()))?;
-        let client = connect::connect(&target, "strata")
-            .await
-            .map_err(|e| Error::Connect(target.redact(&e.to_string())))?;
+        let client = connect_to_own(&admin, "local", "strata").await?;
         install_standin(&client, "the local database").await?;
     }
     Ok(Local {
@@ -224,6 +225,21 @@ pub(crate) async fn open_local(project: &Project, supabase: bool) -> Result<Loca
         guard,
         superuser_postgres: supabase && roles != Roles::Supabase,
     })
+}
+
+/// A connection to a server strata runs itself (the local database, verify's
+/// throwaway cluster), by the URL it made: `what` names it in messages, whose
+/// password is masked.
+pub(crate) async fn connect_to_own(
+    url: &str,
+    what: &str,
+    application_name: &str,
+) -> Result<tokio_postgres::Client> {
+    let target = Target::parse(url, Source::Other(what.to_owned()), None, &|_| None)
+        .map_err(|e| Error::Connect(e.to_string()))?;
+    connect::connect(&target, application_name)
+        .await
+        .map_err(|e| Error::Connect(target.redact(&e.to_string())))
 }
 
 /// Installs the Supabase stand-in through strata's own connection (as a

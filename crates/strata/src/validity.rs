@@ -26,6 +26,18 @@ enum Part {
     Down,
 }
 
+/// Where `migrate` stops, and why.
+pub(crate) struct Stop<'a> {
+    /// How many pending migrations come before it (and are applied).
+    pub(crate) index: usize,
+    /// The version it stops before.
+    pub(crate) version: String,
+    /// That migration's name.
+    pub(crate) name: String,
+    /// What is wrong with its files.
+    pub(crate) problems: Vec<&'a Diagnostic>,
+}
+
 /// The diagnostics of a loaded set, placed on the migrations they concern.
 pub(crate) struct Validity {
     diagnostics: Vec<Diagnostic>,
@@ -123,9 +135,45 @@ impl Validity {
             .collect()
     }
 
-    /// The first version with problems that `set` has no migration for
-    /// (its files make none: two up files, two layouts), with its problems.
-    pub(crate) fn first_absent<'a>(
+    /// Where `migrate` stops among `pending` (in the order it applies them):
+    /// before the first whose up cannot be applied, or before the first that
+    /// comes after a version whose files make no migration at all (two up
+    /// files, two layouts), which stands where its number puts it. `None`:
+    /// everything pending can be applied.
+    pub(crate) fn stop_in(&self, set: &MigrationSet, pending: &[&Migration]) -> Option<Stop<'_>> {
+        let absent = self.first_absent(set);
+        let mut index = pending.len();
+        for (i, m) in pending.iter().enumerate() {
+            let problems = self.up_blockers(&m.version);
+            if !problems.is_empty() {
+                return Some(Stop {
+                    index: i,
+                    version: m.version.to_string(),
+                    name: m.name.clone(),
+                    problems,
+                });
+            }
+            if absent.as_ref().is_some_and(|(v, _)| m.version > **v) {
+                index = i;
+                break;
+            }
+        }
+        absent.map(|(version, problems)| Stop {
+            index,
+            version: version.to_string(),
+            // No migration, so no name of its own: its first file's.
+            name: problems
+                .first()
+                .and_then(|d| d.file.file_stem())
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            problems,
+        })
+    }
+
+    /// The first version with problems that `set` has no migration for,
+    /// with its problems.
+    fn first_absent<'a>(
         &'a self,
         set: &MigrationSet,
     ) -> Option<(&'a Version, Vec<&'a Diagnostic>)> {
@@ -193,26 +241,12 @@ fn place(migrations: &[Migration], d: &Diagnostic) -> Option<(Version, Part)> {
     }
     let name = d.file.file_name().and_then(|n| n.to_str())?;
     let parsed = strata_core::name::parse_file_name(name).ok()?;
-    let part = if is_down_name(&d.file) {
-        Part::Down
-    } else {
-        Part::Up
-    };
+    // A down by its name (`0002_b.down.sql`) or by its folder (`down/`).
+    let is_down = matches!(parsed.role, strata_core::name::NameRole::Down(_))
+        || d.file
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n == "down");
+    let part = if is_down { Part::Down } else { Part::Up };
     Some((parsed.version, part))
-}
-
-/// Whether a file's name or folder marks it as a down.
-fn is_down_name(file: &Path) -> bool {
-    matches!(
-        strata_core::name::parse_file_name(
-            file.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-        )
-        .map(|p| p.role),
-        Ok(strata_core::name::NameRole::Down(_))
-    ) || file
-        .parent()
-        .and_then(Path::file_name)
-        .is_some_and(|n| n == "down")
 }

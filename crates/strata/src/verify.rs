@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use strata_core::{Diagnostic, MigrationSet, Severity, Version};
 use strata_ephemeral::{Cluster, Roles};
-use strata_pg::connect::{self, Source, Target};
+use strata_pg::connect::{self, Target};
 use strata_pg::scratch::{Scratch, ScratchError};
 use strata_pg::setup::{Platform, create_extension_if_available};
 use strata_pg::verify::{
@@ -102,8 +102,7 @@ pub fn run(project: &Project, options: &Verify, events: &mut dyn Events) -> Resu
 
 /// The server of `--verify-url` or `[verify] url`, when one is given.
 fn provided_server(project: &Project, url: Option<&str>) -> Result<Option<Target>> {
-    let dotenv = connect::load_dotenv(&project.root).map_err(|e| Error::input(e.to_string()))?;
-    let vars = connect::vars_with_dotenv(dotenv);
+    let vars = crate::session::variables(project)?;
     connect::resolve_verify(url, &project.config, &vars).map_err(|e| Error::input(e.to_string()))
 }
 
@@ -383,11 +382,7 @@ impl FreshDatabase for ProvidedDatabase<'_> {
 
 /// A connection to the throwaway cluster.
 async fn throwaway_client(url: String) -> Result<tokio_postgres::Client> {
-    let target = Target::parse(&url, Source::Other("throwaway".to_owned()), None, &|_| None)
-        .map_err(|e| Error::Connect(e.to_string()))?;
-    connect::connect(&target, "strata verify")
-        .await
-        .map_err(|e| Error::Connect(e.to_string()))
+    crate::session::connect_to_own(&url, "throwaway", "strata verify").await
 }
 
 /// A scratch database's failure as strata's error.
